@@ -1,0 +1,39 @@
+# doluong — two commands for a fresh clone:  `make demo`  and  `make test`.
+# Only Python 3.11+, git and make are needed: the first run builds .venv with uv from the committed uv.lock.
+
+PYTHON ?= python3
+UV_VERSION = 0.13.8
+VENV = .venv
+TOOLS = .tools
+UV = $(TOOLS)/bin/uv
+export UV_PROJECT_ENVIRONMENT = $(abspath $(VENV))
+
+.PHONY: demo test lint install serve clean
+
+$(UV):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(VENV)/.installed: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	touch $@
+
+install: $(VENV)/.installed
+
+## Build the demo province database (SQLite) and serve it on http://127.0.0.1:8000
+demo: install
+	$(VENV)/bin/doluong demo
+
+## Run the whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL)
+test: install
+	$(VENV)/bin/python -m pytest
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+serve: install
+	$(VENV)/bin/doluong serve
+
+clean:
+	rm -rf $(VENV) $(TOOLS) var

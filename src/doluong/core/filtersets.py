@@ -1,0 +1,37 @@
+"""FilterSet base: one folded search box plus scoped choice filters; the same FilterSet serves pages and API."""
+
+from __future__ import annotations
+
+import django_filters
+from django.utils.translation import gettext_lazy as _
+
+from .forms import StyledMixin, narrow
+from .text import fold
+
+
+class BaseFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label=_("Search"))
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, request=request, **kwargs)
+        user = getattr(request, "user", None)
+        for flt in self.filters.values():
+            if isinstance(flt, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
+                queryset = flt.extra.get("queryset")
+                if queryset is not None and user is not None and not callable(queryset):
+                    flt.extra["queryset"] = narrow(queryset, user)
+
+    def search(self, queryset, name, value):
+        for term in fold(value).split():
+            queryset = queryset.filter(search_text__contains=term)
+        return queryset
+
+    @property
+    def form(self):
+        form = super().form
+        if not getattr(form, "_styled", False):
+            StyledMixin.style_fields(form)
+            for field in form.fields.values():
+                field.required = False
+            form._styled = True
+        return form

@@ -1,0 +1,74 @@
+"""Form bases: NFC text, dd/mm/yyyy dates, Bootstrap widgets, choices limited to what the user may see."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .scope import VIEW, principal
+from .text import nfc
+
+DATE_PLACEHOLDER = "dd/mm/yyyy"
+
+
+def narrow(queryset, user):
+    """Choices for a select: the rows `user` may view, narrowed to the user's provinces where it helps."""
+    model = queryset.model
+    manager_qs = queryset
+    if hasattr(manager_qs, "restrict"):
+        manager_qs = manager_qs.restrict(user, VIEW)
+    narrow_hook = getattr(model, "narrow_choices", None)
+    if narrow_hook is not None:
+        manager_qs = narrow_hook(manager_qs, principal(user))
+    return manager_qs
+
+
+class StyledMixin:
+    def style_fields(self):
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(field, forms.DateField):
+                widget.format = "%d/%m/%Y"
+                widget.attrs.setdefault("placeholder", DATE_PLACEHOLDER)
+                widget.attrs.setdefault("autocomplete", "off")
+            if isinstance(widget, forms.CheckboxInput):
+                widget.attrs.setdefault("class", "form-check-input")
+            elif isinstance(widget, (forms.Select, forms.SelectMultiple)):
+                widget.attrs.setdefault("class", "form-select")
+            else:
+                widget.attrs.setdefault("class", "form-control")
+
+
+class BaseModelForm(StyledMixin, forms.ModelForm):
+    """Every model form: pass `user=` so that foreign-key choices are scoped."""
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        for field in self.fields.values():
+            if (
+                isinstance(field, (forms.ModelChoiceField, forms.ModelMultipleChoiceField))
+                and user is not None
+            ):
+                field.queryset = narrow(field.queryset, user)
+            if isinstance(field, forms.DateField):
+                field.widget = forms.DateInput(format="%d/%m/%Y")
+        self.style_fields()
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in list(cleaned.items()):
+            if isinstance(value, str):
+                cleaned[name] = nfc(value).strip()
+        return cleaned
+
+
+class ImportUploadForm(StyledMixin, forms.Form):
+    file = forms.FileField(
+        label=_("File (XLSX or CSV, UTF-8)"),
+        help_text=_("The first row holds the column names, as in the template or an export of this list."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()

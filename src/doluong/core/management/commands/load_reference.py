@@ -1,0 +1,159 @@
+"""Load the reference data shipped with doluong: provinces, communes, old→new aliases, the Group 2 catalogue.
+
+Idempotent: rows already present are updated in place, new rows are added, nothing is deleted.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from importlib import resources
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from doluong.core.models import prepare_for_bulk
+from doluong.geo.models import Commune, CommuneAlias, Province, ProvinceAlias
+from doluong.registry.models import InstrumentType, InstrumentTypeRule
+
+EFFECTIVE_2025 = dt.date(2025, 7, 1)
+
+
+def _rows(package: str, name: str):
+    with resources.files(package).joinpath("data", name).open(encoding="utf-8", newline="") as handle:
+        yield from csv.DictReader(handle)
+
+
+def _date(value: str):
+    return dt.date.fromisoformat(value) if value else None
+
+
+def _upsert(model, objects, unique_fields, update_fields):
+    prepare_for_bulk(objects)
+    model.objects.bulk_create(
+        objects,
+        batch_size=1000,
+        update_conflicts=True,
+        unique_fields=unique_fields,
+        update_fields=update_fields,
+    )
+
+
+class Command(BaseCommand):
+    help = "Load provinces, communes, aliases and the Group 2 catalogue from the data files shipped with doluong."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        provinces = [
+            Province(
+                code=r["code"],
+                name=r["name_vi"],
+                type=r["type"],
+                merged_from=r["merged_from"],
+                effective_from=_date(r["effective_from"]),
+                legal_basis=r["legal_basis"],
+            )
+            for r in _rows("doluong.geo", "provinces_2025.csv")
+        ]
+        _upsert(
+            Province,
+            provinces,
+            ["code"],
+            ["name", "type", "merged_from", "effective_from", "legal_basis", "search_text"],
+        )
+        by_code = {p.code: p for p in provinces}
+        _upsert(
+            Commune,
+            [
+                Commune(
+                    code=r["code"],
+                    name=r["name_vi"],
+                    type=r["type"],
+                    province=by_code[r["province_code"]],
+                    effective_from=EFFECTIVE_2025,
+                )
+                for r in _rows("doluong.geo", "communes_2025.csv")
+            ],
+            ["code"],
+            ["name", "type", "province", "effective_from", "search_text"],
+        )
+        _upsert(
+            ProvinceAlias,
+            [
+                ProvinceAlias(
+                    old_code=r["old_province_code"],
+                    old_name=r["old_name_vi"],
+                    province_id=r["new_province_code"],
+                    merge_type=r["merge_type"],
+                )
+                for r in _rows("doluong.geo", "province_aliases_2025.csv")
+            ],
+            ["old_code", "province"],
+            ["old_name", "merge_type", "search_text"],
+        )
+        _upsert(
+            CommuneAlias,
+            [
+                CommuneAlias(
+                    old_code=r["old_commune_code"],
+                    old_name=r["old_name_vi"],
+                    commune_id=r["new_commune_code"],
+                    merge_type=r["merge_type"],
+                )
+                for r in _rows("doluong.geo", "commune_aliases_2025.csv")
+            ],
+            ["old_code", "commune"],
+            ["old_name", "merge_type", "search_text"],
+        )
+
+        types = {}
+        rules = []
+        for r in _rows("doluong.registry", "group2_catalogue.csv"):
+            if r["code"] not in types:
+                types[r["code"]] = InstrumentType(
+                    code=r["code"], name=r["name_vi"], name_en=r["name_en"], field=r["field"]
+                )
+            rules.append(r)
+        _upsert(InstrumentType, list(types.values()), ["code"], ["name", "name_en", "field", "search_text"])
+        ids = dict(InstrumentType.objects.values_list("code", "pk"))
+        _upsert(
+            InstrumentTypeRule,
+            [
+                InstrumentTypeRule(
+                    instrument_type_id=ids[r["code"]],
+                    in_catalogue=r["in_catalogue"] == "True",
+                    type_approval=r["type_approval"] == "True",
+                    initial_verification=r["initial"] == "True",
+                    periodic_verification=r["periodic"] == "True",
+                    after_repair_verification=r["after_repair"] == "True",
+                    cycle_status=r["cycle_status"],
+                    cycle_months=int(r["cycle_months"]) if r["cycle_months"] else None,
+                    legal_basis=r["legal_basis"],
+                    effective_from=_date(r["effective_from"]),
+                    effective_to=_date(r["effective_to"]),
+                    source_status=r["source_status"],
+                    notes=r["notes"],
+                    source_url=r["source_url"],
+                )
+                for r in rules
+            ],
+            ["instrument_type", "effective_from"],
+            [
+                "in_catalogue",
+                "type_approval",
+                "initial_verification",
+                "periodic_verification",
+                "after_repair_verification",
+                "legal_basis",
+                "effective_to",
+                "source_status",
+                "notes",
+                "source_url",
+                "search_text",
+            ],
+        )
+        self.stdout.write(
+            f"reference data: {Province.objects.count()} provinces, {Commune.objects.count()} communes, "
+            f"{ProvinceAlias.objects.count()} old provinces, {CommuneAlias.objects.count()} old communes, "
+            f"{InstrumentType.objects.count()} instrument types"
+        )

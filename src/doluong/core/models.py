@@ -1,0 +1,116 @@
+"""Base models: timestamps, history, NFC text, the folded search column and the scoped queryset."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from .scope import ADD, Scope, principal
+from .text import fold, nfc
+
+NOTHING = Q(pk__in=[])
+
+
+class RestrictedQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
+        """Only the rows `user` may perform `action` on (NetBox's `restrict`, driven by `Model.scope_q`)."""
+        who = principal(user)
+        if who.is_admin:
+            return self
+        scope_q = getattr(self.model, "scope_q", None)
+        if scope_q is None:
+            return self.none()
+        if who.is_anonymous:
+            q = scope_q(None, action)
+            return self.none() if q is None else self.filter(q)
+        combined = NOTHING
+        for scope in who.scopes:
+            q = scope_q(scope, action)
+            if q is not None:
+                combined |= q
+        if combined is NOTHING:
+            return self.none()
+        qs = self.filter(combined)
+        return qs.distinct() if len(who.scopes) > 1 else qs
+
+
+class BaseModel(models.Model):
+    """Every domain model: created/updated stamps, history, NFC text fields, scoping hook."""
+
+    created = models.DateTimeField(_("created"), auto_now_add=True, editable=False)
+    last_updated = models.DateTimeField(_("last updated"), auto_now=True, editable=False)
+
+    history = HistoricalRecords(inherit=True, excluded_fields=["last_updated", "search_text"])
+    objects = RestrictedQuerySet.as_manager()
+
+    #: fields whose folded text goes into `search_text` (models with a search column only)
+    search_fields: ClassVar[tuple[str, ...]] = ()
+    #: fields that name a row in a spreadsheet cell, tried in order (import and export)
+    natural_key_fields: ClassVar[tuple[str, ...]] = ()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def scope_q(cls, scope: Scope | None, action: str) -> Q | None:
+        """Rows that the holder of `scope` may `action`; None means none. Anonymous gets scope=None."""
+        return None
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        """Whether `user` may create rows of this model at all (row-level checks happen in clean)."""
+        who = principal(user)
+        if who.is_admin:
+            return True
+        return any(cls.scope_q(s, ADD) is not None for s in who.scopes)
+
+    def get_absolute_url(self) -> str:
+        from .surface import surface_for
+
+        surface = surface_for(self)
+        return surface.object_url(self) if surface else ""
+
+    def normalise_text(self) -> None:
+        for field in self._meta.concrete_fields:
+            if isinstance(field, (models.CharField, models.TextField)):
+                value = getattr(self, field.attname)
+                if isinstance(value, str):
+                    setattr(self, field.attname, nfc(value).strip() if field.name != "search_text" else value)
+
+    def compute_search_text(self) -> str:
+        parts: list[str] = []
+        for path in self.search_fields:
+            value = self
+            for attr in path.split("__"):
+                value = getattr(value, attr, None) if value is not None else None
+            if value:
+                parts.append(str(value))
+        return fold(" ".join(parts))[:1000]
+
+    def save(self, *args, **kwargs):
+        self.normalise_text()
+        if self.search_fields:
+            self.search_text = self.compute_search_text()
+        super().save(*args, **kwargs)
+
+
+class SearchableModel(BaseModel):
+    """A model with a folded search column (`fold()` of its `search_fields`)."""
+
+    search_text = models.CharField(max_length=1000, editable=False, blank=True, default="")
+
+    class Meta:
+        abstract = True
+
+
+def prepare_for_bulk(objects):
+    """Do what `save()` does to text (NFC, search column) for rows written with bulk_create."""
+    for obj in objects:
+        obj.normalise_text()
+        if obj.search_fields:
+            obj.search_text = obj.compute_search_text()
+    return objects

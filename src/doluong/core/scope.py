@@ -1,0 +1,69 @@
+"""Who a user is, for scoping: one place that turns a user's memberships into scope facts.
+
+Every scoped model implements `scope_q(membership, action)`; `RestrictedQuerySet.restrict(user, action)` ORs the
+answers over the user's memberships. Views, the API, exports and imports all start from `restrict()`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+ACTIONS = (VIEW, ADD, CHANGE, DELETE)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """One membership, reduced to what scoping needs."""
+
+    role: str
+    organisation_id: int
+    province_id: str
+    commune_id: str | None
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None
+    is_admin: bool
+    scopes: tuple[Scope, ...]
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    def roles(self) -> set[str]:
+        return {s.role for s in self.scopes}
+
+    @property
+    def province_ids(self) -> set[str]:
+        return {s.province_id for s in self.scopes}
+
+
+ANONYMOUS = Principal(user_id=None, is_admin=False, scopes=())
+
+
+def principal(user) -> Principal:
+    """The scoping facts of `user`, computed once per user object."""
+    if user is None or not user.is_authenticated:
+        return ANONYMOUS
+    cached = getattr(user, "_doluong_principal", None)
+    if cached is not None:
+        return cached
+    from doluong.parties.models import Membership
+
+    scopes = tuple(
+        Scope(
+            role=m.role, organisation_id=m.organisation_id, province_id=m.province_id, commune_id=m.commune_id
+        )
+        for m in Membership.objects.filter(user=user, is_active=True).annotate_scope().order_by("pk")
+    )
+    result = Principal(user_id=user.pk, is_admin=bool(user.is_superuser), scopes=scopes)
+    user._doluong_principal = result
+    return result
+
+
+def forget(user) -> None:
+    """Drop the cached principal (after memberships change)."""
+    if hasattr(user, "_doluong_principal"):
+        del user._doluong_principal

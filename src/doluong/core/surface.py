@@ -1,0 +1,107 @@
+"""A model's whole surface, declared once: list (filters, folded search, sort, pages, export), detail with
+history, create/edit/delete forms, XLSX/CSV import with preview, and the REST API viewset.
+
+Each app declares one `Surface` per model in its `views.py`; `Surface.urls()` and `Surface.api_viewset()` build
+the pages and the API from it, and the navigation lists every surface with a `nav_group`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.urls import path, reverse
+
+SURFACES: dict[type, Surface] = {}
+
+
+@dataclass
+class Related:
+    """A related list shown on a detail page."""
+
+    title: Any
+    queryset: Callable[[Any, Any], Any]  # (obj, user) -> queryset
+    surface_model: type | None = None
+    columns: Sequence[str] | None = None
+
+
+@dataclass
+class Surface:
+    model: type
+    filterset: type
+    table: type
+    form: type
+    serializer: type
+    namespace: str
+    basename: str
+    route: str
+    nav_group: str | None = None
+    nav_order: int = 100
+    select_related: Sequence[str] = ()
+    prefetch_related: Sequence[str] = ()
+    detail_fields: Sequence[str] | None = None
+    import_fields: Sequence[str] | None = None
+    export_fields: Sequence[str] | None = None
+    related: Sequence[Related] = ()
+    detail_template: str = "core/object_detail.html"
+    can_import: bool = True
+    extra_context: Callable[[Any, Any], dict] | None = None
+    api_route: str | None = None
+    extra: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.import_fields is None:
+            self.import_fields = list(self.form._meta.fields)
+        if self.export_fields is None:
+            self.export_fields = list(self.import_fields)
+        if self.detail_fields is None:
+            self.detail_fields = list(self.export_fields)
+        self.import_fields = list(self.import_fields)
+        self.export_fields = list(self.export_fields)
+        SURFACES[self.model] = self
+
+    # ------------------------------------------------------------ data
+    def queryset(self, user, action: str = "view"):
+        qs = self.model.objects.restrict(user, action)
+        if self.select_related:
+            qs = qs.select_related(*self.select_related)
+        if self.prefetch_related:
+            qs = qs.prefetch_related(*self.prefetch_related)
+        return qs
+
+    # ------------------------------------------------------------ urls
+    def url_name(self, view: str) -> str:
+        return f"{self.namespace}:{self.basename}_{view}"
+
+    def list_url(self) -> str:
+        return reverse(self.url_name("list"))
+
+    def object_url(self, obj, view: str = "detail") -> str:
+        return reverse(self.url_name(view), kwargs={"pk": obj.pk})
+
+    def urls(self) -> list:
+        from . import views
+
+        prefix = self.route.strip("/") + "/"
+        kw = {"surface": self}
+        name = self.basename
+        return [
+            path(prefix, views.ObjectListView.as_view(**kw), name=f"{name}_list"),
+            path(f"{prefix}add/", views.ObjectEditView.as_view(**kw), name=f"{name}_add"),
+            path(f"{prefix}import/", views.ObjectImportView.as_view(**kw), name=f"{name}_import"),
+            path(f"{prefix}<str:pk>/", views.ObjectDetailView.as_view(**kw), name=f"{name}_detail"),
+            path(f"{prefix}<str:pk>/edit/", views.ObjectEditView.as_view(**kw), name=f"{name}_edit"),
+            path(f"{prefix}<str:pk>/delete/", views.ObjectDeleteView.as_view(**kw), name=f"{name}_delete"),
+        ]
+
+    # ------------------------------------------------------------ api
+    def api_viewset(self):
+        from .api import make_viewset
+
+        return make_viewset(self)
+
+
+def surface_for(model_or_obj) -> Surface | None:
+    model = model_or_obj if isinstance(model_or_obj, type) else type(model_or_obj)
+    return SURFACES.get(model)

@@ -1,0 +1,250 @@
+"""Generic views driven by a `Surface` (thin and declarative: all rules live in models, forms and actions)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import ProtectedError
+from django.http import Http404, HttpResponseRedirect
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import View
+from django_tables2 import RequestConfig
+
+from . import io as tabular
+from .actions import delete_object, save_object
+from .forms import ImportUploadForm
+from .history import history_entries
+from .scope import CHANGE, DELETE, VIEW
+from .surface import Surface
+
+
+class SurfaceView(LoginRequiredMixin, View):
+    surface: Surface = None  # type: ignore[assignment]
+
+    def get_object(self, pk, action: str = VIEW):
+        try:
+            return self.surface.queryset(self.request.user, action).get(pk=pk)
+        except (self.surface.model.DoesNotExist, ValueError, ValidationError) as exc:
+            raise Http404(
+                _("No such %(model)s, or you may not %(action)s it.")
+                % {"model": self.surface.model._meta.verbose_name, "action": _(action)}
+            ) from exc
+
+    def base_context(self, **extra):
+        model = self.surface.model
+        user = self.request.user
+        return {
+            "surface": self.surface,
+            "model_name": model._meta.verbose_name,
+            "model_name_plural": model._meta.verbose_name_plural,
+            "can_add": model.can_add(user),
+            **extra,
+        }
+
+
+class ObjectListView(SurfaceView):
+    def get(self, request):
+        surface = self.surface
+        queryset = surface.queryset(request.user, VIEW)
+        filterset = surface.filterset(request.GET or None, queryset=queryset, request=request)
+        if filterset.is_bound and not filterset.is_valid():
+            queryset = queryset.none()
+        else:
+            queryset = filterset.qs
+        export = request.GET.get("export")
+        if export in ("csv", "xlsx"):
+            return tabular.export_rows(surface, queryset, export)
+        if request.GET.get("template") in ("csv", "xlsx"):
+            return tabular.template_rows(surface, request.GET["template"])
+        table = surface.table(queryset)
+        RequestConfig(request, paginate={"per_page": _per_page(request)}).configure(table)
+        template = "core/object_list.html"
+        if request.htmx and request.htmx.target == "object-table":
+            template = "core/partials/table_block.html"
+        return render(request, template, self.base_context(table=table, filterset=filterset))
+
+
+def _per_page(request) -> int:
+    try:
+        return max(10, min(int(request.GET.get("per_page", 50)), 500))
+    except ValueError:
+        return 50
+
+
+class ObjectDetailView(SurfaceView):
+    def get(self, request, pk):
+        obj = self.get_object(pk)
+        surface = self.surface
+        fields = []
+        for name in surface.detail_fields:
+            model_field = surface.model._meta.get_field(name)
+            fields.append((model_field, name))
+        related = []
+        for rel in surface.related:
+            qs = rel.queryset(obj, request.user)
+            related.append({"title": rel.title, "rows": list(qs[:50]), "count": qs.count()})
+        user = request.user
+        context = self.base_context(
+            object=obj,
+            fields=fields,
+            related=related,
+            history=history_entries(obj),
+            can_change=surface.model.objects.restrict(user, CHANGE).filter(pk=obj.pk).exists(),
+            can_delete=surface.model.objects.restrict(user, DELETE).filter(pk=obj.pk).exists(),
+        )
+        if surface.extra_context:
+            context.update(surface.extra_context(obj, request))
+        return render(request, surface.detail_template, context)
+
+
+class ObjectEditView(SurfaceView):
+    def dispatch(self, request, *args, **kwargs):
+        if not request.user.is_authenticated:
+            return self.handle_no_permission()
+        pk = kwargs.get("pk")
+        self.object = self.get_object(pk, CHANGE) if pk is not None else None
+        if self.object is None and not self.surface.model.can_add(request.user):
+            raise PermissionDenied(
+                _("You may not add %(model)s.") % {"model": self.surface.model._meta.verbose_name_plural}
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_form(self, form):
+        return render(
+            request=self.request,
+            template_name="core/object_edit.html",
+            context=self.base_context(form=form, object=self.object),
+        )
+
+    def get(self, request, pk=None):
+        initial = {k: v for k, v in request.GET.items() if k in self.surface.form._meta.fields}
+        return self.render_form(self.surface.form(instance=self.object, user=request.user, initial=initial))
+
+    def post(self, request, pk=None):
+        form = self.surface.form(
+            data=request.POST, files=request.FILES, instance=self.object, user=request.user
+        )
+        if form.is_valid():
+            try:
+                obj = save_object(form.instance, request.user)
+                form.save_m2m()
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            except PermissionDenied as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("Saved %(model)s “%(object)s”.")
+                    % {"model": self.surface.model._meta.verbose_name, "object": obj},
+                )
+                return HttpResponseRedirect(self.surface.object_url(obj))
+        return self.render_form(form)
+
+
+class ObjectDeleteView(SurfaceView):
+    def get(self, request, pk):
+        obj = self.get_object(pk, DELETE)
+        return render(request, "core/object_delete.html", self.base_context(object=obj))
+
+    def post(self, request, pk):
+        obj = self.get_object(pk, DELETE)
+        try:
+            delete_object(obj, request.user)
+        except ProtectedError as exc:
+            blockers = ", ".join(str(o) for o in list(exc.protected_objects)[:5])
+            messages.error(
+                request,
+                _("Cannot delete “%(object)s”: other records depend on it (%(blockers)s).")
+                % {"object": obj, "blockers": blockers},
+            )
+            return HttpResponseRedirect(self.surface.object_url(obj))
+        messages.success(
+            request,
+            _("Deleted %(model)s “%(object)s”.")
+            % {"model": self.surface.model._meta.verbose_name, "object": obj},
+        )
+        return HttpResponseRedirect(self.surface.list_url())
+
+
+class ObjectImportView(SurfaceView):
+    """Upload → preview with per-row errors → confirm. Nothing is written unless every row is good."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and not self.surface.model.can_add(request.user):
+            raise PermissionDenied(
+                _("You may not import %(model)s.") % {"model": self.surface.model._meta.verbose_name_plural}
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def render_page(self, **context):
+        columns = [tabular.column_label(self.surface.model, name) for name in self.surface.import_fields]
+        return render(self.request, "core/object_import.html", self.base_context(columns=columns, **context))
+
+    def get(self, request):
+        return self.render_page(form=ImportUploadForm())
+
+    def _store(self, upload) -> str:
+        token = uuid.uuid4().hex
+        folder = Path(settings.MEDIA_ROOT) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
+        (folder / f"{token}{suffix}").write_bytes(upload.read())
+        self.request.session[f"import:{token}"] = {
+            "name": upload.name,
+            "suffix": suffix,
+            "surface": self.surface.basename,
+        }
+        return token
+
+    def _load(self, token: str):
+        meta = self.request.session.get(f"import:{token}")
+        if not meta or meta.get("surface") != self.surface.basename:
+            raise Http404(_("This import has expired; upload the file again."))
+        file_path = Path(settings.MEDIA_ROOT) / "imports" / f"{token}{meta['suffix']}"
+        if not file_path.exists():
+            raise Http404(_("This import has expired; upload the file again."))
+        return meta["name"], file_path
+
+    def post(self, request):
+        token = request.POST.get("token")
+        if token:
+            name, file_path = self._load(token)
+            content = file_path.read_bytes()
+            commit = True
+        else:
+            form = ImportUploadForm(request.POST, request.FILES)
+            if not form.is_valid():
+                return self.render_page(form=form)
+            upload = form.cleaned_data["file"]
+            token = self._store(upload)
+            name, file_path = self._load(token)
+            content = file_path.read_bytes()
+            commit = False
+        try:
+            result = tabular.import_rows(self.surface, request.user, name, content, commit=commit)
+        except tabular.ImportFileError as exc:
+            return self.render_page(form=ImportUploadForm(), file_error=str(exc), file_name=name)
+        if commit and result.ok:
+            file_path.unlink(missing_ok=True)
+            request.session.pop(f"import:{token}", None)
+            messages.success(
+                request, _("Imported %(count)s rows from %(file)s.") % {"count": result.saved, "file": name}
+            )
+            return HttpResponseRedirect(self.surface.list_url())
+        preview_columns = [tabular.column_label(self.surface.model, n) for n in self.surface.import_fields]
+        preview = [[row.get(n, "") for n in self.surface.import_fields] for row in result.rows[:100]]
+        return self.render_page(
+            form=ImportUploadForm(),
+            result=result,
+            token=token,
+            file_name=name,
+            preview_columns=preview_columns,
+            preview=preview,
+        )

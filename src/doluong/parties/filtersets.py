@@ -1,0 +1,73 @@
+import django_filters
+from django.contrib.auth import get_user_model
+
+from doluong.core.filtersets import BaseFilterSet
+from doluong.geo.models import Commune, Province
+from doluong.registry.models import InstrumentType
+
+from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
+
+
+class OrganisationFilterSet(BaseFilterSet):
+    province = django_filters.ModelChoiceFilter(queryset=Province.objects.all())
+    commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.all())
+
+    class Meta:
+        model = Organisation
+        fields = ["kind", "province", "commune", "sector", "ownership", "size_class", "is_active"]
+
+
+class RegistrationFilterSet(BaseFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Registration
+        fields = ["organisation", "verification", "calibration", "testing"]
+
+
+class RegistrationScopeFilterSet(BaseFilterSet):
+    registration = django_filters.ModelChoiceFilter(queryset=Registration.objects.all())
+    instrument_type = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+
+    class Meta:
+        model = RegistrationScope
+        fields = ["registration", "activity", "instrument_type"]
+
+
+class DesignationFilterSet(BaseFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    instrument_types = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+
+    class Meta:
+        model = Designation
+        fields = ["organisation", "instrument_types"]
+
+
+class PersonFilterSet(BaseFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Person
+        fields = ["organisation"]
+
+
+class VerifierFilterSet(BaseFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    instrument_types = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+    valid_on = django_filters.DateFilter(method="filter_valid_on", label="valid on")
+
+    class Meta:
+        model = Verifier
+        fields = ["organisation", "instrument_types", "is_active"]
+
+    def filter_valid_on(self, queryset, name, value):
+        return queryset.filter(issued_on__lte=value, valid_until__gte=value)
+
+
+class MembershipFilterSet(BaseFilterSet):
+    organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    user = django_filters.ModelChoiceFilter(queryset=get_user_model().objects.all())
+
+    class Meta:
+        model = Membership
+        fields = ["organisation", "user", "role", "is_active"]

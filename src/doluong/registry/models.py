@@ -1,0 +1,383 @@
+"""The Group 2 catalogue (versioned rules), measuring instruments and measurement standards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from doluong.core.dates import add_months, today
+from doluong.core.models import SearchableModel
+from doluong.core.scope import VIEW
+from doluong.geo.models import Commune, Province
+from doluong.parties.choices import Role
+from doluong.parties.models import Organisation, org_scope
+
+from .choices import CycleStatus, DueState, Field, InstrumentStatus, SourceStatus, StandardLevel
+
+
+class InstrumentType(SearchableModel):
+    """An entry of the Group 2 list of measuring instruments (Circular 23/2013/TT-BKHCN as amended).
+
+    What the law says about it (control measures, verification cycle) lives in dated `InstrumentTypeRule`
+    versions, so that a changed circular is a new version, not an edit of the past."""
+
+    code = models.CharField(_("code"), max_length=30, unique=True, help_text=_("Order number in the list"))
+    name = models.CharField(_("name"), max_length=300)
+    name_en = models.CharField(_("English name"), max_length=300, blank=True)
+    field = models.CharField(_("field"), max_length=30, choices=Field.choices)
+    mpe_rule = models.CharField(
+        _("MPE rule"), max_length=60, blank=True, help_text=_("Key of the metrology library's rule table")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    natural_key_fields = ("code", "name")
+    search_fields = ("code", "name", "name_en")
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("instrument type")
+        verbose_name_plural = _("instrument types")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def rule_on(self, day: dt.date | None = None) -> InstrumentTypeRule | None:
+        """The rule version in force on `day` (today by default)."""
+        day = day or today()
+        for rule in self.rules.all():  # prefetched in lists
+            if rule.effective_from <= day and (rule.effective_to is None or day <= rule.effective_to):
+                return rule
+        return None
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return Q() if action == VIEW else None
+
+
+class InstrumentTypeRule(SearchableModel):
+    """One dated version of the legal rules for an instrument type: control measures and cycle."""
+
+    instrument_type = models.ForeignKey(
+        InstrumentType, models.CASCADE, related_name="rules", verbose_name=_("instrument type")
+    )
+    in_catalogue = models.BooleanField(
+        _("in the Group 2 list"), default=True, help_text=_("False for a version that removes the type")
+    )
+    type_approval = models.BooleanField(_("type approval"), default=False)
+    initial_verification = models.BooleanField(_("initial verification"), default=False)
+    periodic_verification = models.BooleanField(_("periodic verification"), default=False)
+    after_repair_verification = models.BooleanField(_("verification after repair"), default=False)
+    cycle_status = models.CharField(
+        _("cycle status"), max_length=20, choices=CycleStatus.choices, default=CycleStatus.UNKNOWN
+    )
+    cycle_months = models.PositiveSmallIntegerField(_("verification cycle (months)"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    source_status = models.CharField(
+        _("source status"), max_length=20, choices=SourceStatus.choices, default=SourceStatus.UNVERIFIED
+    )
+    source_url = models.TextField(_("source"), blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = ("instrument_type__code", "instrument_type__name", "legal_basis")
+
+    class Meta:
+        ordering = ["instrument_type", "-effective_from"]
+        verbose_name = _("instrument type rule")
+        verbose_name_plural = _("instrument type rules")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument_type", "effective_from"], name="registry_rule_version"
+            ),
+            models.CheckConstraint(
+                condition=(Q(cycle_status="known") & Q(cycle_months__gt=0))
+                | (~Q(cycle_status="known") & Q(cycle_months__isnull=True)),
+                name="registry_rule_cycle_consistent",
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="registry_rule_dates",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_type} ({self.effective_from:%d/%m/%Y})"
+
+    def clean(self):
+        super().clean()
+        if self.cycle_status == CycleStatus.KNOWN and not self.cycle_months:
+            raise ValidationError(
+                {"cycle_months": _("Enter the cycle in months, or mark the cycle as unknown.")}
+            )
+        if self.cycle_status != CycleStatus.KNOWN and self.cycle_months:
+            raise ValidationError(
+                {"cycle_status": _("A cycle in months is given: set the cycle status to “Known”.")}
+            )
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The end date is before the start date.")})
+        if self.instrument_type_id and self.effective_from:
+            overlapping = InstrumentTypeRule.objects.filter(
+                instrument_type_id=self.instrument_type_id
+            ).exclude(pk=self.pk)
+            end = self.effective_to or dt.date.max
+            for other in overlapping:
+                other_end = other.effective_to or dt.date.max
+                if other.effective_from <= end and self.effective_from <= other_end:
+                    raise ValidationError(
+                        {
+                            "effective_from": _("This version overlaps the version in force from %(date)s.")
+                            % {"date": other.effective_from.strftime("%d/%m/%Y")}
+                        }
+                    )
+
+    @property
+    def control_measures(self) -> list[str]:
+        names = []
+        for flag in (
+            "type_approval",
+            "initial_verification",
+            "periodic_verification",
+            "after_repair_verification",
+        ):
+            if getattr(self, flag):
+                names.append(str(self._meta.get_field(flag).verbose_name))
+        return names
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return Q() if action == VIEW else None
+
+
+def due_state(next_due: dt.date | None, on: dt.date | None = None) -> str:
+    if next_due is None:
+        return DueState.UNKNOWN
+    on = on or today()
+    days = (next_due - on).days
+    if days < 0:
+        return DueState.OVERDUE
+    for limit, state in ((30, DueState.DUE_30), (60, DueState.DUE_60), (90, DueState.DUE_90)):
+        if days <= limit:
+            return state
+    return DueState.LATER
+
+
+def instrument_scope(scope, action, owner_path: str, commune_path: str, province_path: str, served_path: str):
+    if scope is None:
+        return None
+    if scope.role == Role.PROVINCE_OFFICER:
+        return Q(**{province_path: scope.province_id})
+    if scope.role == Role.COMMUNE_OFFICER:
+        if action == VIEW:
+            return Q(**{province_path: scope.province_id})
+        return Q(**{commune_path: scope.commune_id}) if scope.commune_id else None
+    if scope.role in (Role.PROVIDER_STAFF, Role.VERIFIER):
+        if action == VIEW or scope.role == Role.PROVIDER_STAFF:
+            return Q(**{served_path: scope.organisation_id}) | Q(**{owner_path: scope.organisation_id})
+        return None
+    if scope.role == Role.ENTERPRISE_USER:
+        return Q(**{owner_path: scope.organisation_id})
+    return None
+
+
+class Instrument(SearchableModel):
+    """A measuring instrument in use: what it is, whose it is, where it is, and when it is due."""
+
+    instrument_type = models.ForeignKey(
+        InstrumentType, models.PROTECT, related_name="instruments", verbose_name=_("instrument type")
+    )
+    owner = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="instruments", verbose_name=_("owner")
+    )
+    site_address = models.CharField(_("site address"), max_length=300, blank=True)
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=150, blank=True)
+    model = models.CharField(_("model"), max_length=150, blank=True)
+    year = models.PositiveSmallIntegerField(_("year of manufacture"), null=True, blank=True)
+    type_approval_number = models.CharField(_("type approval number"), max_length=100, blank=True)
+    accuracy_class = models.CharField(_("accuracy class"), max_length=50, blank=True)
+    measuring_range = models.CharField(_("measuring range"), max_length=150, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=InstrumentStatus.choices, default=InstrumentStatus.IN_USE
+    )
+    last_verified_on = models.DateField(_("last verified on"), null=True, blank=True)
+    last_verified_by = models.ForeignKey(
+        Organisation,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="served_instruments",
+        verbose_name=_("last verified by"),
+    )
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    next_due = models.DateField(_("next due"), null=True, blank=True, editable=False)
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = (
+        "serial",
+        "manufacturer",
+        "model",
+        "owner__name",
+        "site_address",
+        "instrument_type__name",
+    )
+
+    class Meta:
+        ordering = ["instrument_type__code", "serial"]
+        verbose_name = _("measuring instrument")
+        verbose_name_plural = _("measuring instruments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument_type", "manufacturer", "serial"],
+                condition=~Q(serial=""),
+                name="registry_instrument_serial_unique",
+                violation_error_message=_(
+                    "An instrument of this type and manufacturer with this serial number already exists."
+                ),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["province", "next_due"], name="registry_instr_prov_due"),
+            models.Index(fields=["commune", "next_due"], name="registry_instr_comm_due"),
+            models.Index(fields=["owner"], name="registry_instr_owner"),
+        ]
+
+    def __str__(self) -> str:
+        serial = f" {self.serial}" if self.serial else ""
+        return f"{self.instrument_type}{serial}"
+
+    def clean(self):
+        super().clean()
+        this_year = today().year
+        if self.year and not 1900 <= self.year <= this_year + 1:
+            raise ValidationError(
+                {
+                    "year": _("The year of manufacture must be between 1900 and %(year)s.")
+                    % {"year": this_year + 1}
+                }
+            )
+        if self.last_verified_on and self.last_verified_on > today():
+            raise ValidationError({"last_verified_on": _("The last verification date is in the future.")})
+        if self.valid_until and self.last_verified_on and self.valid_until < self.last_verified_on:
+            raise ValidationError({"valid_until": _("Valid-until is before the last verification date.")})
+
+    def compute_dates(self) -> None:
+        """Fill valid-until from the type's cycle in force on the verification day, and next-due from it."""
+        if self.last_verified_on and not self.valid_until and self.instrument_type_id:
+            rule = self.instrument_type.rule_on(self.last_verified_on)
+            if rule and rule.cycle_status == CycleStatus.KNOWN:
+                self.valid_until = add_months(self.last_verified_on, rule.cycle_months)
+        self.next_due = self.valid_until
+
+    def save(self, *args, **kwargs):
+        if self.commune_id:
+            self.province_id = self.commune.province_id
+        self.compute_dates()
+        super().save(*args, **kwargs)
+
+    @property
+    def due_state(self) -> str:
+        return due_state(self.next_due)
+
+    def get_due_state_display(self) -> str:
+        return DueState(self.due_state).label
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return instrument_scope(scope, action, "owner_id", "commune_id", "province_id", "last_verified_by_id")
+
+
+class MeasurementStandard(SearchableModel):
+    """A measurement standard (chuẩn đo lường) held by an organisation, with its traceability link: calibrated
+    either by a parent standard in the database or by an outside certificate."""
+
+    holder = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="standards", verbose_name=_("holder")
+    )
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    name = models.CharField(_("name"), max_length=300)
+    quantity = models.CharField(_("quantity"), max_length=100)
+    measuring_range = models.CharField(_("measuring range"), max_length=150, blank=True)
+    uncertainty = models.CharField(_("uncertainty or accuracy class"), max_length=150)
+    level = models.CharField(_("level"), max_length=20, choices=StandardLevel.choices)
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    manufacturer = models.CharField(_("manufacturer"), max_length=150, blank=True)
+    instrument_types = models.ManyToManyField(
+        InstrumentType, blank=True, related_name="standards", verbose_name=_("used to verify")
+    )
+    parent = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("calibrated against standard"),
+    )
+    external_calibrator = models.CharField(_("calibrated by (outside)"), max_length=200, blank=True)
+    external_certificate = models.CharField(_("outside certificate number"), max_length=100, blank=True)
+    calibrated_on = models.DateField(_("calibrated on"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    natural_key_fields = ("serial", "name")
+    search_fields = ("name", "quantity", "serial", "holder__name", "external_certificate")
+
+    class Meta:
+        ordering = ["holder__name", "name"]
+        verbose_name = _("measurement standard")
+        verbose_name_plural = _("measurement standards")
+        indexes = [models.Index(fields=["province", "valid_until"], name="registry_std_prov_valid")]
+
+    def __str__(self) -> str:
+        serial = f" ({self.serial})" if self.serial else ""
+        return f"{self.name}{serial}"
+
+    def clean(self):
+        super().clean()
+        if self.parent_id and (self.external_calibrator or self.external_certificate):
+            raise ValidationError(
+                _("A standard is traced either to a parent standard or to an outside certificate, not both.")
+            )
+        if self.parent_id:
+            seen = {self.pk} if self.pk else set()
+            node = self.parent
+            while node is not None:
+                if node.pk in seen:
+                    raise ValidationError(
+                        {"parent": _("This parent would make the traceability chain a loop.")}
+                    )
+                seen.add(node.pk)
+                node = node.parent
+        if self.valid_until and self.calibrated_on and self.valid_until < self.calibrated_on:
+            raise ValidationError({"valid_until": _("Valid-until is before the calibration date.")})
+
+    def save(self, *args, **kwargs):
+        if self.holder_id:
+            self.province_id = self.holder.province_id
+        super().save(*args, **kwargs)
+
+    def chain(self) -> list[MeasurementStandard]:
+        """This standard and its ancestors up to the top of the chain (at most 20 links)."""
+        links = [self]
+        node = self.parent
+        while node is not None and len(links) < 20:
+            links.append(node)
+            node = node.parent
+        return links
+
+    def is_valid_on(self, day: dt.date) -> bool:
+        return self.valid_until is not None and day <= self.valid_until
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return org_scope(scope, action, "holder")

@@ -1,0 +1,34 @@
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from rest_framework.routers import DefaultRouter
+
+from doluong.core import views_home
+from doluong.geo.views import SURFACES as GEO
+from doluong.parties.views import SURFACES as PARTIES
+from doluong.registry.views import SURFACES as REGISTRY
+
+router = DefaultRouter()
+for surface in [*GEO, *PARTIES, *REGISTRY]:
+    router.register(f"{surface.namespace}/{surface.route}", surface.api_viewset(), basename=surface.basename)
+
+urlpatterns = [
+    path("", views_home.home, name="home"),
+    path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("geo/", include("doluong.geo.urls")),
+    path("parties/", include("doluong.parties.urls")),
+    path("registry/", include("doluong.registry.urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/", include(router.urls)),
+    path("admin/", admin.site.urls),
+]
+
+if settings.DEBUG:
+    from django.conf.urls.static import static
+
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
