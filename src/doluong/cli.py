@@ -16,7 +16,9 @@ def _django_setup() -> None:
 
 def _serve(port: int, host: str, workers: int) -> int:
     from django.conf import settings
+    from django.core.management import call_command
 
+    call_command("collectstatic", interactive=False, verbosity=0)
     bind = f"{host}:{port}"
     print(f"doluong: serving on http://{bind}/  (Ctrl+C to stop)", flush=True)
     args = [

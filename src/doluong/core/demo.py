@@ -677,9 +677,8 @@ def _users(ctx: Ctx) -> None:
     for persona in PERSONAS:
         if persona.role == "admin":
             continue
-        family, _, rest = persona.full_name.partition(" ")
         user, _ = User.objects.get_or_create(username=persona.username)
-        user.first_name, user.last_name = rest, family
+        user.first_name, user.last_name = persona.full_name, ""  # Vietnamese order: family name first
         user.email = f"{persona.username}@demo.doluong.vn"
         user.set_password(DEMO_PASSWORD)
         user.save()
