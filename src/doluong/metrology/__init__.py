@@ -25,7 +25,7 @@ Modules
 See ``docs/metrology.md`` for what each function computes and the clauses it implements.
 """
 
-from . import errors, mpe, units
+from . import conformity, errors, mpe, units
 from .errors import (
     ConvergenceError,
     DataError,
@@ -38,6 +38,7 @@ from .errors import (
 )
 
 __all__ = [
+    "conformity",
     "ConvergenceError",
     "DataError",
     "InvalidInput",
