@@ -25,7 +25,7 @@ Modules
 See ``docs/metrology.md`` for what each function computes and the clauses it implements.
 """
 
-from . import conformity, errors, mpe, units
+from . import conformity, errors, mpe, uncertainty, units
 from .errors import (
     ConvergenceError,
     DataError,
@@ -49,5 +49,6 @@ __all__ = [
     "UnitMismatch",
     "errors",
     "mpe",
+    "uncertainty",
     "units",
 ]
