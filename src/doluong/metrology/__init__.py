@@ -25,7 +25,7 @@ Modules
 See ``docs/metrology.md`` for what each function computes and the clauses it implements.
 """
 
-from . import conformity, errors, mpe, uncertainty, units
+from . import conformity, errors, montecarlo, mpe, uncertainty, units
 from .errors import (
     ConvergenceError,
     DataError,
@@ -48,6 +48,7 @@ __all__ = [
     "SampleTooSmall",
     "UnitMismatch",
     "errors",
+    "montecarlo",
     "mpe",
     "uncertainty",
     "units",
