@@ -25,7 +25,9 @@ Modules
 See ``docs/metrology.md`` for what each function computes and the clauses it implements.
 """
 
-from . import conformity, errors, montecarlo, mpe, uncertainty, units
+from typing import Any
+
+from . import errors
 from .errors import (
     ConvergenceError,
     DataError,
@@ -36,6 +38,18 @@ from .errors import (
     SampleTooSmall,
     UnitMismatch,
 )
+
+_SUBMODULES = ("conformity", "intervals", "montecarlo", "mpe", "prepackage", "uncertainty", "units")
+
+
+def __getattr__(name: str) -> Any:
+    """Load submodules on first use (``import doluong.metrology`` stays cheap: SciPy loads on demand)."""
+    if name in _SUBMODULES:
+        import importlib
+
+        return importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "conformity",
@@ -48,6 +62,7 @@ __all__ = [
     "SampleTooSmall",
     "UnitMismatch",
     "errors",
+    "intervals",
     "montecarlo",
     "mpe",
     "uncertainty",

@@ -44,7 +44,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy import optimize, special
+from scipy import special
 
 from . import _checks
 from .errors import InvalidInput
@@ -576,4 +576,6 @@ def guard_band_factor_for_pfa(tur: float, itp: float, target: float, *, conditio
         lo = 1e-9
         if f(lo) > 0:
             return 0.0
-    return float(optimize.brentq(f, lo, 1.0, xtol=1e-13, rtol=4 * np.finfo(float).eps))
+    from scipy.optimize import brentq  # imported on use: scipy.optimize is slow to import
+
+    return float(brentq(f, lo, 1.0, xtol=1e-13, rtol=4 * np.finfo(float).eps))

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy import stats
+from scipy import special
 
 from . import _checks
 from .errors import InvalidInput
@@ -147,10 +147,10 @@ def coverage_factor(p: float, dof: float, *, truncate: bool = False) -> float:
     pp = _checks.probability(p, "p")
     nu = _checks.dof(dof, "dof")
     if math.isinf(nu):
-        return float(stats.norm.ppf((1.0 + pp) / 2.0))
+        return float(special.ndtri((1.0 + pp) / 2.0))
     if truncate:
         nu = max(1.0, math.floor(nu))
-    return float(stats.t.ppf((1.0 + pp) / 2.0, nu))
+    return float(special.stdtrit(nu, (1.0 + pp) / 2.0))
 
 
 def welch_satterthwaite(u_c: float, contributions: Sequence[float], dofs: Sequence[float]) -> float:
