@@ -13,7 +13,7 @@ PKG = pathlib.Path(__file__).resolve().parents[2] / "src" / "doluong" / "metrolo
 def test_importing_the_library_does_not_import_django():
     code = (
         "import sys; import doluong.metrology as m; "
-        "from doluong.metrology import conformity, intervals, montecarlo, mpe, uncertainty; "
+        "from doluong.metrology import conformity, intervals, montecarlo, mpe, prepackage, uncertainty; "
         "mods = [k for k in sys.modules if k == 'django' or k.startswith('django.') or k.startswith('suncal')]; "
         "print(','.join(mods))"
     )

@@ -65,6 +65,7 @@ __all__ = [
     "intervals",
     "montecarlo",
     "mpe",
+    "prepackage",
     "uncertainty",
     "units",
 ]
