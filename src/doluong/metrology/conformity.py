@@ -66,13 +66,13 @@ __all__ = [
 ]
 
 GUARD_BAND_METHODS: dict[str, str] = {
-    "simple": "ILAC-G8:09/2019 4.2.1 simple acceptance, w = 0 (JCGM 106:2012 8.3.2)",
-    "u95": "ILAC-G8:09/2019 4.2.2 guard band w = U = k·u (k = 2 by default; JCGM 106:2012 8.3.3 guarded acceptance)",
+    "simple": "ILAC-G8:09/2019 4.2.1 simple acceptance, w = 0 (JCGM 106:2012 clause 8)",
+    "u95": "ILAC-G8:09/2019 4.2.2 guard band w = U = k·u (k = 2 by default; JCGM 106:2012 clause 8, guarded acceptance)",
     "rss": "root-sum-square guard band: A = sqrt(T² − U²), i.e. w = T − sqrt(T² − U²)",
     "sqrt_tur": "A = T·sqrt(1 − 1/TUR²) with the TUR supplied by the caller (equals 'rss' when TUR = T/U)",
     "fixed_fraction": "w = f·T for a fixed fraction f of the tolerance half-width",
-    "target_pfa": "w chosen so that the global PFA equals a target for the given ITP (JCGM 106:2012 9.5; Z540.3 2 % rule)",
-    "target_specific": "w = u·Φ⁻¹(1 − r): a result on the acceptance limit has specific false-accept risk r (JCGM 106:2012 8.3.3)",
+    "target_pfa": "w chosen so that the global PFA equals a target for the given ITP (JCGM 106:2012 clause 9; Z540.3 2 % rule)",
+    "target_specific": "w = u·Φ⁻¹(1 − r): a result on the acceptance limit has specific false-accept risk r (JCGM 106:2012 clauses 7-8)",
     "dobbert": "managed guard band (Dobbert 2008, 'method 6'): gbf = 1 − (1.04 − exp(0.38 ln TUR − 0.54))/TUR",
 }
 
@@ -559,8 +559,9 @@ def global_risk(
 
 def guard_band_factor_for_pfa(tur: float, itp: float, target: float, *, conditional: bool = False) -> float:
     """Largest guard-band factor ``gbf`` in ``[0, 1]`` whose global (or conditional) PFA
-    does not exceed ``target`` (JCGM 106:2012 clause 9; the Z540.3 2 % rule with
-    ``conditional=True``).  Returns 1.0 when no guard band is needed."""
+    does not exceed ``target`` (JCGM 106:2012 clause 9; with ``target=0.02`` the
+    ANSI/NCSL Z540.3 "2 % rule", on the unconditional PFA or, with ``conditional=True``,
+    on the conditional one).  Returns 1.0 when no guard band is needed."""
     t = _checks.positive(tur, "tur")
     p = _checks.probability(itp, "itp")
     r = _checks.probability(target, "target")
