@@ -9,7 +9,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from doluong.metrology import mpe
-from doluong.metrology.errors import InvalidInput, MetrologyError, OutOfRange, RuleNotFound, UnitMismatch
+from doluong.metrology.errors import (
+    DataError,
+    InvalidInput,
+    MetrologyError,
+    OutOfRange,
+    RuleNotFound,
+    UnitMismatch,
+)
 
 # OIML R 76-1:2006 Table 6, transcribed independently of the data file:
 # class -> [(upper limit of the band in e (None = open), MPE in e on initial verification)]
@@ -265,3 +272,40 @@ def test_maximum_permissible_error_returns_the_rule():
     value, rule = mpe.maximum_permissible_error("nawi", "II", "initial", 100, "g", {"e": 0.01, "Max": 200})
     assert value == pytest.approx(0.01) and rule.rule_id == "R76-II-initial-2"
     assert "Table 6" in rule.clause
+
+
+GAS_METER_CSV = """\
+# An instrument type that is not shipped: diaphragm gas meters, class 1.5 (OIML R 137-1, MPE on type
+# approval/initial verification: ±3 % for Qmin <= Q < Qt, ±1.5 % for Qt <= Q <= Qmax). New data, no new code.
+rule_id,instrument_type,accuracy_class,stage,dimension,unit,zone_variable,zone_lower,zone_lower_inclusive,zone_upper,zone_upper_inclusive,condition,mpe_kind,mpe_value,mpe_basis,mpe_minimum,clause,legal_basis
+G-1.5-low,gas_meter,1.5,initial,volume,*,flow_rate,Qmin,yes,Qt,no,,percent,3,,,OIML R 137-1 (example),example
+G-1.5-high,gas_meter,1.5,initial,volume,*,flow_rate,Qt,yes,Qmax,yes,,percent,1.5,,,OIML R 137-1 (example),example
+"""
+
+
+def test_a_new_instrument_type_is_new_data_not_new_code():
+    table = mpe.RuleTable.from_csv(GAS_METER_CSV, source="gas.csv")
+    assert table.instrument_types() == ("gas_meter",)
+    p = {"Qmin": 0.04, "Qt": 0.6, "Qmax": 6.0}
+    r = mpe.evaluate("gas_meter", "1.5", "initial", 100, 102.9, "L", p, {"flow_rate": 0.3}, table=table)
+    assert r.mpe_relative_percent == pytest.approx(3) and r.passed
+    r = mpe.evaluate("gas_meter", "1.5", "initial", 100, 102.9, "L", p, {"flow_rate": 6.0}, table=table)
+    assert r.mpe_relative_percent == pytest.approx(1.5) and not r.passed
+    with pytest.raises(RuleNotFound):  # the shipped table is untouched
+        mpe.evaluate("gas_meter", "1.5", "initial", 100, 100, "L", p, {"flow_rate": 0.3})
+
+
+@pytest.mark.parametrize(
+    ("edit", "code"),
+    [
+        (lambda t: t.replace("OIML R 137-1 (example),example", ",", 1), "data_missing_clause"),
+        (lambda t: t.replace(",percent,3,", ",percentage,3,", 1), "data_bad_kind"),
+        (lambda t: t.replace(",Qmin,yes,", ",__import__('os'),yes,", 1), "data_bad_expression"),
+        (lambda t: t.replace("G-1.5-high", "G-1.5-low", 1), "data_duplicate_rule"),
+        (lambda t: t.replace(",volume,*,", ",volume,kg,", 1), "data_bad_unit"),
+    ],
+)
+def test_malformed_rule_tables_are_refused(edit, code):
+    with pytest.raises(DataError) as exc:
+        mpe.RuleTable.from_csv(edit(GAS_METER_CSV))
+    assert exc.value.code == code

@@ -32,7 +32,6 @@ import os
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from functools import cache
 from typing import Any
 
 import numpy as np
@@ -453,9 +452,20 @@ class McResult:
 
 
 # ----------------------------------------------------------------------------- machinery
-@cache
+_POOL: dict[int, ThreadPoolExecutor] = {}
+
+
 def _executor() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="doluong-mc")
+    """A thread pool per process (a pool inherited through fork(), e.g. by a pre-loading
+    application server's workers, has no threads and must not be reused)."""
+    pid = os.getpid()
+    pool = _POOL.get(pid)
+    if pool is None:
+        _POOL.clear()
+        pool = _POOL[pid] = ThreadPoolExecutor(
+            max_workers=max(1, os.cpu_count() or 1), thread_name_prefix="doluong-mc"
+        )
+    return pool
 
 
 Entry = tuple[tuple[str, ...], Any]

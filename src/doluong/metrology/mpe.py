@@ -41,9 +41,11 @@ representation of the inputs, so a reading exactly on the limit is judged exactl
 from __future__ import annotations
 
 import ast
+import csv
+import io
 import math
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from functools import cache
@@ -58,9 +60,12 @@ from .units import DIMENSIONS, canonical_unit, dimension_of
 from .units import ratio as unit_ratio
 
 __all__ = [
+    "REQUIRED_COLUMNS",
     "MpeRule",
+    "RuleTable",
     "VerificationResult",
     "accuracy_classes",
+    "default_table",
     "evaluate",
     "instrument_types",
     "maximum_permissible_error",
@@ -257,13 +262,40 @@ def _yes(text: str, where: str) -> bool:
     )
 
 
-@cache
-def _compiled() -> tuple[_Compiled, ...]:
+REQUIRED_COLUMNS = (
+    "rule_id",
+    "instrument_type",
+    "accuracy_class",
+    "stage",
+    "dimension",
+    "unit",
+    "zone_variable",
+    "zone_lower",
+    "zone_lower_inclusive",
+    "zone_upper",
+    "zone_upper_inclusive",
+    "condition",
+    "mpe_kind",
+    "mpe_value",
+    "mpe_basis",
+    "mpe_minimum",
+    "clause",
+    "legal_basis",
+)
+
+
+def _compile_rows(sources: Iterable[tuple[str, Iterable[Mapping[str, str]]]]) -> tuple[_Compiled, ...]:
     out: list[_Compiled] = []
     seen: set[str] = set()
-    for name in data_files("mpe_"):
-        for i, row in enumerate(read_csv(name), start=1):
-            where = f"{name} row {i} ({row.get('rule_id', '?')})"
+    for name, rows in sources:
+        for i, raw in enumerate(rows, start=1):
+            where = f"{name} row {i} ({raw.get('rule_id', '?')})"
+            missing = [c for c in REQUIRED_COLUMNS if c not in raw]
+            if missing:
+                raise DataError(
+                    f"{where}: missing column(s) {', '.join(missing)}", code="data_missing_column", field=name
+                )
+            row = {k: ("" if v is None else str(v).strip()) for k, v in raw.items()}
             rid = row["rule_id"]
             if not rid or rid in seen:
                 raise DataError(
@@ -352,21 +384,59 @@ def _compiled() -> tuple[_Compiled, ...]:
     return tuple(out)
 
 
+class RuleTable:
+    """A validated set of rule rows.
+
+    :func:`default_table` holds the rows shipped in ``data/mpe_*.csv``; the web layer can
+    build its own table (e.g. from versioned rows stored in its database, with the same
+    columns) with :meth:`from_rows` or :meth:`from_csv` and pass it to :func:`evaluate`.
+    """
+
+    def __init__(self, compiled: tuple[_Compiled, ...]) -> None:
+        self._rows = compiled
+
+    @classmethod
+    def from_rows(cls, rows: Iterable[Mapping[str, str]], source: str = "rows") -> RuleTable:
+        """Validate and compile rows (mappings with the columns of :data:`REQUIRED_COLUMNS`)."""
+        return cls(_compile_rows([(source, rows)]))
+
+    @classmethod
+    def from_csv(cls, text: str, source: str = "csv") -> RuleTable:
+        """Validate and compile CSV text (``#`` comment lines allowed)."""
+        lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
+        return cls.from_rows(csv.DictReader(io.StringIO("\n".join(lines))), source)
+
+    def rules(self) -> tuple[MpeRule, ...]:
+        return tuple(c.rule for c in self._rows)
+
+    def instrument_types(self) -> tuple[str, ...]:
+        return tuple(sorted({c.rule.instrument_type for c in self._rows}))
+
+    def accuracy_classes(self, instrument_type: str) -> tuple[str, ...]:
+        return tuple(
+            sorted({c.rule.accuracy_class for c in self._rows if c.rule.instrument_type == instrument_type})
+        )
+
+
+@cache
+def default_table() -> RuleTable:
+    """The rules shipped with the package (``data/mpe_*.csv``)."""
+    return RuleTable(_compile_rows((name, read_csv(name)) for name in data_files("mpe_")))
+
+
 def rules() -> tuple[MpeRule, ...]:
     """Every rule row shipped with the package."""
-    return tuple(c.rule for c in _compiled())
+    return default_table().rules()
 
 
 def instrument_types() -> tuple[str, ...]:
-    """Instrument types that have at least one rule."""
-    return tuple(sorted({c.rule.instrument_type for c in _compiled()}))
+    """Instrument types that have at least one shipped rule."""
+    return default_table().instrument_types()
 
 
 def accuracy_classes(instrument_type: str) -> tuple[str, ...]:
     """Accuracy classes known for ``instrument_type`` (``""`` when the type has no classes)."""
-    return tuple(
-        sorted({c.rule.accuracy_class for c in _compiled() if c.rule.instrument_type == instrument_type})
-    )
+    return default_table().accuracy_classes(instrument_type)
 
 
 # --------------------------------------------------------------------------- evaluation
@@ -413,11 +483,13 @@ def _scale(x: Decimal, from_unit: str, to_unit: str) -> Decimal:
         return x * Decimal(f.numerator) / Decimal(f.denominator)
 
 
-def _select(instrument_type: str, accuracy_class: str | None, stage: str, unit: str) -> list[_Compiled]:
-    rows = [c for c in _compiled() if c.rule.instrument_type == instrument_type]
+def _select(
+    table: RuleTable, instrument_type: str, accuracy_class: str | None, stage: str, unit: str
+) -> list[_Compiled]:
+    rows = [c for c in table._rows if c.rule.instrument_type == instrument_type]
     if not rows:
         raise RuleNotFound(
-            f"no MPE rule for instrument type {instrument_type!r}; known types: {', '.join(instrument_types())}",
+            f"no MPE rule for instrument type {instrument_type!r}; known types: {', '.join(table.instrument_types())}",
             code="unknown_instrument_type",
             field="instrument_type",
             value=instrument_type,
@@ -585,10 +657,15 @@ def maximum_permissible_error(
     unit: str,
     params: Mapping[str, float] | None = None,
     conditions: Mapping[str, Any] | None = None,
+    *,
+    table: RuleTable | None = None,
 ) -> tuple[float, MpeRule]:
     """MPE (magnitude, in ``unit``) applicable at a test point, and the rule row used."""
-    res = evaluate(instrument_type, accuracy_class, stage, reference, reference, unit, params, conditions)
-    rule = next(c.rule for c in _compiled() if c.rule.rule_id == res.rule_id)
+    tbl = table or default_table()
+    res = evaluate(
+        instrument_type, accuracy_class, stage, reference, reference, unit, params, conditions, table=tbl
+    )
+    rule = next(r for r in tbl.rules() if r.rule_id == res.rule_id)
     return res.mpe, rule
 
 
@@ -601,6 +678,8 @@ def evaluate(
     unit: str,
     params: Mapping[str, float] | None = None,
     conditions: Mapping[str, Any] | None = None,
+    *,
+    table: RuleTable | None = None,
 ) -> VerificationResult:
     """Error, MPE and verdict at one test point.
 
@@ -622,6 +701,7 @@ def evaluate(
             of the readings when the rule's unit is ``*``.
         conditions: operating conditions (``flow_rate``, ``temperature`` in °C,
             ``current``, ``connection``, ``power_factor``, ``sin_phi`` …).
+        table: the rules to use (default: :func:`default_table`).
 
     Raises:
         RuleNotFound: unknown type, class or stage.
@@ -645,7 +725,7 @@ def evaluate(
     for k, v in conds.items():
         if isinstance(v, float) and not math.isfinite(v):
             raise InvalidInput(f"operating condition {k} is not finite", code="nan_value", field=k, value=v)
-    cands = _select(instrument_type, accuracy_class, stage, unit_c)
+    cands = _select(table or default_table(), instrument_type, accuracy_class, stage, unit_c)
     comp, env = _match(cands, ref, unit_c, p, conds)
     rule = comp.rule
     mpe_r = _mpe_in_rule_unit(comp, env)

@@ -28,6 +28,7 @@ What is computed (JCGM 100:2008 clause numbers):
 from __future__ import annotations
 
 import math
+import warnings
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -194,16 +195,18 @@ def _complex_step(
     out = np.empty(len(x))
     base: list[Any] = [complex(v) for v in x]
     try:
-        for i in range(len(x)):
-            ref = max(abs(x[i]), steps[i])
-            h = 1e-20 * ref if ref > 0 else 1e-20
-            args = list(base)
-            args[i] = complex(x[i], h)
-            v = _scalar(_call(model, names, args), "complex step")
-            if not math.isfinite(v.imag) or not math.isfinite(v.real):
-                return None
-            out[i] = v.imag / h
-    except (TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. ComplexWarning from a model that drops the imaginary part
+            for i in range(len(x)):
+                ref = max(abs(x[i]), steps[i])
+                h = 1e-20 * ref if ref > 0 else 1e-20
+                args = list(base)
+                args[i] = complex(x[i], h)
+                v = _scalar(_call(model, names, args), "complex step")
+                if not math.isfinite(v.imag) or not math.isfinite(v.real):
+                    return None
+                out[i] = v.imag / h
+    except (TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError, ArithmeticError):
         return None
     return out
 
