@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
@@ -106,6 +106,7 @@ def test_decisions_and_non_binary_statements():
     assert d.accepted and d.acceptance.upper == pytest.approx(9.8) and d.acceptance.guard_band_factor is None
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     y=st.floats(-3, 3),
     u=st.floats(0, 1),
@@ -180,6 +181,7 @@ def test_global_risk_is_vectorised():
     assert cf.global_risk(2.0, 0.9, 0.0).cpfa == 0.0 and cf.global_risk(2.0, 0.9, 0.0).pfa == 0.0
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(itp=st.floats(0.3, 0.9999), t1=st.floats(1.0, 20), dt=st.floats(0.001, 20), gbf=st.floats(0.5, 1.0))
 def test_pfa_decreases_as_tur_grows(itp, t1, dt, gbf):
     # for TUR >= 1; below 1 the measurement is so poor that few items are accepted at all
@@ -196,6 +198,7 @@ def test_pfa_below_tur_1_is_not_monotone():
     assert hi == pytest.approx(suncal_risk.PFA_norm(0.9375, 0.8125), abs=1e-9)
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(itp=st.floats(0.3, 0.999), tur=st.floats(0.3, 20), g1=st.floats(0, 1), g2=st.floats(0, 1))
 def test_pfa_never_grows_with_a_wider_guard_band(itp, tur, g1, g2):
     lo, hi = sorted((g1, g2))

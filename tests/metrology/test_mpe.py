@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from doluong.metrology import mpe
@@ -82,6 +82,7 @@ def test_limit_is_judged_exactly_in_decimal():
     assert not mpe.evaluate("nawi", "III", "initial", 50, 50.0300001, "kg", {"e": 0.02, "Max": 60}).passed
 
 
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(
     cls=st.sampled_from(["I", "II", "III", "IIII"]),
     frac=st.floats(0, 1),
