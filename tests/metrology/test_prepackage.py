@@ -149,6 +149,14 @@ def test_small_lot_is_inspected_entirely():
     assert not pp.inspect_lot(100, "mass", "g", 40, [101.0] * 38 + [95.0] * 2).accepted
 
 
+def test_counts_must_be_whole_numbers():
+    # Qn = 100 items: T = 1 item (1 %), N = 60 -> 100 % inspection
+    assert pp.inspect_lot(100, "count", "items", 60, [100] * 60).accepted
+    with pytest.raises(InvalidInput) as exc:
+        pp.inspect_lot(100, "count", "items", 60, [100] * 59 + [99.5])
+    assert exc.value.code == "not_an_integer"
+
+
 def test_deficiency_exactly_t_is_not_an_error():
     # 485.0 g against Qn 500 g: deficiency exactly T = 15 g is allowed (the criterion is "> T")
     v = pp.inspect_lot(500, "mass", "g", 300, [505.0] * 46 + [485.0] * 4)

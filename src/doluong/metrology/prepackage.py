@@ -366,6 +366,8 @@ def inspect_lot(
             value=int(x.size),
             required=n,
         )
+    if kind == "count" and (np.any(x != np.round(x)) or qn != qn.to_integral_value()):
+        raise InvalidInput("counts of items must be whole numbers", code="not_an_integer", field="actual")
     if np.any(x < 0):
         raise InvalidInput(
             "an actual quantity is negative",
