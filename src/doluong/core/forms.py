@@ -55,6 +55,10 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
                 field.widget = forms.DateInput(format="%d/%m/%Y")
         self.style_fields()
 
+    def save_related(self) -> None:
+        """Save many-to-many choices after the instance was saved through an action."""
+        self._save_m2m()
+
     def clean(self):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):

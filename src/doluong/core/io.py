@@ -344,7 +344,7 @@ def import_rows(surface, user, name: str, content: bytes, *, commit: bool) -> Im
                         form.instance, user, change_reason=_("Imported from %(file)s") % {"file": name}
                     )
                     form.instance = obj
-                    form.save_m2m()
+                    form.save_related()
                 except (ValidationError, PermissionDenied) as exc:
                     messages = exc.messages if isinstance(exc, ValidationError) else [str(exc)]
                     result.errors.append(RowError(index, _("Row"), " ".join(messages)))

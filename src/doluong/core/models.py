@@ -12,8 +12,6 @@ from simple_history.models import HistoricalRecords
 from .scope import ADD, Scope, principal
 from .text import fold, nfc
 
-NOTHING = Q(pk__in=[])
-
 
 class RestrictedQuerySet(models.QuerySet):
     def restrict(self, user, action: str = "view") -> RestrictedQuerySet:
@@ -25,17 +23,19 @@ class RestrictedQuerySet(models.QuerySet):
         if scope_q is None:
             return self.none()
         if who.is_anonymous:
-            q = scope_q(None, action)
-            return self.none() if q is None else self.filter(q)
-        combined = NOTHING
-        for scope in who.scopes:
-            q = scope_q(scope, action)
-            if q is not None:
-                combined |= q
-        if combined is NOTHING:
+            parts = [scope_q(None, action)]
+        else:
+            parts = [scope_q(scope, action) for scope in who.scopes]
+        parts = [q for q in parts if q is not None]
+        if not parts:
             return self.none()
+        if any(not q for q in parts):  # an empty Q() means every row
+            return self
+        combined = parts[0]
+        for q in parts[1:]:
+            combined |= q
         qs = self.filter(combined)
-        return qs.distinct() if len(who.scopes) > 1 else qs
+        return qs.distinct() if len(parts) > 1 else qs
 
 
 class BaseModel(models.Model):

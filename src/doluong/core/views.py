@@ -133,7 +133,7 @@ class ObjectEditView(SurfaceView):
         if form.is_valid():
             try:
                 obj = save_object(form.instance, request.user)
-                form.save_m2m()
+                form.save_related()
             except ValidationError as exc:
                 form.add_error(None, exc)
             except PermissionDenied as exc:
