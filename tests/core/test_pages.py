@@ -1,0 +1,174 @@
+"""Every page renders for every demo persona: list, detail, add (or 403), the API lists, the dashboard and the
+API documentation; anonymous visitors are sent to the login page."""
+
+from __future__ import annotations
+
+import os
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+
+from doluong.core.personas import PERSONAS
+from doluong.geo.views import SURFACES as GEO
+from doluong.parties.views import SURFACES as PARTIES
+from doluong.registry.views import SURFACES as REGISTRY
+
+SURFACES = [*GEO, *PARTIES, *REGISTRY]
+USERNAMES = [p.username for p in PERSONAS]
+
+pytestmark = pytest.mark.django_db
+
+
+def test_every_persona_exists_with_its_role(user_for):
+    from doluong.core.scope import principal
+
+    for persona in PERSONAS:
+        user = user_for(persona.username)
+        who = principal(user)
+        if persona.role == "admin":
+            assert who.is_admin
+        else:
+            assert not who.is_admin
+            assert who.roles() == {persona.role}, persona.username
+            assert who.province_ids == {persona.province}, persona.username
+
+
+@pytest.mark.parametrize("username", USERNAMES)
+def test_dashboard(client_for, username):
+    response = client_for(username).get(reverse("home"))
+    assert response.status_code == 200
+    assert b"chart-data" in response.content
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
+@pytest.mark.parametrize("username", USERNAMES)
+def test_surface_pages(client_for, user_for, username, surface):
+    client = client_for(username)
+    user = user_for(username)
+
+    response = client.get(surface.list_url(), {"sort": "-pk", "per_page": 10, "page": 2})
+    assert response.status_code == 200
+    assert response.context["filterset"] is not None
+
+    obj = surface.queryset(user).first()
+    if obj is not None:
+        response = client.get(surface.object_url(obj))
+        assert response.status_code == 200
+        assert escape(str(obj)) in response.content.decode()
+
+    response = client.get(reverse(surface.url_name("add")))
+    assert response.status_code == (200 if surface.model.can_add(user) else 403)
+
+    response = client.get(reverse(surface.url_name("import")))
+    assert response.status_code == (200 if surface.model.can_add(user) else 403)
+
+    response = client.get(f"/api/{surface.namespace}/{surface.route}/", {"limit": 5})
+    assert response.status_code == 200
+    assert response.json()["count"] == surface.queryset(user).count()
+
+
+@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
+def test_surface_anonymous(client_for, surface):
+    client = client_for(None)
+    for url in (surface.list_url(), reverse(surface.url_name("add")), reverse(surface.url_name("import"))):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith(reverse("login")), url
+    obj = surface.model.objects.first()
+    response = client.get(surface.object_url(obj))
+    assert response.status_code == 302
+    response = client.get(f"/api/{surface.namespace}/{surface.route}/")
+    assert response.status_code in (401, 403)
+
+
+def test_dashboard_anonymous_redirects(client_for):
+    response = client_for(None).get(reverse("home"))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_login_page(client_for):
+    response = client_for(None).get(reverse("login"))
+    assert response.status_code == 200
+    assert b'name="username"' in response.content
+
+
+def test_login_with_demo_password(client_for):
+    from doluong.core.personas import DEMO_PASSWORD
+
+    client = client_for(None)
+    response = client.post(reverse("login"), {"username": "ct.sokhcn", "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    assert client.get(reverse("home")).status_code == 200
+
+
+def test_api_schema(client_for):
+    response = client_for("ct.sokhcn").get("/api/schema/")
+    assert response.status_code == 200
+    body = response.content.decode()
+    for surface in SURFACES:
+        assert f"/api/{surface.namespace}/{surface.route}/" in body
+
+
+def test_api_docs_are_served_offline(client_for):
+    response = client_for("ct.sokhcn").get("/api/docs/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    # every script, style sheet and image comes from our own static files, never from a CDN
+    refs = re.findall(r"""(?:src|href)\s*=\s*["']([^"']+)["']""", html)
+    assert refs, html[:500]
+    assert not [r for r in refs if re.match(r"(?i)(https?:)?//", r)]
+    assert not re.search(r"""["'](?:https?:)?//(?:cdn|unpkg|fonts)\.""", html)
+
+
+def test_api_token_authentication(client_for, user_for):
+    from rest_framework.authtoken.models import Token
+
+    token = Token.objects.create(user=user_for("ct.kiemdinh"))
+    client = client_for(None)
+    response = client.get("/api/registry/instruments/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200
+    response = client.get("/api/registry/instruments/", HTTP_AUTHORIZATION="Token not-a-token")
+    assert response.status_code in (401, 403)
+
+
+def test_screens_are_vietnamese_first_and_english_on_request(client_for):
+    client = client_for("ct.sokhcn")
+    html = client.get(reverse("home")).content.decode()
+    assert '<html lang="vi">' in html
+    with translation.override("vi"):
+        overview = translation.gettext("Overview")
+        instruments = translation.gettext("measuring instruments")
+    assert overview == "Tổng quan"
+    assert f">{overview}</h1>" in html
+    html = client.get(reverse("registry:instrument_list")).content.decode()
+    assert f">{instruments[:1].upper()}{instruments[1:]}</h1>" in html
+
+    client.cookies["doluong_language"] = "en"
+    html = client.get(reverse("home")).content.decode()
+    assert '<html lang="en">' in html
+    assert ">Overview</h1>" in html
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="BUG: src/doluong/core/models.py BaseModel.get_absolute_url() returns '' until something has imported "
+    "the URLconf (Surface objects register themselves when <app>/views.py is imported), so links built in a "
+    "management command, a shell or a background job are empty. Fix: import each app's views in "
+    "AppConfig.ready(), or reverse f'{app_label}:{model_name}_detail' directly",
+)
+def test_absolute_url_does_not_depend_on_import_order():
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup()\n"
+        "from doluong.registry.models import Instrument\n"
+        "print(Instrument(pk=7).get_absolute_url())\n"
+    )
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "doluong.settings"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
+    assert out.stdout.strip() == "/registry/instruments/7/"
