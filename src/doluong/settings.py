@@ -94,6 +94,8 @@ INSTALLED_APPS = [
     "doluong.geo",
     "doluong.parties",
     "doluong.registry",
+    "doluong.verification",
+    "doluong.programs",
 ]
 
 MIDDLEWARE = [

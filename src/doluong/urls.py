@@ -8,10 +8,12 @@ from rest_framework.routers import DefaultRouter
 from doluong.core import views_home
 from doluong.geo.views import SURFACES as GEO
 from doluong.parties.views import SURFACES as PARTIES
+from doluong.programs.views import SURFACES as PROGRAMS
 from doluong.registry.views import SURFACES as REGISTRY
+from doluong.verification.views import SURFACES as VERIFICATION
 
 router = DefaultRouter()
-for surface in [*GEO, *PARTIES, *REGISTRY]:
+for surface in [*GEO, *PARTIES, *REGISTRY, *VERIFICATION, *PROGRAMS]:
     router.register(f"{surface.namespace}/{surface.route}", surface.api_viewset(), basename=surface.basename)
 
 urlpatterns = [
@@ -22,6 +24,8 @@ urlpatterns = [
     path("geo/", include("doluong.geo.urls")),
     path("parties/", include("doluong.parties.urls")),
     path("registry/", include("doluong.registry.urls")),
+    path("verification/", include("doluong.verification.urls")),
+    path("programs/", include("doluong.programs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

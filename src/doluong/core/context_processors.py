@@ -3,6 +3,8 @@ from django.utils.translation import gettext_lazy as _
 from .surface import SURFACES
 
 GROUPS = [
+    ("programs", _("Plans")),
+    ("verification", _("Verification")),
     ("registry", _("Registry")),
     ("parties", _("Organisations")),
     ("geo", _("Administrative units")),

@@ -1,0 +1,3 @@
+from doluong.core.surface import Surface
+
+SURFACES: list[Surface] = []
