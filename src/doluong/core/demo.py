@@ -6,6 +6,7 @@ organisations, providers, verifiers, standards in traceability chains and instru
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import random
 from dataclasses import dataclass, field
 
@@ -219,6 +220,22 @@ def _personal(ctx: Ctx, province: str) -> str:
     )
 
 
+#: apps that add their own demo data on top of the registry: each module has ``build(ctx: Ctx) -> dict`` (the
+#: counts it adds to the summary), called inside the same transaction with the same seeded random generator.
+EXTENSIONS = ("doluong.verification.demo", "doluong.programs.demo")
+
+
+def _extensions():
+    for name in EXTENSIONS:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        yield module
+
+
 def build_demo(instruments: int = 20000, seed: int = 2026, stdout=None) -> dict:
     """Build the demo data into an empty database (reference data is loaded first)."""
     call_command("load_reference", stdout=stdout)
@@ -235,12 +252,14 @@ def build_demo(instruments: int = 20000, seed: int = 2026, stdout=None) -> dict:
             _providers(ctx, province, types)
         _users(ctx)
         count = _instruments(ctx, instruments, types, communes)
-    summary = {
-        "organisations": Organisation.objects.count(),
-        "verifiers": Verifier.objects.count(),
-        "standards": MeasurementStandard.objects.count(),
-        "instruments": count,
-    }
+        summary = {
+            "organisations": Organisation.objects.count(),
+            "verifiers": Verifier.objects.count(),
+            "standards": MeasurementStandard.objects.count(),
+            "instruments": count,
+        }
+        for module in _extensions():
+            summary.update(module.build(ctx))
     if stdout is not None:
         stdout.write(", ".join(f"{k}: {v}" for k, v in summary.items()) + "\n")
     return summary
