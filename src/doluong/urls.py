@@ -21,6 +21,7 @@ urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("doluong.verification.public_urls")),
     path("geo/", include("doluong.geo.urls")),
     path("parties/", include("doluong.parties.urls")),
     path("registry/", include("doluong.registry.urls")),

@@ -1,4 +1,6 @@
-from django.apps import AppConfig
+import importlib
+
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +8,10 @@ class CoreConfig(AppConfig):
     name = "doluong.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self):
+        # Every app declares its surfaces in <app>/views.py; importing them here fills the surface registry at
+        # start-up, so get_absolute_url() and the menu never depend on whether the URLconf was loaded first.
+        for config in apps.get_app_configs():
+            if config.name.startswith("doluong.") and importlib.util.find_spec(f"{config.name}.views"):
+                importlib.import_module(f"{config.name}.views")
