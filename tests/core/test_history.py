@@ -16,18 +16,7 @@ def _history_panel(html: str) -> str:
     return html[start : html.index("</ul>", start)]
 
 
-BUG_CURRENT_CHOICE_REFUSED = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: src/doluong/core/forms.py BaseModelForm narrows every foreign-key choice to the rows the user may "
-    "view, without the instance's current value: provider staff may change the instruments they served "
-    "(registry/models.py instrument_scope) but the owner (another organisation) is not a valid choice, so no "
-    "edit of a served instrument can be saved",
-)
-
-
-@pytest.mark.parametrize(
-    "username", ["ct.sokhcn", pytest.param("ct.kiemdinh", marks=BUG_CURRENT_CHOICE_REFUSED), "admin"]
-)
+@pytest.mark.parametrize("username", ["ct.sokhcn", "ct.kiemdinh", "admin"])
 def test_edit_page_records_who_and_what(client_for, user_for, helpers, username):
     user = user_for(username)
     obj = Instrument.objects.restrict(user, "change").filter(province_id="92").exclude(model="").first()

@@ -13,12 +13,6 @@ from doluong.registry.views import SURFACES as REGISTRY
 pytestmark = pytest.mark.django_db
 
 SURFACES = {s.basename: s for s in [*GEO, *PARTIES, *REGISTRY]}
-BUG_FILTER_CHOICES = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: src/doluong/core/filtersets.py BaseFilterSet.__init__ narrows flt.extra['queryset'] but "
-    "django-filter 25 rebuilds the field from flt.queryset, so the commune filter lists all 3,321 communes "
-    "with one province query each (~3,300 queries, ~3 s per list page)",
-)
 
 
 def _count(client, url, **params) -> int:
@@ -46,8 +40,8 @@ def test_table_queries_do_not_grow_with_page_size(client_for, username, basename
 @pytest.mark.parametrize(
     "basename",
     [
-        pytest.param("instrument", marks=BUG_FILTER_CHOICES),
-        pytest.param("organisation", marks=BUG_FILTER_CHOICES),
+        "instrument",
+        "organisation",
         "standard",
         "verifier",
     ],

@@ -58,13 +58,6 @@ CT = [p.username for p in PERSONAS if p.province == "92"]
 DT = [p.username for p in PERSONAS if p.province == "82"]
 PUBLIC_SURFACES = [s for s in SURFACES if s.model not in PROVINCE_PATH]
 
-BUG_FILTER_CHOICES = pytest.mark.xfail(
-    strict=True,
-    reason="BUG: src/doluong/core/filtersets.py BaseFilterSet.__init__ narrows flt.extra['queryset'], but "
-    "django-filter 25 rebuilds the field from flt.queryset: list filters offer every organisation of every "
-    "province (names of Đồng Tháp organisations shown to Cần Thơ users) and all 3,321 communes (one query each)",
-)
-
 
 def _surface(model):
     return next(s for s in SURFACES if s.model is model)
@@ -214,9 +207,7 @@ def test_reference_data_is_visible_to_everyone(client_for, user_for, helpers, us
 # ------------------------------------------------------------------------ filter choices
 
 
-@pytest.mark.parametrize(
-    "username", [pytest.param(u, marks=BUG_FILTER_CHOICES) for u in ["ct.sokhcn", "dt.xa", "ct.doanhnghiep"]]
-)
+@pytest.mark.parametrize("username", ["ct.sokhcn", "dt.xa", "ct.doanhnghiep"])
 def test_filter_choices_stay_in_scope(client_for, user_for, username):
     user = user_for(username)
     client = client_for(username)

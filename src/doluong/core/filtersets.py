@@ -17,9 +17,10 @@ class BaseFilterSet(django_filters.FilterSet):
         user = getattr(request, "user", None)
         for flt in self.filters.values():
             if isinstance(flt, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
-                queryset = flt.extra.get("queryset")
+                # django-filter keeps the choices on `flt.queryset` (a callable is resolved per request)
+                queryset = flt.queryset
                 if queryset is not None and user is not None and not callable(queryset):
-                    flt.extra["queryset"] = narrow(queryset, user)
+                    flt.queryset = narrow(queryset, user)
 
     def search(self, queryset, name, value):
         for term in fold(value).split():

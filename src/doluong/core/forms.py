@@ -45,15 +45,31 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
-        for field in self.fields.values():
+        for name, field in self.fields.items():
             if (
                 isinstance(field, (forms.ModelChoiceField, forms.ModelMultipleChoiceField))
                 and user is not None
             ):
-                field.queryset = narrow(field.queryset, user)
+                narrowed = narrow(field.queryset, user)
+                current = self._current_ids(name)
+                if current:
+                    # The value the record already has stays a valid choice even when the user may not view it
+                    # (provider staff edit the instruments they served, which belong to other organisations).
+                    narrowed = narrowed | field.queryset.filter(pk__in=current)
+                field.queryset = narrowed
             if isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(format="%d/%m/%Y")
         self.style_fields()
+
+    def _current_ids(self, name: str) -> list:
+        if self.instance is None or self.instance.pk is None or name not in self.initial:
+            return []
+        value = self.initial[name]
+        if value is None or value == "":
+            return []
+        if isinstance(value, (list, tuple, set)):
+            return [getattr(v, "pk", v) for v in value]
+        return [getattr(value, "pk", value)]
 
     def save_related(self) -> None:
         """Save many-to-many choices after the instance was saved through an action."""

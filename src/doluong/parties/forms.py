@@ -1,4 +1,7 @@
+from django.db.models import Q
+
 from doluong.core.forms import BaseModelForm
+from doluong.core.scope import VIEW
 
 from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
 
@@ -92,7 +95,11 @@ class MembershipForm(BaseModelForm):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, user=user, **kwargs)
         if user is not None and not user.is_superuser:
-            # a provincial officer assigns roles to existing, non-administrator accounts only
-            self.fields["user"].queryset = self.fields["user"].queryset.model.objects.filter(
-                is_superuser=False
-            )
+            # A provincial officer assigns roles to non-administrator accounts that are new (no membership yet)
+            # or already belong to organisations the officer may view; another province's staff are not listed.
+            accounts = self.fields["user"].queryset.model.objects.filter(is_superuser=False)
+            seen = Membership.objects.restrict(user, VIEW).values("user_id")
+            keep = Q(pk__in=seen) | Q(memberships__isnull=True)
+            if self.instance.pk is not None:
+                keep |= Q(pk=self.instance.user_id)
+            self.fields["user"].queryset = accounts.filter(keep).distinct().order_by("username")
