@@ -8,7 +8,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-VIEW, ADD, CHANGE, DELETE = "view", "add", "change", "delete"
+from django.utils.translation import gettext_noop
+
+# gettext_noop: the actions reach gettext as variables ("You may not %(action)s …"); this keeps them extractable.
+VIEW, ADD, CHANGE, DELETE = (
+    gettext_noop("view"),
+    gettext_noop("add"),
+    gettext_noop("change"),
+    gettext_noop("delete"),
+)
 ACTIONS = (VIEW, ADD, CHANGE, DELETE)
 
 
