@@ -417,7 +417,9 @@ def _reports(ctx, plans) -> int:
         industry = [u for u in units if u.pk in (ctx.orgs["ct-industry"].pk, ctx.orgs["dt-industry"].pk)]
         others = [u for u in units if u not in industry]
         # Sở Công Thương reports first; communes and the other departments follow at the plan's share
+        drafts = {ctx.orgs["ct-commune"].pk, ctx.orgs["dt-commune"].pk}
         chosen = industry + others[: int(len(others) * submit_share)]
+        chosen += [u for u in others if u.pk in drafts and u not in chosen]
         for index, unit in enumerate(chosen):
             report = UnitReport(
                 round=round_,
@@ -438,7 +440,9 @@ def _reports(ctx, plans) -> int:
                     item.figure, item.figure_label = ctx.rng.randint(2, 9), "tin, bài tuyên truyền"
                 item._history_user = ctx.admin
                 item.save()
-            if year < 2026 or index % 4 != 3:  # a few stay drafts
+            # a few stay drafts, among them the demo communes' (their officers get the reminders)
+            draft = year >= 2026 and (index % 4 == 3 or unit.pk in drafts)
+            if not draft:
                 report.status = ReportStatus.SUBMITTED
                 moment = moments[index % len(moments)]
                 report.submitted_at = moment.replace(year=year) if year < 2026 else moment
