@@ -409,7 +409,7 @@ def test_vietnamese_is_served():
         assert translation.gettext("Overdue") == "Quá hạn"
         assert translation.gettext("measuring instrument") == "phương tiện đo"
         assert (
-            translation.ngettext("%(counter)s record", "%(counter)s records", 3) % {"counter": 3}
+            translation.ngettext("%(shown)s record", "%(shown)s records", 3) % {"shown": 3}
             == "3 bản ghi"
         )
         for msgid in sorted(RUNTIME_MSGIDS):
