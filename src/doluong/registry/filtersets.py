@@ -6,8 +6,17 @@ from doluong.core.filtersets import BaseFilterSet
 from doluong.geo.models import Commune, Province
 from doluong.parties.models import Organisation
 
-from .choices import DueState
-from .models import Instrument, InstrumentType, InstrumentTypeRule, MeasurementStandard
+from .choices import DueState, Field, InstrumentStatus
+from .models import (
+    Instrument,
+    InstrumentType,
+    InstrumentTypeRule,
+    MeasurementStandard,
+    ReminderContact,
+    ReminderLeadTime,
+    ReminderLog,
+    ReminderStatus,
+)
 
 
 class InstrumentTypeFilterSet(BaseFilterSet):
@@ -68,3 +77,53 @@ class MeasurementStandardFilterSet(BaseFilterSet):
         return (
             queryset.filter(valid_until__lt=today()) if value else queryset.filter(valid_until__gte=today())
         )
+
+
+# ------------------------------------------------------------------------------------------ due lists and reminders
+
+
+class DueFilterSet(BaseFilterSet):
+    """Filters shared by the due-date summary and its drill-down list (both start from restrict())."""
+
+    province = django_filters.ModelChoiceFilter(queryset=Province.objects.all(), label=_("Province"))
+    commune = django_filters.ModelChoiceFilter(queryset=Commune.objects.all(), label=_("Commune"))
+    owner = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all(), label=_("Owner"))
+    instrument_type = django_filters.ModelChoiceFilter(
+        queryset=InstrumentType.objects.all(), label=_("Instrument type")
+    )
+    field = django_filters.ChoiceFilter(
+        field_name="instrument_type__field", choices=Field.choices, label=_("Field")
+    )
+    status = django_filters.ChoiceFilter(choices=InstrumentStatus.choices, label=_("Status"))
+
+    class Meta:
+        model = Instrument
+        fields = ["province", "commune", "owner", "instrument_type", "field", "status"]
+
+
+class ReminderLeadTimeFilterSet(BaseFilterSet):
+    instrument_type = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+
+    class Meta:
+        model = ReminderLeadTime
+        fields = ["instrument_type"]
+
+
+class ReminderContactFilterSet(BaseFilterSet):
+    owner = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = ReminderContact
+        fields = ["owner", "opted_out"]
+
+
+class ReminderLogFilterSet(BaseFilterSet):
+    owner = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    province = django_filters.ModelChoiceFilter(queryset=Province.objects.all())
+    status = django_filters.ChoiceFilter(choices=ReminderStatus.choices)
+    run_date_after = django_filters.DateFilter(field_name="run_date", lookup_expr="gte", label=_("From"))
+    run_date_before = django_filters.DateFilter(field_name="run_date", lookup_expr="lte", label=_("Until"))
+
+    class Meta:
+        model = ReminderLog
+        fields = ["owner", "province", "status"]

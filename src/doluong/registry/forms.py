@@ -1,6 +1,14 @@
 from doluong.core.forms import BaseModelForm
 
-from .models import Instrument, InstrumentType, InstrumentTypeRule, MeasurementStandard
+from .models import (
+    Instrument,
+    InstrumentType,
+    InstrumentTypeRule,
+    MeasurementStandard,
+    ReminderContact,
+    ReminderLeadTime,
+    ReminderLog,
+)
 
 
 class InstrumentTypeForm(BaseModelForm):
@@ -73,3 +81,23 @@ class MeasurementStandardForm(BaseModelForm):
             "valid_until",
             "notes",
         ]
+
+
+class ReminderLeadTimeForm(BaseModelForm):
+    class Meta:
+        model = ReminderLeadTime
+        fields = ["instrument_type", "lead_days", "effective_from", "effective_to", "notes"]
+
+
+class ReminderContactForm(BaseModelForm):
+    class Meta:
+        model = ReminderContact
+        fields = ["owner", "email", "opted_out", "notes"]
+
+
+class ReminderLogForm(BaseModelForm):
+    """Read-only in practice (only the send_reminders command writes logs); it names the columns."""
+
+    class Meta:
+        model = ReminderLog
+        fields = ["owner", "run_date", "address", "status", "instrument_count", "error"]

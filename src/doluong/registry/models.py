@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -381,3 +382,194 @@ class MeasurementStandard(SearchableModel):
     @classmethod
     def scope_q(cls, scope, action):
         return org_scope(scope, action, "holder")
+
+
+# ------------------------------------------------------------------------------------------ due-date reminders
+
+#: lead time (days before the due date) for instrument types without a `ReminderLeadTime` in force
+DEFAULT_REMINDER_LEAD_DAYS = 30
+
+
+class ReminderLeadTime(SearchableModel):
+    """How many days before an instrument's due date its owner is reminded, for one instrument type; dated
+    versions, so a changed policy is a new version, not an edit of the past. Types without one use
+    `DEFAULT_REMINDER_LEAD_DAYS`."""
+
+    instrument_type = models.ForeignKey(
+        InstrumentType, models.CASCADE, related_name="reminder_lead_times", verbose_name=_("instrument type")
+    )
+    lead_days = models.PositiveSmallIntegerField(
+        _("reminder lead time (days)"),
+        default=DEFAULT_REMINDER_LEAD_DAYS,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("Owners are reminded this many days before the due date."),
+    )
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = ("instrument_type__code", "instrument_type__name")
+
+    class Meta:
+        ordering = ["instrument_type__code", "-effective_from"]
+        verbose_name = _("reminder lead time")
+        verbose_name_plural = _("reminder lead times")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument_type", "effective_from"], name="registry_lead_time_version"
+            ),
+            models.CheckConstraint(
+                condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
+                name="registry_lead_time_dates",
+            ),
+            models.CheckConstraint(
+                condition=Q(lead_days__gte=1) & Q(lead_days__lte=365), name="registry_lead_time_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument_type}: {self.lead_days} ({self.effective_from:%d/%m/%Y})"
+
+    def clean(self):
+        super().clean()
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The end date is before the start date.")})
+        if self.instrument_type_id and self.effective_from:
+            end = self.effective_to or dt.date.max
+            others = ReminderLeadTime.objects.filter(instrument_type_id=self.instrument_type_id).exclude(
+                pk=self.pk
+            )
+            for other in others:
+                if other.effective_from <= end and self.effective_from <= (other.effective_to or dt.date.max):
+                    raise ValidationError(
+                        {
+                            "effective_from": _("This version overlaps the version in force from %(date)s.")
+                            % {"date": other.effective_from.strftime("%d/%m/%Y")}
+                        }
+                    )
+
+    @classmethod
+    def lead_days_on(cls, day: dt.date) -> dict[int, int]:
+        """{instrument type id: lead days} of the versions in force on `day` (types not listed: the default)."""
+        rows = cls.objects.filter(effective_from__lte=day).filter(
+            Q(effective_to__isnull=True) | Q(effective_to__gte=day)
+        )
+        return dict(rows.values_list("instrument_type_id", "lead_days"))
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return Q() if action == VIEW else None  # reference data: everyone reads, the administrator edits
+
+
+class ReminderContact(SearchableModel):
+    """Where an owner wants its due-date reminders sent (defaults to the organisation's e-mail), or that it
+    wants none. Kept on the reminder side: the organisation record is not touched."""
+
+    owner = models.OneToOneField(
+        Organisation, models.CASCADE, related_name="reminder_contact", verbose_name=_("owner")
+    )
+    email = models.EmailField(
+        _("reminder e-mail"), blank=True, help_text=_("Empty: the organisation's own e-mail address is used.")
+    )
+    opted_out = models.BooleanField(
+        _("no reminders"), default=False, help_text=_("The owner asked not to be reminded.")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    natural_key_fields = ("owner__tax_code", "owner__name")
+    search_fields = ("owner__name", "owner__tax_code", "email")
+
+    class Meta:
+        ordering = ["owner__name"]
+        verbose_name = _("reminder contact")
+        verbose_name_plural = _("reminder contacts")
+
+    def __str__(self) -> str:
+        return f"{self.owner} — {self.address or '—'}"
+
+    @property
+    def address(self) -> str:
+        return self.email or self.owner.email
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return org_scope(scope, action, "owner")
+
+
+class ReminderStatus(models.TextChoices):
+    SENT = "sent", _("Sent")
+    NO_EMAIL = "no_email", _("Skipped: no e-mail address")
+    OPTED_OUT = "opted_out", _("Skipped: owner opted out")
+    FAILED = "failed", _("Sending failed")
+
+
+class ReminderLog(SearchableModel):
+    """One reminder run's outcome for one owner: the message sent (or why none was), to which address, and
+    the instruments it listed with their due dates."""
+
+    owner = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="reminder_logs", verbose_name=_("owner")
+    )
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    run_date = models.DateField(_("reminder date"))
+    address = models.CharField(_("e-mail address"), max_length=254, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ReminderStatus.choices)
+    instrument_count = models.PositiveIntegerField(_("instruments listed"), default=0)
+    error = models.TextField(_("error"), blank=True)
+    instruments = models.ManyToManyField(
+        Instrument, through="ReminderItem", related_name="reminder_logs", verbose_name=_("instruments")
+    )
+
+    search_fields = ("owner__name", "owner__tax_code", "address")
+
+    class Meta:
+        ordering = ["-run_date", "owner__name"]
+        verbose_name = _("reminder log")
+        verbose_name_plural = _("reminder logs")
+        indexes = [models.Index(fields=["province", "run_date"], name="registry_remlog_prov_date")]
+
+    def __str__(self) -> str:
+        return f"{self.owner} — {self.run_date:%d/%m/%Y} — {self.get_status_display()}"
+
+    def save(self, *args, **kwargs):
+        if self.owner_id and not self.province_id:
+            self.province_id = self.owner.province_id
+        super().save(*args, **kwargs)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        if action != VIEW:
+            return None  # written only by the send_reminders command
+        return org_scope(scope, action, "owner")
+
+
+class ReminderItem(models.Model):
+    """One instrument listed in a reminder, with the due date it was reminded of. A delivered reminder for
+    an (instrument, due date) pair exists at most once: the database refuses a second one."""
+
+    log = models.ForeignKey(ReminderLog, models.CASCADE, related_name="items", verbose_name=_("reminder log"))
+    instrument = models.ForeignKey(
+        Instrument, models.CASCADE, related_name="reminder_items", verbose_name=_("measuring instrument")
+    )
+    due_date = models.DateField(_("due date"))
+    delivered = models.BooleanField(_("delivered"), default=False)
+
+    class Meta:
+        ordering = ["due_date", "pk"]
+        verbose_name = _("reminded instrument")
+        verbose_name_plural = _("reminded instruments")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["instrument", "due_date"],
+                condition=Q(delivered=True),
+                name="registry_reminder_once_per_due_date",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.instrument} — {self.due_date:%d/%m/%Y}"
+
+    def get_absolute_url(self) -> str:
+        return self.instrument.get_absolute_url()

@@ -1,3 +1,4 @@
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.dates import today
@@ -5,7 +6,16 @@ from doluong.core.surface import Related, Surface
 
 from . import filtersets, forms, tables
 from .api import serializers
-from .models import Instrument, InstrumentType, InstrumentTypeRule, MeasurementStandard
+from .models import (
+    Instrument,
+    InstrumentType,
+    InstrumentTypeRule,
+    MeasurementStandard,
+    ReminderContact,
+    ReminderItem,
+    ReminderLeadTime,
+    ReminderLog,
+)
 
 
 def _standard_context(obj, request):
@@ -82,4 +92,98 @@ standard = Surface(
     ],
 )
 
-SURFACES = [instrument, standard, instrument_type, instrument_type_rule]
+reminder_lead_time = Surface(
+    model=ReminderLeadTime,
+    filterset=filtersets.ReminderLeadTimeFilterSet,
+    table=tables.ReminderLeadTimeTable,
+    form=forms.ReminderLeadTimeForm,
+    serializer=serializers.ReminderLeadTimeSerializer,
+    namespace="registry",
+    basename="reminderleadtime",
+    route="reminder-lead-times",
+    nav_group="registry",
+    nav_order=60,
+    select_related=["instrument_type"],
+)
+reminder_contact = Surface(
+    model=ReminderContact,
+    filterset=filtersets.ReminderContactFilterSet,
+    table=tables.ReminderContactTable,
+    form=forms.ReminderContactForm,
+    serializer=serializers.ReminderContactSerializer,
+    namespace="registry",
+    basename="remindercontact",
+    route="reminder-contacts",
+    nav_group="registry",
+    nav_order=70,
+    select_related=["owner"],
+)
+reminder_log = Surface(
+    model=ReminderLog,
+    filterset=filtersets.ReminderLogFilterSet,
+    table=tables.ReminderLogTable,
+    form=forms.ReminderLogForm,
+    serializer=serializers.ReminderLogSerializer,
+    namespace="registry",
+    basename="reminderlog",
+    route="reminder-logs",
+    nav_group="registry",
+    nav_order=80,
+    select_related=["owner", "province"],
+    prefetch_related=["instruments"],
+    detail_fields=[*forms.ReminderLogForm._meta.fields, "province"],
+    can_import=False,
+    related=[
+        Related(
+            _("Instruments listed"),
+            lambda obj, user: ReminderItem.objects.filter(log=obj).select_related(
+                "instrument__instrument_type"
+            ),
+        )
+    ],
+)
+
+SURFACES = [
+    instrument,
+    standard,
+    instrument_type,
+    instrument_type_rule,
+    reminder_lead_time,
+    reminder_contact,
+    reminder_log,
+]
+
+
+# ------------------------------------------------------------------------------------------ the due-list page
+
+
+class DueListPage:
+    """The due lists are pages, not a model; the navigation lists surfaces, so this small stand-in gives them
+    an entry in the "registry" menu (see `due_nav`)."""
+
+    class _meta:  # read by the navigation like a model's options
+        verbose_name = _("Due for verification")
+        verbose_name_plural = _("Due for verification")
+
+
+class PageSurface(Surface):
+    """A navigation entry for a page that is not a model's list; it has no URLs or API of its own."""
+
+    def list_url(self) -> str:
+        return reverse(self.extra["url_name"])
+
+
+due_nav = PageSurface(
+    model=DueListPage,
+    filterset=filtersets.DueFilterSet,
+    table=tables.DueInstrumentTable,
+    form=forms.InstrumentForm,
+    serializer=serializers.InstrumentSerializer,
+    namespace="registry",
+    basename="due",
+    route="due",
+    nav_group="registry",
+    nav_order=15,
+    import_fields=[],
+    extra={"url_name": "registry:due"},
+)

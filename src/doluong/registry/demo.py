@@ -1,0 +1,51 @@
+"""Demo data for due-date reminders: reminder contacts for the instrument owners (most with an address, some
+without, a few who opted out) and reminder lead times for a few types. Deterministic from the seed."""
+
+from __future__ import annotations
+
+from doluong.core.models import prepare_for_bulk
+from doluong.parties.models import Organisation
+
+from .models import InstrumentType, ReminderContact, ReminderLeadTime
+
+#: instrument type code -> reminder lead time in days (types not listed: 30 days)
+LEAD_TIMES = {
+    "U11": 45,  # fuel dispensers: stations book the verifier early
+    "?-water-mech": 60,  # water meters: the utility replaces them in batches
+    "2": 20,  # taximeters
+}
+
+
+def build(ctx) -> dict:
+    rng = ctx.rng
+    since = ctx.today.replace(month=1, day=1)
+    types = {t.code: t for t in InstrumentType.objects.filter(code__in=list(LEAD_TIMES))}
+    lead_times = [
+        ReminderLeadTime(
+            instrument_type=types[code],
+            lead_days=days,
+            effective_from=since,
+            notes="Dữ liệu trình diễn",
+        )
+        for code, days in LEAD_TIMES.items()
+        if code in types
+    ]
+    for row in lead_times:
+        row._history_user = ctx.admin
+        row.save()
+    owners = list(Organisation.objects.filter(instruments__isnull=False).distinct().order_by("pk"))
+    persona_owners = {o.pk for key, o in ctx.orgs.items() if key in ("ct-water", "dt-water")}
+    contacts = []
+    for owner in owners:
+        draw = rng.random()
+        if owner.pk in persona_owners:
+            email, opted_out = f"nhacnho.{owner.pk}@demo.doluong.vn", False
+        elif draw < 0.08:
+            continue  # no contact and (in the demo) no organisation e-mail: listed as skipped
+        elif draw < 0.12:
+            email, opted_out = "", True
+        else:
+            email, opted_out = f"nhacnho.{owner.pk}@demo.doluong.vn", False
+        contacts.append(ReminderContact(owner=owner, email=email, opted_out=opted_out))
+    ReminderContact.objects.bulk_create(prepare_for_bulk(contacts), batch_size=2000)
+    return {"reminder contacts": len(contacts), "reminder lead times": len(lead_times)}
