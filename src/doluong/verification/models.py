@@ -1,0 +1,554 @@
+"""Verification and calibration records, their measurement points, certificates, certificate numbering, the
+providers' signing keys, validity rules and certificate settings (Word template, PAdES certificate), and batch
+jobs.
+
+State changes go through `verification.actions` (record, issue, revoke, rotate keys, batch issue); the models
+keep invariants and derived values.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from doluong.core.dates import today
+from doluong.core.models import BaseModel, SearchableModel
+from doluong.core.scope import ADD, VIEW
+from doluong.core.text import nfc
+from doluong.geo.models import Province
+from doluong.parties.choices import Role
+from doluong.parties.models import Organisation, Verifier
+from doluong.registry.models import Instrument, InstrumentType, MeasurementStandard
+
+from .choices import CertificateStatus, JobStatus, RecordKind, Result, Series, Verdict
+
+R = Role
+
+
+def record_scope(scope, action, prefix: str = "") -> Q | None:
+    """Who sees and changes verification records and certificates.
+
+    Provincial officers: everything about instruments in their province or done by providers of their province;
+    commune officers read the province; provider staff their organisation's work (verifiers read it and record
+    new verifications); enterprises read the certificates of what they own; anyone else nothing."""
+    if scope is None:
+        return None
+    p = prefix
+    if scope.role == R.PROVINCE_OFFICER:
+        return Q(**{f"{p}province_id": scope.province_id}) | Q(**{f"{p}provider__province_id": scope.province_id})
+    if scope.role == R.COMMUNE_OFFICER:
+        if action != VIEW:
+            return None
+        return Q(**{f"{p}province_id": scope.province_id}) | Q(**{f"{p}provider__province_id": scope.province_id})
+    if scope.role == R.PROVIDER_STAFF:
+        return Q(**{f"{p}provider_id": scope.organisation_id})
+    if scope.role == R.VERIFIER:
+        return Q(**{f"{p}provider_id": scope.organisation_id}) if action in (VIEW, ADD) else None
+    if scope.role == R.ENTERPRISE_USER:
+        return Q(**{f"{p}owner_id": scope.organisation_id}) if action == VIEW else None
+    return None
+
+
+def provider_scope(scope, action, path: str = "provider") -> Q | None:
+    """Settings that belong to a provider: its staff change them, province officers read them."""
+    if scope is None:
+        return None
+    if scope.role == R.PROVINCE_OFFICER:
+        return Q(**{f"{path}__province_id": scope.province_id}) if action == VIEW else None
+    if scope.role == R.PROVIDER_STAFF:
+        return Q(**{f"{path}_id": scope.organisation_id})
+    if scope.role == R.VERIFIER and action == VIEW:
+        return Q(**{f"{path}_id": scope.organisation_id})
+    return None
+
+
+class VerificationRecord(SearchableModel):
+    """A verification (initial, periodic, after repair), calibration or test of one instrument or standard: the
+    biên bản. Written by `actions.do_record_verification`, which checks the provider's scope, the verifier's card
+    and the standards used; the result follows from the points and the visual and technical checks."""
+
+    number = models.CharField(_("record number"), max_length=60, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
+    instrument = models.ForeignKey(
+        Instrument,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verification_records",
+        verbose_name=_("measuring instrument"),
+    )
+    standard = models.ForeignKey(
+        MeasurementStandard,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="verification_records",
+        verbose_name=_("measurement standard"),
+    )
+    provider = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="verification_records", verbose_name=_("service provider")
+    )
+    verifier = models.ForeignKey(
+        Verifier, models.PROTECT, null=True, blank=True, related_name="records", verbose_name=_("verifier")
+    )
+    performed_on = models.DateField(_("date of verification"))
+    place = models.CharField(_("place"), max_length=300, blank=True)
+    procedure = models.CharField(
+        _("procedure"), max_length=100, blank=True, help_text=_("Verification or calibration procedure (ĐLVN code)")
+    )
+    accuracy_class = models.CharField(_("accuracy class"), max_length=50, blank=True)
+    mpe_rule = models.CharField(
+        _("MPE rule"), max_length=60, blank=True, help_text=_("Key of the metrology library's rule table")
+    )
+    mpe_params = models.JSONField(
+        _("instrument parameters"), default=dict, blank=True, help_text=_("e.g. e and Max of a balance")
+    )
+    temperature = models.DecimalField(_("temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True)
+    humidity = models.DecimalField(_("relative humidity (%)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    environment_notes = models.CharField(_("other conditions"), max_length=300, blank=True)
+    visual_check_passed = models.BooleanField(_("visual inspection passed"), default=True)
+    technical_check_passed = models.BooleanField(_("technical inspection passed"), default=True)
+    result = models.CharField(_("result"), max_length=20, choices=Result.choices, editable=False)
+    reviewer_name = models.CharField(_("reviewed by"), max_length=150, blank=True)
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    owner = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", editable=False, verbose_name=_("owner")
+    )
+    standards = models.ManyToManyField(
+        MeasurementStandard,
+        through="RecordStandard",
+        related_name="used_in_records",
+        blank=True,
+        verbose_name=_("standards used"),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = (
+        "number",
+        "instrument__serial",
+        "instrument__instrument_type__name",
+        "standard__name",
+        "standard__serial",
+        "owner__name",
+        "provider__name",
+        "procedure",
+    )
+
+    class Meta:
+        ordering = ["-performed_on", "-pk"]
+        verbose_name = _("verification record")
+        verbose_name_plural = _("verification records")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(instrument__isnull=False) & Q(standard__isnull=True))
+                | (Q(instrument__isnull=True) & Q(standard__isnull=False)),
+                name="verification_record_one_subject",
+                violation_error_message=_("A record is about one instrument or one standard."),
+            ),
+            models.UniqueConstraint(fields=["provider", "number"], name="verification_record_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["province", "performed_on"], name="verif_record_prov_date"),
+            models.Index(fields=["provider", "performed_on"], name="verif_record_provider_date"),
+            models.Index(fields=["owner"], name="verif_record_owner"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} — {self.subject}"
+
+    @property
+    def subject(self):
+        return self.instrument or self.standard
+
+    @property
+    def subject_type(self) -> InstrumentType | None:
+        return self.instrument.instrument_type if self.instrument_id else None
+
+    @property
+    def is_verification(self) -> bool:
+        return self.kind in RecordKind.verification_kinds()
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return record_scope(scope, action)
+
+
+class RecordStandard(BaseModel):
+    """A standard used in a record, with its validity as it was that day (the traceability link)."""
+
+    record = models.ForeignKey(VerificationRecord, models.CASCADE, related_name="standard_links")
+    standard = models.ForeignKey(
+        MeasurementStandard, models.PROTECT, related_name="record_links", verbose_name=_("standard")
+    )
+    standard_valid_until = models.DateField(_("standard valid until"), null=True)
+    standard_certificate = models.CharField(_("calibration certificate of the standard"), max_length=200, blank=True)
+    traceability = models.CharField(_("traceability"), max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["record", "pk"]
+        verbose_name = _("standard used")
+        verbose_name_plural = _("standards used")
+        constraints = [models.UniqueConstraint(fields=["record", "standard"], name="verification_record_standard")]
+
+    def __str__(self) -> str:
+        return str(self.standard)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return record_scope(scope, action, "record__")
+
+
+class MeasurementPoint(BaseModel):
+    """One row of the results table: nominal (reference) value, value found, error, MPE and verdict from the
+    metrology library, and the expanded uncertainty of a calibration."""
+
+    record = models.ForeignKey(
+        VerificationRecord, models.CASCADE, related_name="points", verbose_name=_("verification record")
+    )
+    position = models.PositiveSmallIntegerField(_("no."), default=1)
+    label = models.CharField(_("test point"), max_length=150, blank=True)
+    unit = models.CharField(pgettext_lazy("measurement", "unit"), max_length=20)
+    nominal = models.DecimalField(_("nominal value"), max_digits=20, decimal_places=8)
+    found = models.DecimalField(_("value found"), max_digits=20, decimal_places=8)
+    error = models.DecimalField(pgettext_lazy("measurement", "error"), max_digits=20, decimal_places=8)
+    mpe = models.DecimalField(_("maximum permissible error"), max_digits=20, decimal_places=8, null=True, blank=True)
+    uncertainty = models.DecimalField(
+        _("expanded uncertainty"), max_digits=20, decimal_places=8, null=True, blank=True
+    )
+    coverage_factor = models.DecimalField(_("coverage factor k"), max_digits=4, decimal_places=2, default=2)
+    conditions = models.JSONField(_("conditions"), default=dict, blank=True)
+    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, blank=True)
+    rule = models.CharField(_("rule applied"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["record", "position"]
+        verbose_name = _("measurement point")
+        verbose_name_plural = _("measurement points")
+
+    def __str__(self) -> str:
+        return f"{self.record.number} #{self.position}: {self.nominal.normalize()} {self.unit}"
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        return False  # points are written with their record (actions.do_record_verification)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        q = record_scope(scope, action, "record__")
+        return q if action == VIEW else None
+
+
+class CertificateSettings(BaseModel):
+    """A provider's certificate settings: its own number pattern, the names on the signature block, its Word
+    template and an optional PAdES signing certificate (PKCS#12)."""
+
+    provider = models.OneToOneField(
+        Organisation, models.CASCADE, related_name="certificate_settings", verbose_name=_("service provider")
+    )
+    number_pattern = models.CharField(
+        _("certificate number pattern"),
+        max_length=80,
+        default="{n} - {yy}",
+        help_text=_("{n} is the yearly sequence, {yy} and {yyyy} the year, e.g. “{n} - {yy} (YB)” gives 4111 - 26 (YB)"),
+    )
+    number_digits = models.PositiveSmallIntegerField(
+        _("digits of the sequence"), default=1, help_text=_("The sequence is padded with zeros to this width")
+    )
+    record_pattern = models.CharField(
+        _("record number pattern"), max_length=80, default="BB {n}/{yyyy}", help_text=_("Same placeholders")
+    )
+    parent_body = models.CharField(_("governing body"), max_length=200, blank=True)
+    place_name = models.CharField(_("place name on documents"), max_length=100, blank=True)
+    head_title = models.CharField(_("title of the head"), max_length=100, default="GIÁM ĐỐC")
+    head_name = models.CharField(_("name of the head"), max_length=150, blank=True)
+    docx_template = models.FileField(_("Word template"), upload_to="verification/templates/", blank=True)
+    pades_certificate = models.FileField(
+        _("signing certificate (PKCS#12)"), upload_to="verification/pades/", blank=True
+    )
+    pades_passphrase = models.CharField(_("passphrase of the signing certificate"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("certificate settings")
+        verbose_name_plural = _("certificate settings")
+
+    def __str__(self) -> str:
+        return str(self.provider)
+
+    def clean(self):
+        super().clean()
+        for name in ("number_pattern", "record_pattern"):
+            value = getattr(self, name) or ""
+            try:
+                value.format(n=1, yy="26", yyyy="2026")
+            except (KeyError, IndexError, ValueError):
+                raise ValidationError({name: _("Only {n}, {yy} and {yyyy} may appear between braces.")}) from None
+            if value.count("{n}") != 1:
+                raise ValidationError({name: _("The pattern must contain {n} (the sequence) once.")})
+        if self.docx_template:
+            from .documents import check_docx_template
+
+            problem = check_docx_template(self.docx_template)
+            if problem:
+                raise ValidationError({"docx_template": problem})
+
+    def _format(self, pattern: str, sequence: int, year: int, digits: int) -> str:
+        return pattern.format(n=str(sequence).zfill(digits), yy=f"{year % 100:02d}", yyyy=str(year))
+
+    def format_number(self, sequence: int, year: int) -> str:
+        return self._format(self.number_pattern or "{n} - {yy}", sequence, year, self.number_digits or 1)
+
+    def format_record_number(self, sequence: int, year: int) -> str:
+        return self._format(self.record_pattern or "BB {n}/{yyyy}", sequence, year, 1)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return provider_scope(scope, action)
+
+
+class NumberCounter(models.Model):
+    """The last number used in a provider's yearly series. Allocation locks this row (select_for_update on
+    PostgreSQL; SQLite's IMMEDIATE transactions serialise writers) in the transaction that writes the document,
+    so numbers are gap-free and unique even under concurrent issuing."""
+
+    provider = models.ForeignKey(Organisation, models.CASCADE, related_name="+")
+    series = models.CharField(max_length=20, choices=Series.choices)
+    year = models.PositiveSmallIntegerField()
+    last_value = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "series", "year"], name="verification_counter_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider_id}/{self.series}/{self.year}: {self.last_value}"
+
+
+class ValidityRule(BaseModel):
+    """A provider's own validity rule per procedure (e.g. ĐLVN code → months), used where the law gives no cycle
+    (calibration, or a type whose cycle is unknown) or to set a shorter one. Never longer than the legal cycle."""
+
+    provider = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="validity_rules", verbose_name=_("service provider")
+    )
+    procedure = models.CharField(_("procedure"), max_length=100, help_text=_("ĐLVN code, as on the records"))
+    instrument_type = models.ForeignKey(
+        InstrumentType, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("instrument type")
+    )
+    months = models.PositiveSmallIntegerField(_("validity (months)"))
+    legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider", "procedure", "-effective_from"]
+        verbose_name = _("validity rule")
+        verbose_name_plural = _("validity rules")
+
+    def __str__(self) -> str:
+        return f"{self.procedure}: {self.months}"
+
+    def clean(self):
+        super().clean()
+        if self.months is not None and not 1 <= self.months <= 120:
+            raise ValidationError({"months": _("A validity is between 1 and 120 months.")})
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The end date is before the start date.")})
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return provider_scope(scope, action)
+
+
+class SigningKey(BaseModel):
+    """A provider's Ed25519 key. The newest active key signs; retired keys stay to verify what they signed. The
+    private key is stored sealed with the site's secret key; the public keys are published."""
+
+    provider = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="signing_keys", verbose_name=_("service provider")
+    )
+    key_id = models.CharField(_("key ID"), max_length=32, unique=True)
+    public_key = models.CharField(_("public key (base64)"), max_length=100)
+    private_key = models.TextField(editable=False)
+    activated_on = models.DateField(_("in use from"))
+    retired_on = models.DateField(_("retired on"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["provider", "-activated_on", "-pk"]
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
+
+    def __str__(self) -> str:
+        return f"{self.provider} · {self.key_id}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.retired_on is None
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        return False  # keys are made by actions.do_rotate_signing_key
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        q = provider_scope(scope, action)
+        return q if action == VIEW else None
+
+
+class Certificate(SearchableModel):
+    """A verification or calibration certificate (giấy chứng nhận), issued by `actions.do_issue_certificate`.
+
+    `snapshot` keeps what the paper shows about the instrument, its owner and the provider on the day of issue;
+    together with the certificate's own fields it is the signed payload (`signing.payload`). Status changes
+    (superseded, revoked) are not part of the payload; "expired" follows from the date."""
+
+    number = models.CharField(_("certificate number"), max_length=80)
+    lookup_key = models.CharField(max_length=80, editable=False, db_index=True)
+    record = models.OneToOneField(
+        VerificationRecord, models.PROTECT, related_name="certificate", verbose_name=_("verification record")
+    )
+    provider = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="issued_certificates", verbose_name=_("service provider")
+    )
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, null=True, blank=True, related_name="certificates", verbose_name=_("measuring instrument")
+    )
+    standard = models.ForeignKey(
+        MeasurementStandard,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("measurement standard"),
+    )
+    owner = models.ForeignKey(Organisation, models.PROTECT, related_name="certificates", verbose_name=_("owner"))
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
+    issued_on = models.DateField(_("issued on"))
+    verified_on = models.DateField(_("date of verification"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    stamp_number = models.CharField(_("stamp number"), max_length=60, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=CertificateStatus.choices, default=CertificateStatus.VALID
+    )
+    status_reason = models.TextField(_("reason"), blank=True)
+    status_changed_on = models.DateField(_("status changed on"), null=True, blank=True)
+    superseded_by = models.ForeignKey(
+        "self", models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("superseded by")
+    )
+    snapshot = models.JSONField(editable=False, default=dict)
+    signature = models.CharField(_("signature"), max_length=200, editable=False)
+    key = models.ForeignKey(SigningKey, models.PROTECT, related_name="certificates", verbose_name=_("signing key"))
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = (
+        "number",
+        "stamp_number",
+        "instrument__serial",
+        "instrument__instrument_type__name",
+        "standard__name",
+        "owner__name",
+        "provider__name",
+    )
+
+    class Meta:
+        ordering = ["-issued_on", "-pk"]
+        verbose_name = _("certificate")
+        verbose_name_plural = _("certificates")
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "number"], name="verification_certificate_number_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["province", "issued_on"], name="verif_cert_prov_date"),
+            models.Index(fields=["owner", "issued_on"], name="verif_cert_owner_date"),
+            models.Index(fields=["instrument", "status"], name="verif_cert_instr_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        return False  # issued from a record (actions.do_issue_certificate)
+
+    @staticmethod
+    def lookup_key_for(number: str) -> str:
+        """The number as people type it back: spaces ignored, case folded (“4111-26(yb)” = “4111 - 26 (YB)”)."""
+        return "".join(nfc(number or "").split()).upper()[:80]
+
+    def save(self, *args, **kwargs):
+        self.lookup_key = self.lookup_key_for(self.number)
+        super().save(*args, **kwargs)
+
+    @property
+    def effective_status(self) -> str:
+        return effective_status(self.status, self.valid_until)
+
+    def get_effective_status_display(self) -> str:
+        return CertificateStatus(self.effective_status).label
+
+    @property
+    def short_signature(self) -> str:
+        from .signing import short
+
+        return short(self.signature)
+
+    def public_url(self) -> str:
+        from .signing import public_check_url
+
+        return public_check_url(self.number, self.signature)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return record_scope(scope, action)
+
+
+def effective_status(status: str, valid_until: dt.date | None, on: dt.date | None = None) -> str:
+    if status == CertificateStatus.VALID and valid_until is not None and valid_until < (on or today()):
+        return CertificateStatus.EXPIRED
+    return status
+
+
+class BatchJob(BaseModel):
+    """Certificates issued from a provider's spreadsheet in one job: all rows or none. Progress is published
+    outside the job's transaction (see `batch.progress`) so that other requests can show it."""
+
+    provider = models.ForeignKey(
+        Organisation, models.CASCADE, related_name="certificate_jobs", verbose_name=_("service provider")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, related_name="+", verbose_name=_("created by")
+    )
+    file_name = models.CharField(_("file"), max_length=300)
+    mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    total = models.PositiveIntegerField(_("rows"), default=0)
+    issued = models.PositiveIntegerField(_("certificates issued"), default=0)
+    failed_records = models.PositiveIntegerField(_("failed verifications (records only)"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True, editable=False)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = _("batch issue")
+        verbose_name_plural = _("batch issues")
+
+    def __str__(self) -> str:
+        return f"{self.file_name} ({self.created:%d/%m/%Y %H:%M})" if self.created else self.file_name
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        from .forms import providers_for
+
+        return providers_for(user, "change").exists()
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        q = provider_scope(scope, action)
+        return q if action == VIEW else None

@@ -1,4 +1,12 @@
 """Public pages (no login): the certificate check. Mounted at the site root by doluong.urls."""
 
+from django.urls import path
+
+from . import public
+
 app_name = "public"
-urlpatterns: list = []
+urlpatterns = [
+    path("verify/", public.verify_page, name="verify"),
+    path("api/public/certificates/", public.verify_api, name="verify_api"),
+    path("api/public/keys/", public.keys_api, name="keys"),
+]

@@ -1,0 +1,473 @@
+"""Batch issue from a provider's spreadsheet: template, column mapping, preview (a dry run that writes nothing),
+and the job that records and issues every row in ONE transaction — all rows or none.
+
+The job runs in a thread of the web process (no extra process to start; under `doluong serve` the gunicorn
+worker that received the request runs it). Its progress must be visible to other requests, and another worker,
+while its transaction is still open, so it is written outside the database: a small JSON file per job under
+DATA_DIR/jobs (atomic rename), which any worker can read. The job row itself is written before the
+transaction starts and after it ends.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import threading
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import close_old_connections, connections, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from doluong.core.text import fold
+from doluong.parties.models import Verifier
+from doluong.registry.models import Instrument, MeasurementStandard
+
+from . import actions
+from .choices import JobStatus, RecordKind, Result
+from .models import BatchJob
+
+MAX_ROWS = 5000
+PROGRESS_EVERY = 5
+
+#: the columns of the template: key → (Vietnamese header, required, explanation)
+COLUMNS: dict[str, tuple] = {
+    "instrument_id": (gettext_lazy("Instrument ID"), False, gettext_lazy("ID in doluong; or give the type code and serial")),
+    "type_code": (gettext_lazy("Instrument type code"), False, gettext_lazy("Code in the Group 2 list, e.g. 8.1")),
+    "serial": (gettext_lazy("Serial number"), False, gettext_lazy("Serial number of the instrument")),
+    "manufacturer": (gettext_lazy("Manufacturer"), False, gettext_lazy("Only needed when a serial is not unique")),
+    "kind": (gettext_lazy("Kind"), True, gettext_lazy("Initial / periodic / after repair verification, calibration, testing")),
+    "performed_on": (gettext_lazy("Date of verification"), True, gettext_lazy("dd/mm/yyyy")),
+    "verifier_card": (gettext_lazy("Verifier card number"), False, gettext_lazy("Required for a verification")),
+    "standards": (gettext_lazy("Standards used (serial numbers)"), True, gettext_lazy("Separated by semicolons")),
+    "procedure": (gettext_lazy("Procedure"), False, gettext_lazy("e.g. ĐLVN 30:2019")),
+    "place": (gettext_lazy("Place"), False, ""),
+    "accuracy_class": (gettext_lazy("Accuracy class"), False, gettext_lazy("Empty: the instrument's class")),
+    "mpe_params": (gettext_lazy("Instrument parameters"), False, gettext_lazy("e.g. e=0.1; Max=60")),
+    "unit": (gettext_lazy("Unit"), True, gettext_lazy("Unit of the nominal and found values, e.g. kg")),
+    "points": (gettext_lazy("Results (nominal=found)"), True, gettext_lazy("e.g. 5=5.05; 10=10.05; 20=20.1")),
+    "mpe": (gettext_lazy("MPE per point"), False, gettext_lazy("Only where the library has no rule; same order")),
+    "uncertainty": (gettext_lazy("Uncertainty per point"), False, gettext_lazy("Calibration: expanded uncertainty, same order")),
+    "temperature": (gettext_lazy("Temperature (°C)"), False, ""),
+    "humidity": (gettext_lazy("Relative humidity (%)"), False, ""),
+    "visual_check": (gettext_lazy("Visual inspection"), False, gettext_lazy("Đạt / Không đạt (empty: Đạt)")),
+    "technical_check": (gettext_lazy("Technical inspection"), False, gettext_lazy("Đạt / Không đạt (empty: Đạt)")),
+    "stamp_number": (gettext_lazy("Stamp number"), False, ""),
+    "reviewer_name": (gettext_lazy("Reviewed by"), False, ""),
+}
+
+KIND_WORDS = {
+    **{fold(str(label)): value for value, label in RecordKind.choices},
+    **{value: value for value in RecordKind.values},
+    "kiem dinh ban dau": RecordKind.INITIAL,
+    "ban dau": RecordKind.INITIAL,
+    "kiem dinh dinh ky": RecordKind.PERIODIC,
+    "dinh ky": RecordKind.PERIODIC,
+    "kiem dinh sau sua chua": RecordKind.AFTER_REPAIR,
+    "sau sua chua": RecordKind.AFTER_REPAIR,
+    "hieu chuan": RecordKind.CALIBRATION,
+    "thu nghiem": RecordKind.TESTING,
+}
+
+
+class FileError(Exception):
+    """The upload is not a spreadsheet we can read."""
+
+
+def folder(name: str) -> Path:
+    path = Path(settings.DATA_DIR) / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+# ------------------------------------------------------------------------------------------------ template
+
+
+def template_xlsx() -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Chứng nhận"
+    ws.append([str(header) for header, _req, _help in COLUMNS.values()])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    ws.append(
+        [
+            "",
+            "8.1",
+            "SN0001",
+            "Nhơn Hòa",
+            "Kiểm định định kỳ",
+            "21/11/2025",
+            "KĐV-92-0001",
+            "1-002-W1",
+            "ĐLVN 30:2019",
+            "Chợ Ninh Kiều",
+            "IIII",
+            "e=0.2; Max=60",
+            "kg",
+            "5=5.1; 30=30.2; 60=60.2",
+            "",
+            "",
+            "28",
+            "70",
+            "Đạt",
+            "Đạt",
+            "T-000123",
+            "",
+        ]
+    )
+    for index, column in enumerate(ws.columns, start=1):
+        ws.column_dimensions[column[0].column_letter].width = max(14, len(str(column[0].value)) + 2)
+    notes = wb.create_sheet("Hướng dẫn")
+    notes.append([_("Column"), _("Required"), _("Meaning")])
+    for header, required, help_text in COLUMNS.values():
+        notes.append([str(header), _("yes") if required else "", str(help_text)])
+    out = io.BytesIO()
+    wb.save(out)
+    return out.getvalue()
+
+
+# ------------------------------------------------------------------------------------------------- reading
+
+
+def read_sheet(content: bytes) -> tuple[list[str], list[list]]:
+    """(headers, rows) of the first sheet of an XLSX file."""
+    from openpyxl import load_workbook
+
+    try:
+        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception as exc:
+        raise FileError(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
+    sheet = wb.worksheets[0]
+    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    while rows and not any(v not in (None, "") for v in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise FileError(_("The sheet is empty."))
+    headers = [str(h).strip() if h is not None else "" for h in rows[0]]
+    body = [r for r in rows[1:] if any(v not in (None, "") for v in r)]
+    if len(body) > MAX_ROWS:
+        raise FileError(_("At most %(max)s rows in one job; this sheet has %(count)s.") % {"max": MAX_ROWS, "count": len(body)})
+    if not body:
+        raise FileError(_("The sheet has a header row but no data."))
+    return headers, body
+
+
+def guess_mapping(headers: list[str]) -> dict[str, str]:
+    """Our column key → the sheet's header, where a header is our own label or key (folded)."""
+    folded = {fold(h): h for h in headers if h}
+    mapping = {}
+    for key, (label, _req, _help) in COLUMNS.items():
+        for candidate in (fold(str(label)), fold(key), fold(key.replace("_", " "))):
+            if candidate in folded:
+                mapping[key] = folded[candidate]
+                break
+    return mapping
+
+
+def check_mapping(mapping: dict[str, str], headers: list[str]) -> list[str]:
+    problems = []
+    for key, (label, required, _help) in COLUMNS.items():
+        chosen = mapping.get(key)
+        if chosen and chosen not in headers:
+            problems.append(_("Column “%(col)s” is not in the sheet.") % {"col": chosen})
+        if required and not chosen:
+            problems.append(_("Choose the column for “%(field)s”.") % {"field": label})
+    if not mapping.get("instrument_id") and not (mapping.get("type_code") and mapping.get("serial")):
+        problems.append(_("Choose the instrument ID column, or the type code and serial number columns."))
+    return problems
+
+
+@dataclass
+class Row:
+    number: int  # spreadsheet row number (the header is row 1)
+    values: dict
+    errors: list[str] = field(default_factory=list)
+
+
+def rows_from(headers, body, mapping) -> list[Row]:
+    index = {h: i for i, h in enumerate(headers)}
+    rows = []
+    for n, raw in enumerate(body, start=2):
+        values = {}
+        for key, header in mapping.items():
+            if header and header in index and index[header] < len(raw):
+                value = raw[index[header]]
+                values[key] = value.strip() if isinstance(value, str) else value
+        rows.append(Row(n, values))
+    return rows
+
+
+def _text(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _date(value, label, errors) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = _text(value)
+    for fmt in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    errors.append(_("%(field)s: “%(value)s” is not a date (dd/mm/yyyy).") % {"field": label, "value": text})
+    return None
+
+
+def _check(value) -> bool:
+    text = fold(_text(value))
+    return text in ("", "dat", "x", "1", "co", "yes", "true", "pass", "passed")
+
+
+def _list(value) -> list[str]:
+    return [p.strip() for p in _text(value).split(";") if p.strip()]
+
+
+def resolve(row: Row, provider) -> dict | None:
+    """The arguments of do_record_verification for a row, or None with row.errors filled."""
+    v = row.values
+    errors = row.errors
+    label = {k: str(c[0]) for k, c in COLUMNS.items()}
+    instrument = None
+    if _text(v.get("instrument_id")):
+        try:
+            instrument = Instrument.objects.select_related("instrument_type", "owner").get(pk=int(_text(v["instrument_id"])))
+        except (Instrument.DoesNotExist, ValueError):
+            errors.append(_("No instrument with ID %(id)s.") % {"id": _text(v["instrument_id"])})
+    else:
+        qs = Instrument.objects.select_related("instrument_type", "owner").filter(
+            instrument_type__code=_text(v.get("type_code")), serial=_text(v.get("serial"))
+        )
+        if _text(v.get("manufacturer")):
+            qs = qs.filter(manufacturer=_text(v["manufacturer"]))
+        found = list(qs[:2])
+        if not found:
+            errors.append(
+                _("No instrument of type %(type)s with serial number %(serial)s.")
+                % {"type": _text(v.get("type_code")) or "—", "serial": _text(v.get("serial")) or "—"}
+            )
+        elif len(found) > 1:
+            errors.append(_("Several instruments have serial number %(serial)s: add the manufacturer or the ID.") % {"serial": _text(v.get("serial"))})
+        else:
+            instrument = found[0]
+    kind = KIND_WORDS.get(fold(_text(v.get("kind"))))
+    if kind is None:
+        errors.append(_("%(field)s: unknown kind “%(value)s”.") % {"field": label["kind"], "value": _text(v.get("kind"))})
+    performed_on = _date(v.get("performed_on"), label["performed_on"], errors)
+    verifier = None
+    card = _text(v.get("verifier_card"))
+    if card:
+        verifier = Verifier.objects.filter(organisation=provider, card_number=card).select_related("person").first()
+        if verifier is None:
+            errors.append(_("No verifier of %(org)s has card number %(card)s.") % {"org": provider, "card": card})
+    standards = []
+    for serial in _list(v.get("standards")):
+        std = MeasurementStandard.objects.filter(holder=provider, serial=serial).first()
+        if std is None:
+            errors.append(_("%(org)s holds no standard with serial number %(serial)s.") % {"org": provider, "serial": serial})
+        else:
+            standards.append(std)
+    unit = _text(v.get("unit"))
+    pairs = _list(v.get("points"))
+    mpes = _list(v.get("mpe"))
+    uncertainties = _list(v.get("uncertainty"))
+    points = []
+    for i, pair in enumerate(pairs):
+        nominal, sep, found_value = pair.partition("=")
+        if not sep:
+            errors.append(_("%(field)s: write each point as nominal=found: “%(value)s”.") % {"field": label["points"], "value": pair})
+            continue
+        points.append(
+            {
+                "nominal": nominal.strip(),
+                "found": found_value.strip(),
+                "unit": unit,
+                "mpe": mpes[i] if i < len(mpes) else None,
+                "uncertainty": uncertainties[i] if i < len(uncertainties) else None,
+            }
+        )
+    params = {}
+    for part in _list(v.get("mpe_params")):
+        name, sep, value = part.partition("=")
+        if not sep:
+            errors.append(_("%(field)s: write name=value: “%(value)s”.") % {"field": label["mpe_params"], "value": part})
+        else:
+            params[name.strip()] = value.strip()
+    if errors:
+        return None
+    return {
+        "kind": kind,
+        "provider": provider,
+        "instrument": instrument,
+        "performed_on": performed_on,
+        "verifier": verifier,
+        "standards": standards,
+        "points": points,
+        "place": _text(v.get("place")),
+        "procedure": _text(v.get("procedure")),
+        "accuracy_class": _text(v.get("accuracy_class")) or None,
+        "mpe_params": params,
+        "temperature": _text(v.get("temperature")) or None,
+        "humidity": _text(v.get("humidity")) or None,
+        "visual_check_passed": _check(v.get("visual_check")),
+        "technical_check_passed": _check(v.get("technical_check")),
+        "reviewer_name": _text(v.get("reviewer_name")),
+    }
+
+
+@dataclass
+class Outcome:
+    row: int
+    subject: str = ""
+    record: str = ""
+    certificate: str = ""
+    failed: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def _process(row: Row, provider, user) -> Outcome:
+    out = Outcome(row=row.number)
+    args = resolve(row, provider)
+    if args is None:
+        out.errors = row.errors
+        return out
+    out.subject = str(args["instrument"])
+    try:
+        with transaction.atomic():
+            record = actions.do_record_verification(user=user, **args)
+            out.record = record.number
+            if record.result == Result.FAILED:
+                out.failed = True
+            else:
+                cert = actions.do_issue_certificate(
+                    record, user=user, stamp_number=_text(row.values.get("stamp_number"))
+                )
+                out.certificate = cert.number
+    except ValidationError as exc:
+        out.errors = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else list(exc.messages)
+    except PermissionDenied as exc:
+        out.errors = [str(exc)]
+    return out
+
+
+class _Rollback(Exception):
+    pass
+
+
+def process_all(rows: list[Row], provider, user, *, commit: bool, on_progress=None) -> list[Outcome]:
+    """Every row in one transaction; rolled back unless `commit` and every row succeeded."""
+    outcomes: list[Outcome] = []
+    try:
+        with transaction.atomic():
+            for index, row in enumerate(rows, start=1):
+                outcomes.append(_process(row, provider, user))
+                if on_progress and (index % PROGRESS_EVERY == 0 or index == len(rows)):
+                    on_progress(index)
+            if not commit or any(o.errors for o in outcomes):
+                raise _Rollback
+    except _Rollback:
+        pass
+    return outcomes
+
+
+# ------------------------------------------------------------------------------------------------- storage
+
+
+def store_upload(content: bytes) -> str:
+    token = uuid.uuid4().hex
+    (folder("batch") / f"{token}.xlsx").write_bytes(content)
+    return token
+
+
+def load_upload(token: str) -> bytes:
+    if not token or not token.isalnum():
+        raise FileError(_("This upload has expired; upload the file again."))
+    path = folder("batch") / f"{token}.xlsx"
+    if not path.exists():
+        raise FileError(_("This upload has expired; upload the file again."))
+    return path.read_bytes()
+
+
+def _progress_path(job_id: int) -> Path:
+    return folder("jobs") / f"{job_id}.json"
+
+
+def write_progress(job_id: int, done: int, total: int) -> None:
+    path = _progress_path(job_id)
+    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
+    tmp.write_text(json.dumps({"done": done, "total": total}))
+    os.replace(tmp, path)
+
+
+def progress(job: BatchJob) -> dict:
+    """{"done", "total", "percent", "status"} — from the progress file while the job runs."""
+    done, total = (job.total, job.total) if job.status in (JobStatus.DONE, JobStatus.FAILED) else (0, job.total)
+    if job.status == JobStatus.RUNNING:
+        try:
+            data = json.loads(_progress_path(job.pk).read_text())
+            done, total = int(data["done"]), int(data["total"]) or job.total
+        except (OSError, ValueError, KeyError):
+            pass
+    percent = int(100 * done / total) if total else 0
+    return {"done": done, "total": total, "percent": percent, "status": job.status}
+
+
+# ----------------------------------------------------------------------------------------------------- job
+
+
+def run(job_id: int) -> BatchJob:
+    """Run a job (in the calling thread): all rows or none; the job row says what happened."""
+    job = BatchJob.objects.select_related("provider", "created_by").get(pk=job_id)
+    headers, body = read_sheet(load_upload(job.mapping["token"]))
+    rows = rows_from(headers, body, job.mapping["columns"])
+    job.status = JobStatus.RUNNING
+    job.total = len(rows)
+    job.save(update_fields=["status", "total", "last_updated"])
+    write_progress(job.pk, 0, len(rows))
+    try:
+        outcomes = process_all(
+            rows, job.provider, job.created_by, commit=True, on_progress=lambda n: write_progress(job.pk, n, len(rows))
+        )
+    except Exception as exc:  # a bug or a lost database: the transaction rolled back, say so
+        outcomes = [Outcome(row=0, errors=[_("The job stopped: %(error)s") % {"error": exc}])]
+    errors = [{"row": o.row, "errors": o.errors} for o in outcomes if o.errors]
+    job.errors = errors
+    job.status = JobStatus.FAILED if errors else JobStatus.DONE
+    job.issued = 0 if errors else sum(1 for o in outcomes if o.certificate)
+    job.failed_records = 0 if errors else sum(1 for o in outcomes if o.failed)
+    job.finished_at = timezone.now()
+    job.save(update_fields=["errors", "status", "issued", "failed_records", "finished_at", "last_updated"])
+    return job
+
+
+def _thread_main(job_id: int) -> None:
+    close_old_connections()
+    try:
+        run(job_id)
+    finally:
+        connections.close_all()
+
+
+def start(job: BatchJob) -> None:
+    """Run the job in a background thread of this process (inline when VERIFICATION_BATCH_INLINE is set)."""
+    if getattr(settings, "VERIFICATION_BATCH_INLINE", False):
+        run(job.pk)
+        return
+    transaction.on_commit(lambda: threading.Thread(target=_thread_main, args=(job.pk,), daemon=True).start())
