@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import subprocess
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 import time_machine
@@ -171,7 +171,7 @@ def test_forecast_at_the_current_pace(today):
     elapsed = ((today - dt.date(2026, 1, 1)).days + 1) / (
         (dt.date(2030, 12, 31) - dt.date(2026, 1, 1)).days + 1
     )
-    assert progress.forecast == (progress.total / Decimal(str(elapsed))).quantize(Decimal("0.1"))
+    assert progress.forecast == (progress.total / Decimal(str(elapsed))).quantize(Decimal("1"), ROUND_HALF_UP)
     assert progress.light == (
         "on_track" if progress.forecast >= 40 else "at_risk" if progress.forecast >= 32 else "behind"
     )

@@ -359,7 +359,9 @@ def target_progress(target: Target, today: dt.date | None = None) -> Progress:
     elapsed = 0.0 if today < start else min(1.0, ((as_of - start).days + 1) / span)
     forecast = None
     if total is not None and elapsed > 0:
-        forecast = total if kind == LEVEL or elapsed >= 1 else _round(total / Decimal(str(elapsed)))
+        forecast = total
+        if kind != LEVEL and elapsed < 1:  # whole units: 859.6 people is 860 people
+            forecast = (total / Decimal(str(elapsed))).quantize(Decimal("1"), ROUND_HALF_UP)
     light = _light(target, total, forecast, today, start, end)
     return Progress(
         target=target,
