@@ -34,7 +34,12 @@ def build(ctx) -> dict:
         row._history_user = ctx.admin
         row.save()
     owners = list(Organisation.objects.filter(instruments__isnull=False).distinct().order_by("pk"))
-    persona_owners = {o.pk for key, o in ctx.orgs.items() if key in ("ct-water", "dt-water")}
+    # the demo enterprise logins' own companies always get reminders, so the persona sees them
+    persona_owners = set(
+        Organisation.objects.filter(
+            memberships__user__username__in=["ct.doanhnghiep", "dt.doanhnghiep"]
+        ).values_list("pk", flat=True)
+    )
     contacts = []
     for owner in owners:
         draw = rng.random()

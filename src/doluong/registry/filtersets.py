@@ -92,7 +92,7 @@ class DueFilterSet(BaseFilterSet):
         queryset=InstrumentType.objects.all(), label=_("Instrument type")
     )
     field = django_filters.ChoiceFilter(
-        field_name="instrument_type__field", choices=Field.choices, label=_("Field")
+        field_name="instrument_type__field", choices=Field.choices, label=_("Measurement field")
     )
     status = django_filters.ChoiceFilter(choices=InstrumentStatus.choices, label=_("Status"))
 

@@ -98,12 +98,9 @@ class DueInstrumentTable(BaseTable):
             "serial",
             "owner",
             "commune",
-            "site_address",
-            "last_verified_on",
             "last_verified_by",
             "next_due",
             "days",
-            "status",
         ]
 
 
@@ -124,7 +121,7 @@ class ReminderContactTable(BaseTable):
 
 
 class ReminderLogTable(BaseTable):
-    run_date = tables.Column(linkify=lambda record: record.get_absolute_url())
+    run_date = tables.DateColumn(format="d/m/Y", linkify=lambda record: record.get_absolute_url())
 
     class Meta(BaseTable.Meta):
         model = ReminderLog
