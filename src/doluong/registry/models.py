@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -221,6 +222,8 @@ class Instrument(SearchableModel):
     valid_until = models.DateField(_("valid until"), null=True, blank=True)
     next_due = models.DateField(_("next due"), null=True, blank=True, editable=False)
     notes = models.TextField(_("notes"), blank=True)
+    source = models.CharField(_("source"), max_length=60, blank=True, default="", editable=False)
+    source_key = models.CharField(_("source key"), max_length=120, blank=True, default="", editable=False)
 
     search_fields = (
         "serial",
@@ -243,6 +246,11 @@ class Instrument(SearchableModel):
                 violation_error_message=_(
                     "An instrument of this type and manufacturer with this serial number already exists."
                 ),
+            ),
+            models.UniqueConstraint(
+                fields=["source", "source_key"],
+                condition=~Q(source_key=""),
+                name="registry_instrument_source_key",
             ),
         ]
         indexes = [
@@ -573,3 +581,41 @@ class ReminderItem(models.Model):
 
     def get_absolute_url(self) -> str:
         return self.instrument.get_absolute_url()
+
+
+class BulkJob(models.Model):
+    """One bulk load of a file (instruments, organisations or verification records): who, when, which file,
+    the counts, the progress and the error report. Rows loaded in bulk get this one history entry instead of a
+    history row each (see docs/scale.md)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected: nothing loaded")
+        FAILED = "failed", _("Failed: nothing loaded")
+
+    kind = models.CharField(_("kind"), max_length=30)
+    source = models.CharField(_("source"), max_length=60)
+    file_name = models.CharField(_("file"), max_length=300)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("created by")
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
+    only_good = models.BooleanField(_("good rows only"), default=False)
+    rows_staged = models.PositiveIntegerField(_("rows read"), default=0)
+    rows_validated = models.PositiveIntegerField(_("rows validated"), default=0)
+    rows_bad = models.PositiveIntegerField(_("bad rows"), default=0)
+    rows_inserted = models.PositiveIntegerField(_("rows added"), default=0)
+    rows_updated = models.PositiveIntegerField(_("rows changed"), default=0)
+    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+        verbose_name = _("bulk load")
+        verbose_name_plural = _("bulk loads")
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.file_name}"
