@@ -21,7 +21,7 @@ from doluong.core.dates import today
 from doluong.core.models import BaseModel, SearchableModel
 from doluong.core.scope import ADD, VIEW
 from doluong.core.text import nfc
-from doluong.geo.models import Province
+from doluong.geo.models import Commune, Province
 from doluong.parties.choices import Role
 from doluong.parties.models import Organisation, Verifier
 from doluong.registry.models import Instrument, InstrumentType, MeasurementStandard
@@ -117,6 +117,9 @@ class VerificationRecord(SearchableModel):
     result = models.CharField(_("result"), max_length=20, choices=Result.choices, editable=False)
     reviewer_name = models.CharField(_("reviewed by"), max_length=150, blank=True)
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    commune = models.ForeignKey(
+        Commune, models.PROTECT, null=True, blank=True, related_name="+", editable=False, verbose_name=_("commune")
+    )
     owner = models.ForeignKey(
         Organisation, models.PROTECT, related_name="+", editable=False, verbose_name=_("owner")
     )
@@ -161,6 +164,11 @@ class VerificationRecord(SearchableModel):
 
     def __str__(self) -> str:
         return f"{self.number} — {self.subject}"
+
+    def save(self, *args, **kwargs):
+        if self.instrument_id and not self.commune_id:
+            self.commune_id = self.instrument.commune_id  # carried for the by-commune dashboards
+        super().save(*args, **kwargs)
 
     @property
     def subject(self):
