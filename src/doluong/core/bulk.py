@@ -1,0 +1,821 @@
+"""Bulk loading: files of hundreds of thousands of rows, validated set-wise in SQL and merged in one transaction.
+
+The same rules as the row-by-row import (`core.io`): columns are matched by label or name (folded), references
+are resolved by natural key (code, tax code, name), every bad cell is reported by row, column and reason, and a
+file with errors writes nothing unless the caller asks for the good rows only. What changes is the method:
+
+1. **stage**: the file goes into a temporary table of text columns (PostgreSQL: the CSV bytes straight through
+   `COPY … FROM STDIN`; XLSX rows through `COPY` too; SQLite: `executemany`), with the file's row number;
+2. **validate**: one `CREATE TEMP TABLE … AS SELECT` turns text into typed, resolved columns (dates, numbers,
+   codes, references, tax codes — the check digit is computed in SQL), then each rule is one `INSERT INTO
+   bulk_errors SELECT … WHERE <bad>` over the whole set (duplicates inside the file by window functions,
+   against the table by joins, and the importing user's scope);
+3. **merge**: in ONE transaction, new rows are inserted and changed rows updated, keyed on a stable source key
+   (`INSERT … ON CONFLICT`), so loading the same file twice changes nothing; a process killed halfway leaves
+   the database as it was.
+
+Each load is a `registry.BulkJob` row (who, when, file, counts, progress, error report): bulk rows get this one
+history entry instead of a simple-history row each (docs/scale.md).
+
+On PostgreSQL the typed helpers (`dl_date`, `dl_int`, `dl_fold`, `dl_tax_*`…) are SQL functions created in the
+session's `pg_temp` schema (inlined by the planner); on SQLite the same names are Python functions registered on
+the connection. The kinds (`instruments`, `organisations`, `records`) live in `<app>/bulk.py`.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import os
+import re
+import time
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import IO, Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .dates import add_months
+from .io import ImportFileError, RowError
+from .scope import Principal, principal
+from .text import fold, nfc
+from .validators import normalise_tax_code, validate_tax_code
+
+#: at most this many errors are kept on the job row and printed (the count is always exact)
+MAX_REPORTED_ERRORS = 10000
+#: rows per executemany / progress update
+CHUNK = 50000
+
+
+# ------------------------------------------------------------------------------------------ columns and kinds
+
+
+@dataclass
+class Column:
+    """One column a bulk file may have. `name` is the staging column (`c_<name>`)."""
+
+    name: str
+    label: Any  # lazy translated label, also matched against the header (folded)
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+    def keys(self) -> set[str]:
+        """Folded header titles that name this column: its name, its label in English and Vietnamese."""
+        from django.utils import translation
+
+        found = {fold(self.name), fold(self.name.replace("_", " ")), fold(str(self.label))}
+        for language in ("en", "vi"):
+            with translation.override(language):
+                found.add(fold(str(self.label)))
+        return found | {fold(a) for a in self.aliases}
+
+
+@dataclass
+class Check:
+    """A rule over the typed table `r`: rows where `where` holds are bad in `column` for `reason`.
+
+    `reason` is a translated message; `{value}` in it is replaced (in SQL) by `value_sql`."""
+
+    column: Any
+    reason: str
+    where: str
+    value_sql: str = "''"
+    params: tuple = ()
+
+
+class Kind:
+    """A kind of row that can be bulk loaded; subclasses live in `<app>/bulk.py`."""
+
+    name: str = ""
+    label: Any = ""
+    columns: list[Column] = []
+
+    def typed_sql(self, d: Dialect, job: JobContext) -> tuple[str, list]:
+        """SELECT over the staging table `s` giving `row_no` and the typed, resolved columns."""
+        raise NotImplementedError
+
+    def checks(self, d: Dialect, job: JobContext) -> list[Check]:
+        raise NotImplementedError
+
+    def merge(self, d: Dialect, job: JobContext, step: Callable[[str], None]) -> tuple[int, int, int]:
+        """Insert/update the good rows of `bulk_typed` (inside the caller's transaction); return (inserted,
+        updated, unchanged). `step(name)` is called between statements (progress; the kill test)."""
+        raise NotImplementedError
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    KINDS[kind.name] = kind
+    return kind
+
+
+def kinds() -> dict[str, Kind]:
+    from doluong.parties import bulk as _parties  # noqa: F401
+    from doluong.registry import bulk as _registry  # noqa: F401
+    from doluong.verification import bulk as _verification  # noqa: F401
+
+    return KINDS
+
+
+# ------------------------------------------------------------------------------------------ dialects
+
+
+class Dialect:
+    """SQL differences between PostgreSQL and SQLite, and the helper functions both provide."""
+
+    vendor = ""
+    f = ""  # prefix of the helper functions
+
+    def setup(self) -> None:
+        raise NotImplementedError
+
+    def date_param(self, day: dt.date):
+        return day
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"({a} IS DISTINCT FROM {b})"
+
+    def now(self) -> str:
+        return "CURRENT_TIMESTAMP"
+
+
+def _ymd(value: str) -> dt.date | None:
+    for pattern in ("%d/%m/%Y", "%d-%m-%Y", "%Y-%m-%d"):
+        try:
+            day = dt.datetime.strptime(value, pattern).date()
+        except ValueError:
+            continue
+        return day
+    return None
+
+
+_INT = re.compile(r"^\s*\+?(\d{1,9})(?:\.0+)?\s*$")
+
+
+def py_clean(value):
+    if value is None:
+        return ""
+    return nfc(value).strip() if not value.isascii() else value.strip()
+
+
+def py_date(value):
+    if value is None or value == "":
+        return None
+    text = value.strip()
+    if not re.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}|\d{1,2}-\d{1,2}-\d{4}|\d{4}-\d{1,2}-\d{1,2}", text):
+        return None
+    day = _ymd(text)
+    return day.isoformat() if day else None
+
+
+def py_int(value):
+    if value is None:
+        return None
+    match = _INT.match(value)
+    return int(match.group(1)) if match else None
+
+
+def py_tax_norm(value):
+    return normalise_tax_code(value or "")
+
+
+def py_tax_error(value):
+    """'' when valid (or empty), else the validator's message."""
+    from django.core.exceptions import ValidationError
+
+    value = normalise_tax_code(value or "")
+    if not value:
+        return ""
+    try:
+        validate_tax_code(value)
+    except ValidationError as exc:
+        return " ".join(exc.messages)
+    return ""
+
+
+def py_add_months(day, months):
+    if day is None or months is None:
+        return None
+    return add_months(dt.date.fromisoformat(day), int(months)).isoformat()
+
+
+class SQLiteDialect(Dialect):
+    vendor = "sqlite"
+
+    def setup(self) -> None:
+        connection.ensure_connection()
+        raw = connection.connection
+        for name, arity, func in (
+            ("dl_clean", 1, py_clean),
+            ("dl_date", 1, py_date),
+            ("dl_int", 1, py_int),
+            ("dl_fold", 1, fold),
+            ("dl_tax_norm", 1, py_tax_norm),
+            ("dl_tax_error", 1, py_tax_error),
+            ("dl_add_months", 2, py_add_months),
+        ):
+            raw.create_function(name, arity, func, deterministic=True)
+
+    def date_param(self, day: dt.date):
+        return day.isoformat()
+
+    def distinct(self, a: str, b: str) -> str:
+        return f"({a} IS NOT {b})"
+
+
+def _fold_translation() -> tuple[str, str]:
+    """Characters whose `fold()` is one other character (Vietnamese and other Latin letters with marks)."""
+    source, target = [], []
+    for codepoint in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        ch = chr(codepoint)
+        folded = fold(ch)
+        if len(folded) == 1 and folded != ch.lower():
+            source.append(ch)
+            target.append(folded)
+    return "".join(source), "".join(target)
+
+
+class PostgresDialect(Dialect):
+    vendor = "postgresql"
+    f = "pg_temp."
+
+    def setup(self) -> None:
+        source, target = _fold_translation()
+        statements = [
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_clean(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT coalesce(btrim(CASE WHEN t ~ '[^\x01-\x7f]' THEN normalize(t, NFC) ELSE t END,
+                                      E' \t\r\n'), '') $$""",
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_ymd(y int, m int, d int) RETURNS date LANGUAGE sql
+                IMMUTABLE AS $$
+                SELECT CASE WHEN y BETWEEN 1 AND 9999 AND m BETWEEN 1 AND 12 AND d BETWEEN 1 AND 31 THEN
+                  CASE WHEN d <= extract(day from make_date(y, m, 1) + interval '1 month' - interval '1 day')
+                  THEN make_date(y, m, d) END END $$""",
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_date(t text) RETURNS date LANGUAGE sql IMMUTABLE AS $$
+                SELECT CASE
+                  WHEN btrim(t) ~ '^\d{1,2}/\d{1,2}/\d{4}$' THEN pg_temp.dl_ymd(split_part(btrim(t), '/', 3)::int,
+                       split_part(btrim(t), '/', 2)::int, split_part(btrim(t), '/', 1)::int)
+                  WHEN btrim(t) ~ '^\d{1,2}-\d{1,2}-\d{4}$' THEN pg_temp.dl_ymd(split_part(btrim(t), '-', 3)::int,
+                       split_part(btrim(t), '-', 2)::int, split_part(btrim(t), '-', 1)::int)
+                  WHEN btrim(t) ~ '^\d{4}-\d{1,2}-\d{1,2}$' THEN pg_temp.dl_ymd(split_part(btrim(t), '-', 1)::int,
+                       split_part(btrim(t), '-', 2)::int, split_part(btrim(t), '-', 3)::int)
+                END $$""",
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_int(t text) RETURNS int LANGUAGE sql IMMUTABLE AS $$
+                SELECT CASE WHEN t ~ '^\s*\+?\d{1,9}(\.0+)?\s*$'
+                  THEN split_part(btrim(btrim(t), '+'), '.', 1)::int END $$""",
+            f"""CREATE OR REPLACE FUNCTION pg_temp.dl_fold(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT btrim(regexp_replace(lower(translate(coalesce(t, ''), '{source}', '{target}')),
+                                            '\\s+', ' ', 'g')) $$""",
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_tax_norm(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT CASE WHEN v ~ '^\d{13}$' THEN substr(v, 1, 10) || '-' || substr(v, 11) ELSE v END
+                FROM (SELECT regexp_replace(coalesce(t, ''), '[\s.]', '', 'g') AS v) x $$""",
+            # 'format' | 'province' | 'check' | 'branch' | '' — the same rules as validators.validate_tax_code
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_tax_code(v text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
+                SELECT CASE
+                  WHEN v = '' THEN ''
+                  WHEN v ~ '^\d{12}$' THEN CASE WHEN substr(v, 1, 3)::int BETWEEN 1 AND 96 THEN ''
+                                                ELSE 'province' END
+                  WHEN v !~ '^\d{10}(-\d{3})?$' THEN 'format'
+                  WHEN 10 - (substr(v,1,1)::int*31 + substr(v,2,1)::int*29 + substr(v,3,1)::int*23
+                            + substr(v,4,1)::int*19 + substr(v,5,1)::int*17 + substr(v,6,1)::int*13
+                            + substr(v,7,1)::int*7 + substr(v,8,1)::int*5 + substr(v,9,1)::int*3) % 11
+                       <> substr(v, 10, 1)::int THEN 'check'
+                  WHEN substr(v, 12) = '000' THEN 'branch'
+                  ELSE '' END $$""",
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_add_months(d date, m int) RETURNS date LANGUAGE sql
+                IMMUTABLE AS $$ SELECT (d + make_interval(months => m))::date $$""",
+        ]
+        with connection.cursor() as cursor:
+            for statement in statements:
+                cursor.execute(statement)
+
+
+def dialect() -> Dialect:
+    return PostgresDialect() if connection.vendor == "postgresql" else SQLiteDialect()
+
+
+def tax_error_sql(d: Dialect, expr: str) -> list[tuple[str, str]]:
+    """(condition, message template) pairs naming why the tax code in `expr` (normalised) is invalid."""
+    if d.vendor == "postgresql":
+        code = f"pg_temp.dl_tax_code({expr})"
+        return [
+            (
+                f"{code} = 'format'",
+                _(
+                    "Tax code %(value)s is not valid: use 10 digits, 10 digits-3 digits for a branch, "
+                    "or a 12-digit personal identification number."
+                ),
+            ),
+            (
+                f"{code} = 'check'",
+                _("Tax code %(value)s is not valid: its check digit (the 10th digit) is wrong."),
+            ),
+            (f"{code} = 'branch'", _("Tax code %(value)s is not valid: a branch number cannot be 000.")),
+            (
+                f"{code} = 'province'",
+                _("The 12-digit personal tax code %(value)s does not start with a province code (001–096)."),
+            ),
+        ]
+    return [(f"dl_tax_error({expr}) <> ''", "{message}")]
+
+
+# ------------------------------------------------------------------------------------------ reading files
+
+
+@dataclass
+class JobContext:
+    """What a running load knows: who, from where, the column mapping, today, and the job row."""
+
+    user: Any
+    who: Principal
+    source: str
+    file_name: str
+    today: dt.date
+    present: set[str] = field(default_factory=set)
+    job: Any = None
+
+
+def match_header(kind: Kind, header: list[str]) -> list[str | None]:
+    """Staging column for each header position (None for an empty title); same messages as `core.io`."""
+    lookup: dict[str, Column] = {}
+    for column in kind.columns:
+        for key in column.keys():
+            lookup[key] = column
+    mapping: list[str | None] = []
+    unknown = []
+    for title in header:
+        title = nfc(str(title or "")).strip()
+        if not title:
+            mapping.append(None)
+            continue
+        column = lookup.get(fold(title))
+        if column is None:
+            unknown.append(title)
+            mapping.append(None)
+        elif column.name in mapping:
+            raise ImportFileError(_("Column “%(column)s” appears twice.") % {"column": title})
+        else:
+            mapping.append(column.name)
+    if unknown:
+        expected = ", ".join(str(c.label).capitalize() for c in kind.columns)
+        raise ImportFileError(
+            _("Unknown column(s): %(columns)s. Expected columns: %(expected)s.")
+            % {"columns": ", ".join(f"“{u}”" for u in unknown), "expected": expected}
+        )
+    missing = [str(c.label).capitalize() for c in kind.columns if c.required and c.name not in mapping]
+    if missing:
+        raise ImportFileError(
+            _("Required column(s) missing: %(columns)s.") % {"columns": ", ".join(f"“{m}”" for m in missing)}
+        )
+    return mapping
+
+
+def _cell_text(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return value.strftime("%d/%m/%Y")
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    text = str(value)
+    return text if text != "" else None
+
+
+def _xlsx_rows(stream: IO[bytes]) -> Iterator[list[str | None]]:
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=False)
+    except Exception as exc:  # openpyxl raises many kinds for a damaged file
+        raise ImportFileError(
+            _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc}
+        ) from exc
+    try:
+        for row in workbook.worksheets[0].iter_rows(values_only=True):
+            yield [_cell_text(v) for v in row]
+    finally:
+        workbook.close()
+
+
+def _sniff_csv(stream: IO[bytes]) -> tuple[bytes, str]:
+    """The first bytes (BOM removed) and the delimiter (“;” when it is more frequent than “,”)."""
+    head = stream.read(65536)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    sample = head[:4096].decode("utf-8", errors="ignore")
+    first_line = sample.split("\n", 1)[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    return head, delimiter
+
+
+class _Chain(io.RawIOBase):
+    """`head` then the rest of `stream`, as one binary stream."""
+
+    def __init__(self, head: bytes, stream: IO[bytes]):
+        self.head, self.stream = head, stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self.head:
+            n = min(len(buffer), len(self.head))
+            buffer[:n] = self.head[:n]
+            self.head = self.head[n:]
+            return n
+        data = self.stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _csv_rows(stream: IO[bytes], head: bytes, delimiter: str) -> Iterator[list[str | None]]:
+    text = io.TextIOWrapper(io.BufferedReader(_Chain(head, stream), 1 << 20), encoding="utf-8", newline="")
+    try:
+        for row in csv.reader(text, delimiter=delimiter):
+            yield [v if v != "" else None for v in row]
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The CSV file is not UTF-8 encoded (byte %(position)s): save it as “CSV UTF-8” and try again.")
+            % {"position": exc.start + 1}
+        ) from exc
+
+
+# ------------------------------------------------------------------------------------------ the load
+
+
+@dataclass
+class BulkResult:
+    job_id: int
+    kind: str
+    rows: int = 0
+    bad_rows: int = 0
+    errors: list[RowError] = field(default_factory=list)
+    error_count: int = 0
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    loaded: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.error_count
+
+
+def _progress(job, **counts) -> None:
+    type(job).objects.filter(pk=job.pk).update(**counts)
+    for key, value in counts.items():
+        setattr(job, key, value)
+
+
+def _stage_columns(kind: Kind) -> list[str]:
+    return [c.name for c in kind.columns]
+
+
+def _create_stage(cursor, d: Dialect, kind: Kind) -> None:
+    cursor.execute("DROP TABLE IF EXISTS bulk_stage")
+    cursor.execute("DROP TABLE IF EXISTS bulk_typed")
+    cursor.execute("DROP TABLE IF EXISTS bulk_errors")
+    columns = ", ".join(f"c_{name} text" for name in _stage_columns(kind))
+    if d.vendor == "postgresql":
+        cursor.execute(
+            f"CREATE TEMP TABLE bulk_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns})"
+        )
+    else:
+        cursor.execute(f"CREATE TEMP TABLE bulk_stage (row_no integer PRIMARY KEY, {columns})")
+    cursor.execute("CREATE TEMP TABLE bulk_errors (row_no bigint, col text, reason text)")
+
+
+def _stage_pg_csv(
+    cursor, kind: Kind, mapping: list[str | None], stream: IO[bytes], head: bytes, delim: str
+) -> None:
+    """The CSV bytes go straight into COPY (header skipped); PostgreSQL checks the UTF-8 and the columns."""
+    names = []
+    extra = 0
+    for position, name in enumerate(mapping):
+        if name is None:
+            extra += 1
+            name = f"x{position}"
+            cursor.execute(f"ALTER TABLE bulk_stage ADD COLUMN c_{name} text")
+        names.append(f"c_{name}")
+    sql = (
+        f"COPY bulk_stage ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER '{delim}')"
+    )
+    try:
+        with cursor.copy(sql) as copy:
+            copy.write(head)
+            while chunk := stream.read(1 << 20):
+                copy.write(chunk)
+    except Exception as exc:
+        raise ImportFileError(_copy_error(exc)) from exc
+
+
+def _copy_error(exc: Exception) -> str:
+    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+    diag = getattr(exc, "diag", None)
+    context = getattr(diag, "context", None) or ""
+    line = re.search(r"line (\d+)", context)
+    sqlstate = getattr(exc, "sqlstate", "") or ""
+    if sqlstate == "22021" or "encoding" in message.lower():
+        return _("The CSV file is not UTF-8 encoded (row %(row)s): save it as “CSV UTF-8” and try again.") % {
+            "row": line.group(1) if line else "?"
+        }
+    if line:
+        return _("Row %(row)s does not have the columns of the header row (%(error)s).") % {
+            "row": line.group(1),
+            "error": message,
+        }
+    return _("The file could not be read (%(error)s).") % {"error": message}
+
+
+def _stage_rows(cursor, d: Dialect, kind: Kind, mapping: list[str | None], rows: Iterable[list], job) -> int:
+    """Staging through executemany (SQLite) or a row COPY (PostgreSQL, XLSX files)."""
+    positions = [(i, name) for i, name in enumerate(mapping) if name is not None]
+    names = [f"c_{name}" for _, name in positions]
+    width = len(mapping)
+    count = 0
+
+    def shaped() -> Iterator[tuple]:
+        nonlocal count
+        for number, row in enumerate(rows, start=2):
+            if len(row) > width and any(v not in (None, "") for v in row[width:]):
+                raise ImportFileError(
+                    _("Row %(row)s has values beyond the last column of the header row.") % {"row": number}
+                )
+            count += 1
+            yield (number, *[row[i] if i < len(row) else None for i, _name in positions])
+
+    if d.vendor == "postgresql":
+        cursor.execute("ALTER TABLE bulk_stage ALTER COLUMN row_no DROP IDENTITY")
+        with cursor.copy(f"COPY bulk_stage (row_no, {', '.join(names)}) FROM STDIN") as copy:
+            for values in shaped():
+                copy.write_row(values)
+        return count
+    sql = (
+        f"INSERT INTO bulk_stage (row_no, {', '.join(names)}) VALUES ({', '.join(['%s'] * (len(names) + 1))})"
+    )
+    batch: list[tuple] = []
+    for values in shaped():
+        batch.append(values)
+        if len(batch) >= CHUNK:
+            cursor.executemany(sql, batch)
+            batch.clear()
+            _progress(job, rows_staged=count)
+    if batch:
+        cursor.executemany(sql, batch)
+    return count
+
+
+def run(
+    kind_name: str,
+    file_name: str,
+    stream: IO[bytes],
+    *,
+    user=None,
+    source: str = "",
+    only_good: bool = False,
+    on_merge_step: Callable[[str], None] | None = None,
+) -> BulkResult:
+    """Load `stream` (an .xlsx or .csv file named `file_name`) as rows of `kind_name`.
+
+    Writes nothing when any row is bad, unless `only_good`; then exactly the good rows. Raises ImportFileError
+    when the file as a whole cannot be read (nothing is written then either, but the job row records it)."""
+    from doluong.registry.models import BulkJob
+
+    kind = kinds()[kind_name]
+    d = dialect()
+    lower = file_name.lower()
+    if not (lower.endswith(".csv") or lower.endswith(".txt") or lower.endswith(".xlsx")):
+        raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
+    source = (source or "").strip()[:60] or "bulk"
+    job = BulkJob.objects.create(
+        kind=kind_name,
+        source=source,
+        file_name=os.path.basename(file_name)[:300],
+        created_by=user if getattr(user, "pk", None) else None,
+        only_good=only_good,
+    )
+    ctx = JobContext(
+        user=user,
+        who=principal(user) if user is not None else _SYSTEM,
+        source=source,
+        file_name=job.file_name,
+        today=timezone.localdate(),
+        job=job,
+    )
+    result = BulkResult(job_id=job.pk, kind=kind_name)
+    clock = time.perf_counter()
+    try:
+        d.setup()
+        with connection.cursor() as cursor:
+            _create_stage(cursor, d, kind)
+            if lower.endswith(".xlsx"):
+                rows = _xlsx_rows(stream)
+                header = next(rows, None)
+                if header is None:
+                    raise ImportFileError(_("The file is empty."))
+                mapping = match_header(kind, header)
+                staged = _stage_rows(cursor, d, kind, mapping, rows, job)
+            else:
+                head, delimiter = _sniff_csv(stream)
+                if not head.strip():
+                    raise ImportFileError(_("The file is empty."))
+                if d.vendor == "postgresql":
+                    first = next(
+                        csv.reader(io.StringIO(head.decode("utf-8", errors="replace")), delimiter=delimiter)
+                    )
+                    mapping = match_header(kind, first)
+                    _stage_pg_csv(cursor, kind, mapping, stream, head, delimiter)
+                    cursor.execute("SELECT count(*) FROM bulk_stage")
+                    staged = cursor.fetchone()[0]
+                else:
+                    rows = _csv_rows(stream, head, delimiter)
+                    mapping = match_header(kind, next(rows))
+                    staged = _stage_rows(cursor, d, kind, mapping, rows, job)
+            ctx.present = {name for name in mapping if name}
+            # blank rows are not rows (as in core.io)
+            blank = " AND ".join(f"coalesce(c_{n}, '') = ''" for n in sorted(ctx.present)) or "false"
+            cursor.execute(f"DELETE FROM bulk_stage WHERE {blank}")
+            staged -= cursor.rowcount if cursor.rowcount and cursor.rowcount > 0 else 0
+            result.rows = staged
+            _progress(job, rows_staged=staged)
+            result.timings["stage"] = time.perf_counter() - clock
+
+            clock = time.perf_counter()
+            _validate(cursor, d, kind, ctx, result)
+            result.timings["validate"] = time.perf_counter() - clock
+            _progress(job, rows_validated=staged, rows_bad=result.bad_rows)
+
+            if result.error_count and not only_good:
+                _finish(job, BulkJob.Status.REJECTED, result)
+                return result
+            clock = time.perf_counter()
+            if result.bad_rows:
+                cursor.execute("DELETE FROM bulk_typed WHERE row_no IN (SELECT row_no FROM bulk_errors)")
+            with transaction.atomic():
+                inserted, updated, unchanged = kind.merge(d, ctx, on_merge_step or (lambda step: None))
+                result.inserted, result.updated, result.unchanged = inserted, updated, unchanged
+                result.loaded = True
+                _finish(job, BulkJob.Status.DONE, result)
+            result.timings["merge"] = time.perf_counter() - clock
+            for table in ("bulk_stage", "bulk_typed", "bulk_errors"):
+                cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        return result
+    except ImportFileError as exc:
+        BulkJob.objects.filter(pk=job.pk).update(
+            status=BulkJob.Status.REJECTED,
+            finished_at=timezone.now(),
+            errors=[{"row": 0, "column": "", "reason": str(exc)}],
+        )
+        raise
+    except Exception:
+        BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FAILED, finished_at=timezone.now())
+        raise
+
+
+_SYSTEM = Principal(user_id=0, is_admin=True, scopes=())
+
+
+def _finish(job, status, result: BulkResult) -> None:
+    _progress(
+        job,
+        status=status,
+        finished_at=timezone.now(),
+        rows_bad=result.bad_rows,
+        rows_inserted=result.inserted,
+        rows_updated=result.updated,
+        rows_unchanged=result.unchanged,
+        errors=[{"row": e.row, "column": e.column, "reason": e.message} for e in result.errors],
+    )
+
+
+def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResult) -> None:
+    sql, params = kind.typed_sql(d, ctx)
+    cursor.execute(f"CREATE TEMP TABLE bulk_typed AS {sql}", params)
+    for check in kind.checks(d, ctx):
+        label = str(check.column).capitalize()
+        if "{message}" in check.reason:  # SQLite: the Python validator's own message
+            reason_sql = check.value_sql
+            params = [label, *check.params]
+            cursor.execute(
+                f"INSERT INTO bulk_errors SELECT r.row_no, %s, {reason_sql} FROM bulk_typed r WHERE {check.where}",
+                params,
+            )
+            continue
+        template = check.reason.replace("%(value)s", "{value}")
+        cursor.execute(
+            f"INSERT INTO bulk_errors SELECT r.row_no, %s, replace(%s, '{{value}}', coalesce({check.value_sql}, ''))"
+            f" FROM bulk_typed r WHERE {check.where}",
+            [label, template, *check.params],
+        )
+    cursor.execute("SELECT count(*), count(DISTINCT row_no) FROM bulk_errors")
+    result.error_count, result.bad_rows = cursor.fetchone()
+    cursor.execute(
+        f"SELECT row_no, col, reason FROM bulk_errors ORDER BY row_no, col LIMIT {MAX_REPORTED_ERRORS}"
+    )
+    result.errors = [RowError(int(r), c, m) for r, c, m in cursor.fetchall()]
+
+
+# ------------------------------------------------------------------------------------------ helpers for kinds
+
+
+def required_check(column: Column, expr: str) -> Check:
+    return Check(column.label, _("This field is required."), f"coalesce({expr}, '') = ''")
+
+
+def length_check(column: Column, expr: str, limit: int) -> Check:
+    return Check(
+        column.label,
+        _("Ensure this value has at most %(limit)s characters (it has {value}).") % {"limit": limit},
+        f"length({expr}) > {limit}",
+        value_sql=f"CAST(length({expr}) AS text)",
+    )
+
+
+def text_checks(columns: dict[str, tuple[Column, int]]) -> list[Check]:
+    """Length of free text columns (typed as r.<name>)."""
+    return [length_check(col, f"r.{name}", limit) for name, (col, limit) in columns.items()]
+
+
+def formula_check(column: Column, expr: str) -> Check:
+    return Check(
+        column.label,
+        _("The cell holds a formula: paste values only, without formulas."),
+        f"{expr} LIKE '=%%'",
+    )
+
+
+def choice_sql(d: Dialect, expr: str, choices) -> str:
+    """CASE mapping a cell (code or label, folded) to the choice code; NULL when it matches none."""
+    whens = []
+    seen = set()
+    for code, label in choices:
+        for key in (fold(str(code)), fold(str(label))):
+            if key and key not in seen:
+                seen.add(key)
+                whens.append(f"WHEN '{_q(key)}' THEN '{_q(str(code))}'")
+    return f"(CASE {d.f}dl_fold({expr}) {' '.join(whens)} END)"
+
+
+def _q(text: str) -> str:
+    return text.replace("'", "''").replace("%", "%%")
+
+
+def date_check(column: Column, raw: str, typed: str) -> Check:
+    return Check(
+        column.label,
+        _("“%(value)s” is not a date: write dd/mm/yyyy.").replace("%(value)s", "{value}"),
+        f"coalesce({raw}, '') <> '' AND {typed} IS NULL",
+        value_sql=raw,
+    )
+
+
+# ------------------------------------------------------------------------------------------ scope in SQL
+
+
+def q_to_sql(q, column: Callable[[str], str]) -> str:
+    """Compile a scope `Q` of plain equality lookups (what `scope_q` returns) into SQL over typed columns;
+    `column("province_id")` names the column holding that lookup's value. The rules stay in `scope_q`."""
+    from django.db.models import Q
+
+    if not q.children:
+        return "TRUE"
+    parts = []
+    for child in q.children:
+        if isinstance(child, Q):
+            parts.append(q_to_sql(child, column))
+            continue
+        lookup, value = child
+        if lookup.endswith("__exact"):
+            lookup = lookup[: -len("__exact")]
+        if lookup == "pk":
+            lookup = "id"
+        if "__" in lookup and not lookup.endswith("_id") or lookup.endswith("__in"):
+            raise ValueError(f"scope lookup {lookup!r} is not supported in bulk loads")
+        literal = str(int(value)) if isinstance(value, int) else "'" + str(value).replace("'", "''") + "'"
+        parts.append(f"{column(lookup)} = {literal}")
+    joined = f" {q.connector} ".join(f"({p})" for p in parts)
+    return f"NOT ({joined})" if q.negated else f"({joined})"
+
+
+def scope_sql(model, who: Principal, action: str, column: Callable[[str], str]) -> str | None:
+    """SQL condition for rows `who` may `action`, over typed columns; None = every row (administrator)."""
+    if who.is_admin:
+        return None
+    parts = [model.scope_q(scope, action) for scope in who.scopes]
+    parts = [q for q in parts if q is not None]
+    if not parts:
+        return "1 = 0"
+    if any(not q for q in parts):
+        return None
+    return "(" + " OR ".join(q_to_sql(q, column) for q in parts) + ")"
+
+
+def now_param():
+    return connection.ops.adapt_datetimefield_value(timezone.now())

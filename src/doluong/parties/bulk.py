@@ -1,0 +1,201 @@
+"""Bulk loading of organisations (see `core.bulk`): the organisation form's rules, set-wise.
+
+The stable key of a row is the tax code (unique in the table), so bulk files must give one; loading the same
+file again changes nothing and a corrected file updates the organisations it changed."""
+
+from __future__ import annotations
+
+from django.db import connection
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from doluong.core import bulk
+from doluong.core.bulk import Check, Column, formula_check, required_check
+from doluong.core.scope import CHANGE
+from doluong.geo.models import Commune, Province
+
+from .choices import OrganisationKind, Ownership, Sector, SizeClass
+from .models import Organisation
+
+
+def _label(name: str):
+    return Organisation._meta.get_field(name).verbose_name
+
+
+TEXT = {"name": 300, "short_name": 100, "address": 300, "phone": 30, "email": 254, "notes": 100000}
+CHOICES = {"kind": OrganisationKind, "sector": Sector, "ownership": Ownership, "size_class": SizeClass}
+
+
+class OrganisationKindLoader(bulk.Kind):
+    name = "organisations"
+    label = gettext_lazy("organisations")
+    columns = [
+        Column("name", _label("name"), required=True),
+        Column("short_name", _label("short_name")),
+        Column("kind", _label("kind"), required=True),
+        Column("tax_code", _label("tax_code"), required=True),
+        Column("address", _label("address")),
+        Column("province", _label("province"), required=True),
+        Column("commune", _label("commune")),
+        Column("sector", _label("sector")),
+        Column("ownership", _label("ownership")),
+        Column("size_class", _label("size_class")),
+        Column("phone", _label("phone")),
+        Column("email", _label("email")),
+        Column("notes", _label("notes")),
+    ]
+
+    def typed_sql(self, d, job):
+        f = d.f
+        clean = ", ".join(f"{f}dl_clean(s.c_{c.name}) AS {c.name}" for c in self.columns)
+        choices = ", ".join(
+            f"CASE WHEN x.{name} = '' THEN '' ELSE {bulk.choice_sql(d, f'x.{name}', enum.choices)} END AS {name}_code"
+            for name, enum in CHOICES.items()
+        )
+        sql = f"""
+        WITH x AS (SELECT s.row_no, {clean}, {f}dl_tax_norm(s.c_tax_code) AS tax FROM bulk_stage s),
+        y AS (
+          SELECT x.*, {choices},
+            coalesce(p1.code, p2.code) AS province_id, c.code AS commune_id, c.province_id AS commune_province,
+            c.name AS commune_name
+          FROM x
+          LEFT JOIN geo_province p1 ON p1.code = x.province
+          LEFT JOIN geo_province p2 ON p1.code IS NULL AND p2.name = x.province
+          LEFT JOIN geo_commune c ON c.code = x.commune
+        )
+        SELECT y.*, e.id AS existing_id, e.province_id AS e_province_id, e.commune_id AS e_commune_id,
+          min(y.row_no) OVER (PARTITION BY y.tax) AS tax_first,
+          {f}dl_fold(y.name || ' ' || y.short_name || ' ' || y.tax || ' ' || y.address || ' '
+                     || coalesce(y.commune_name, '')) AS search
+        FROM y LEFT JOIN parties_organisation e ON e.tax_code <> '' AND e.tax_code = y.tax
+        """
+        return sql, []
+
+    def checks(self, d, job):
+        cols = {c.name: c for c in self.columns}
+        found = [required_check(cols[n], f"r.{n}") for n in ("name", "kind", "tax_code", "province")]
+        found += [formula_check(cols[n], f"r.{n}") for n in sorted(job.present)]
+        found += [bulk.length_check(cols[n], f"r.{n}", limit) for n, limit in TEXT.items()]
+        invalid_choice = _("Select a valid choice. %(value)s is not one of the available choices.").replace(
+            "%(value)s", "“{value}”"
+        )
+        for name in CHOICES:
+            found.append(
+                Check(cols[name].label, invalid_choice, f"r.{name}_code IS NULL", value_sql=f"r.{name}")
+            )
+        for condition, message in bulk.tax_error_sql(d, "r.tax"):
+            found.append(
+                Check(
+                    cols["tax_code"].label,
+                    message.replace("%(value)s", "{value}"),
+                    f"r.tax <> '' AND {condition}",
+                    value_sql="r.tax" if "{message}" not in message else f"{d.f}dl_tax_error(r.tax)",
+                )
+            )
+        found += [
+            Check(
+                cols["tax_code"].label,
+                _("Same as row %(row)s of this file.").replace("%(row)s", "{value}"),
+                "r.tax <> '' AND r.row_no > r.tax_first",
+                value_sql="CAST(r.tax_first AS text)",
+            ),
+            Check(
+                cols["province"].label,
+                _("No %(model)s “%(value)s” that you may use.")
+                .replace("%(model)s", str(Province._meta.verbose_name))
+                .replace("%(value)s", "{value}"),
+                "r.province <> '' AND r.province_id IS NULL",
+                value_sql="r.province",
+            ),
+            Check(
+                cols["commune"].label,
+                _("No %(model)s “%(value)s” that you may use.")
+                .replace("%(model)s", str(Commune._meta.verbose_name))
+                .replace("%(value)s", "{value}"),
+                "r.commune <> '' AND r.commune_id IS NULL",
+                value_sql="r.commune",
+            ),
+            Check(
+                cols["commune"].label,
+                _("The commune is not in the province of this row."),
+                "r.commune_id IS NOT NULL AND r.province_id IS NOT NULL AND r.commune_province <> r.province_id",
+            ),
+            Check(
+                cols["email"].label,
+                _("Enter a valid email address."),
+                "r.email <> '' AND (r.email NOT LIKE '%%_@_%%._%%' OR r.email LIKE '%% %%')",
+            ),
+        ]
+        outside = _("Outside your area: you may not add or change this organisation.")
+        new_scope = bulk.scope_sql(
+            Organisation,
+            job.who,
+            CHANGE,
+            lambda n: {"province_id": "r.province_id", "commune_id": "r.commune_id", "id": "r.existing_id"}[
+                n
+            ],
+        )
+        if new_scope:
+            found.append(
+                Check(cols["province"].label, outside, f"r.province_id IS NOT NULL AND NOT {new_scope}")
+            )
+        old_scope = bulk.scope_sql(
+            Organisation,
+            job.who,
+            CHANGE,
+            lambda n: {
+                "province_id": "r.e_province_id",
+                "commune_id": "r.e_commune_id",
+                "id": "r.existing_id",
+            }[n],
+        )
+        if old_scope:
+            found.append(
+                Check(cols["tax_code"].label, outside, f"r.existing_id IS NOT NULL AND NOT {old_scope}")
+            )
+        return found
+
+    FIELDS = [
+        ("search_text", "substr(r.search, 1, 1000)"),
+        ("name", "r.name"),
+        ("short_name", "r.short_name"),
+        ("kind", "r.kind_code"),
+        ("address", "r.address"),
+        ("province_id", "r.province_id"),
+        ("commune_id", "r.commune_id"),
+        ("sector", "r.sector_code"),
+        ("ownership", "r.ownership_code"),
+        ("size_class", "r.size_class_code"),
+        ("phone", "r.phone"),
+        ("email", "r.email"),
+        ("notes", "r.notes"),
+    ]
+
+    def merge(self, d, job, step):
+        now = bulk.now_param()
+        names = ", ".join(n for n, _e in self.FIELDS)
+        exprs = ", ".join(e for _n, e in self.FIELDS)
+        t = "parties_organisation"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO {t} (created, last_updated, tax_code, website, is_active, {names})
+                SELECT %s, %s, r.tax, '', TRUE, {exprs} FROM bulk_typed r WHERE r.existing_id IS NULL
+                ON CONFLICT (tax_code) WHERE NOT (tax_code = '') DO NOTHING""",
+                [now, now],
+            )
+            inserted = cursor.rowcount
+            step("inserted")
+            differs = " OR ".join(d.distinct(f"{t}.{n}", e) for n, e in self.FIELDS if n != "search_text")
+            cursor.execute(
+                f"""UPDATE {t} SET last_updated = %s, {", ".join(f"{n} = {e}" for n, e in self.FIELDS)}
+                FROM bulk_typed r WHERE {t}.id = r.existing_id AND ({differs})""",
+                [now],
+            )
+            updated = cursor.rowcount
+            step("updated")
+            cursor.execute("SELECT count(*) FROM bulk_typed")
+            total = cursor.fetchone()[0]
+        return inserted, updated, total - inserted - updated
+
+
+bulk.register(OrganisationKindLoader())

@@ -1,0 +1,322 @@
+"""Bulk loading of measuring instruments (see `core.bulk`): the rules of the instrument form, set-wise.
+
+A row is keyed by (source, source key): the file's “Source key” column when given, else the instrument's
+type, manufacturer and serial number; so loading the same file again changes nothing, and a corrected file
+updates the rows it changed."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from doluong.core import bulk
+from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
+from doluong.core.scope import CHANGE
+
+from .choices import InstrumentStatus
+from .models import Instrument
+
+
+def _label(name: str):
+    return Instrument._meta.get_field(name).verbose_name
+
+
+TEXT = {  # free text columns and their maximum length
+    "site_address": 300,
+    "serial": 100,
+    "manufacturer": 150,
+    "model": 150,
+    "type_approval_number": 100,
+    "accuracy_class": 50,
+    "measuring_range": 150,
+    "notes": 100000,
+    "source_key": 120,
+}
+
+
+def not_found(model_label, value_sql: str, column, where: str) -> Check:
+    return Check(
+        column,
+        _("No %(model)s “%(value)s” that you may use.").replace("%(model)s", str(model_label)),
+        where,
+        value_sql=value_sql,
+    )
+
+
+def ambiguous(model_label, value_sql: str, column, where: str) -> Check:
+    return Check(
+        column,
+        _("“%(value)s” matches several %(model)s; use a code instead.").replace(
+            "%(model)s", str(model_label)
+        ),
+        where,
+        value_sql=value_sql,
+    )
+
+
+def org_lookup(d: bulk.Dialect, alias: str, expr: str) -> tuple[str, str, str]:
+    """Joins resolving an organisation named in `expr` by tax code, then name, then short name (as
+    `core.io.resolve` does); returns (joins, id expression, 'several match' condition)."""
+    f = d.f
+    joins = f"""
+    LEFT JOIN parties_organisation {alias}1 ON {alias}1.tax_code <> '' AND {alias}1.tax_code = {f}dl_tax_norm({expr})
+    LEFT JOIN (SELECT name, min(id) AS id, count(*) AS n FROM parties_organisation
+               WHERE name IN (SELECT DISTINCT {f}dl_clean(c_{alias}) FROM bulk_stage) GROUP BY name) {alias}2
+           ON {alias}2.name = {expr}
+    LEFT JOIN (SELECT short_name, min(id) AS id, count(*) AS n FROM parties_organisation
+               WHERE short_name <> '' AND short_name IN (SELECT DISTINCT {f}dl_clean(c_{alias}) FROM bulk_stage)
+               GROUP BY short_name) {alias}3
+           ON {alias}3.short_name = {expr}"""
+    ident = (
+        f"coalesce({alias}1.id, CASE WHEN {alias}2.n = 1 THEN {alias}2.id END, "
+        f"CASE WHEN {alias}2.id IS NULL AND {alias}3.n = 1 THEN {alias}3.id END)"
+    )
+    several = f"coalesce({alias}1.id IS NULL AND ({alias}2.n > 1 OR ({alias}2.id IS NULL AND {alias}3.n > 1)), FALSE)"
+    return joins, ident, several
+
+
+class InstrumentKind(bulk.Kind):
+    name = "instruments"
+    label = gettext_lazy("measuring instruments")
+    columns = [
+        Column("instrument_type", _label("instrument_type"), required=True),
+        Column("owner", _label("owner"), required=True),
+        Column("site_address", _label("site_address")),
+        Column("commune", _label("commune"), required=True),
+        Column("serial", _label("serial")),
+        Column("manufacturer", _label("manufacturer")),
+        Column("model", _label("model")),
+        Column("year", _label("year")),
+        Column("type_approval_number", _label("type_approval_number")),
+        Column("accuracy_class", _label("accuracy_class")),
+        Column("measuring_range", _label("measuring_range")),
+        Column("status", _label("status")),
+        Column("last_verified_on", _label("last_verified_on")),
+        Column("last_verified_by", _label("last_verified_by")),
+        Column("valid_until", _label("valid_until")),
+        Column("notes", _label("notes")),
+        Column("source_key", _label("source_key"), aliases=("ma nguon", "source id")),
+    ]
+
+    def typed_sql(self, d, job):
+        f = d.f
+        clean = {c.name: f"{f}dl_clean(s.c_{c.name})" for c in self.columns}
+        owner_joins, owner_id, owner_several = org_lookup(d, "owner", "x.owner")
+        by_joins, by_id, by_several = org_lookup(d, "last_verified_by", "x.last_verified_by")
+        status = bulk.choice_sql(d, "x.status", InstrumentStatus.choices)
+        sql = f"""
+        WITH x AS (
+          SELECT s.row_no, {", ".join(f"{expr} AS {name}" for name, expr in clean.items())},
+                 {f}dl_int(s.c_year) AS year_i,
+                 {f}dl_date(s.c_last_verified_on) AS lvo, {f}dl_date(s.c_valid_until) AS vu
+          FROM bulk_stage s
+        ), y AS (
+          SELECT x.*,
+            coalesce(t1.id, CASE WHEN t2.n = 1 THEN t2.id END) AS type_id, t2.n AS type_n,
+            coalesce(t1.name, t2.tname) AS type_name,
+            {owner_id} AS owner_id, {owner_several} AS owner_several,
+            {by_id} AS by_id, {by_several} AS by_several,
+            c.code AS commune_id, c.province_id AS province_id,
+            CASE WHEN x.status = '' THEN 'in_use' ELSE {status} END AS status_code
+          FROM x
+          LEFT JOIN registry_instrumenttype t1 ON t1.code = x.instrument_type
+          LEFT JOIN (SELECT name, min(name) AS tname, min(id) AS id, count(*) AS n FROM registry_instrumenttype
+                     GROUP BY name) t2 ON t1.id IS NULL AND t2.name = x.instrument_type
+          {owner_joins}
+          {by_joins}
+          LEFT JOIN geo_commune c ON c.code = x.commune
+        ), z AS (
+          SELECT y.*,
+            CASE WHEN y.source_key <> '' THEN y.source_key
+                 WHEN y.serial <> '' AND y.type_id IS NOT NULL
+                 THEN 'serial:' || CAST(y.type_id AS text) || '|' || y.manufacturer || '|' || y.serial END AS skey,
+            coalesce(y.vu, CASE WHEN ru.cycle_months IS NOT NULL THEN {f}dl_add_months(y.lvo, ru.cycle_months) END)
+              AS valid_until_eff,
+            o.name AS owner_name
+          FROM y
+          LEFT JOIN registry_instrumenttyperule ru ON ru.instrument_type_id = y.type_id AND y.lvo IS NOT NULL
+               AND ru.cycle_status = 'known' AND ru.effective_from <= y.lvo
+               AND (ru.effective_to IS NULL OR y.lvo <= ru.effective_to)
+          LEFT JOIN parties_organisation o ON o.id = y.owner_id
+        )
+        SELECT z.*,
+          e.id AS existing_id, e.province_id AS e_province_id, e.commune_id AS e_commune_id,
+          e.owner_id AS e_owner_id, e.last_verified_by_id AS e_last_verified_by_id,
+          e2.id AS serial_id,
+          count(*) OVER (PARTITION BY z.skey) AS key_n, min(z.row_no) OVER (PARTITION BY z.skey) AS key_first,
+          min(z.row_no) OVER (PARTITION BY z.type_id, z.manufacturer, z.serial) AS serial_first,
+          {f}dl_fold(z.serial || ' ' || z.manufacturer || ' ' || z.model || ' ' || coalesce(z.owner_name, '')
+                     || ' ' || z.site_address || ' ' || coalesce(z.type_name, '')) AS search
+        FROM z
+        LEFT JOIN registry_instrument e ON e.source = %s AND e.source_key = z.skey AND e.source_key <> ''
+        LEFT JOIN registry_instrument e2 ON z.serial <> '' AND e2.instrument_type_id = z.type_id
+             AND e2.manufacturer = z.manufacturer AND e2.serial = z.serial AND e2.serial <> ''
+        """
+        return sql, [job.source]
+
+    def checks(self, d, job):
+        cols = {c.name: c for c in self.columns}
+        today = d.date_param(job.today)
+        found = []
+        for name in ("instrument_type", "owner", "commune"):
+            found.append(required_check(cols[name], f"r.{name}"))
+        for name in sorted(job.present):
+            found.append(formula_check(cols[name], f"r.{name}"))
+        for name, limit in TEXT.items():
+            found.append(bulk.length_check(cols[name], f"r.{name}", limit))
+        type_label = Instrument._meta.get_field("instrument_type").related_model._meta.verbose_name
+        org_label = Instrument._meta.get_field("owner").related_model._meta.verbose_name
+        commune_label = Instrument._meta.get_field("commune").related_model._meta.verbose_name
+        found += [
+            not_found(
+                type_label,
+                "r.instrument_type",
+                cols["instrument_type"].label,
+                "r.instrument_type <> '' AND r.type_id IS NULL AND coalesce(r.type_n, 0) < 2",
+            ),
+            ambiguous(type_label, "r.instrument_type", cols["instrument_type"].label, "r.type_n > 1"),
+            not_found(
+                org_label,
+                "r.owner",
+                cols["owner"].label,
+                "r.owner <> '' AND r.owner_id IS NULL AND NOT r.owner_several",
+            ),
+            ambiguous(org_label, "r.owner", cols["owner"].label, "r.owner_several"),
+            not_found(
+                org_label,
+                "r.last_verified_by",
+                cols["last_verified_by"].label,
+                "r.last_verified_by <> '' AND r.by_id IS NULL AND NOT r.by_several",
+            ),
+            ambiguous(org_label, "r.last_verified_by", cols["last_verified_by"].label, "r.by_several"),
+            not_found(
+                commune_label, "r.commune", cols["commune"].label, "r.commune <> '' AND r.commune_id IS NULL"
+            ),
+            Check(cols["year"].label, _("Enter a whole number."), "r.year <> '' AND r.year_i IS NULL"),
+            Check(
+                cols["year"].label,
+                _("The year of manufacture must be between 1900 and %(year)s.")
+                % {"year": job.today.year + 1},
+                "r.year_i IS NOT NULL AND (r.year_i < 1900 OR r.year_i > %s)",
+                params=(job.today.year + 1,),
+            ),
+            Check(
+                cols["status"].label,
+                _("Select a valid choice. %(value)s is not one of the available choices.").replace(
+                    "%(value)s", "“{value}”"
+                ),
+                "r.status_code IS NULL",
+                value_sql="r.status",
+            ),
+            date_check(cols["last_verified_on"], "r.last_verified_on", "r.lvo"),
+            date_check(cols["valid_until"], "r.valid_until", "r.vu"),
+            Check(
+                cols["last_verified_on"].label,
+                _("The last verification date is in the future."),
+                "r.lvo > %s",
+                params=(today,),
+            ),
+            Check(
+                cols["valid_until"].label,
+                _("Valid-until is before the last verification date."),
+                "r.vu < r.lvo",
+            ),
+            Check(
+                cols["serial"].label,
+                _(
+                    "Give a serial number or a source key, so that loading the file again does not duplicate "
+                    "the instrument."
+                ),
+                "r.skey IS NULL AND r.type_id IS NOT NULL",
+            ),
+            Check(
+                cols["source_key"].label if "source_key" in job.present else cols["serial"].label,
+                _("Same as row %(row)s of this file.").replace("%(row)s", "{value}"),
+                "r.skey IS NOT NULL AND r.key_n > 1 AND r.row_no > r.key_first",
+                value_sql="CAST(r.key_first AS text)",
+            ),
+            Check(
+                cols["serial"].label,
+                _("Same as row %(row)s of this file.").replace("%(row)s", "{value}"),
+                "r.serial <> '' AND r.type_id IS NOT NULL AND r.row_no > r.serial_first"
+                " AND (r.skey IS NULL OR r.key_n = 1)",
+                value_sql="CAST(r.serial_first AS text)",
+            ),
+            Check(
+                cols["serial"].label,
+                _("An instrument of this type and manufacturer with this serial number already exists."),
+                "r.serial_id IS NOT NULL AND (r.existing_id IS NULL OR r.serial_id <> r.existing_id)",
+            ),
+        ]
+        outside = _("Outside your area: you may not add or change this instrument.")
+        new_scope = bulk.scope_sql(Instrument, job.who, CHANGE, lambda n: _new_column(n))
+        if new_scope:
+            found.append(Check(_label("commune"), outside, f"r.commune_id IS NOT NULL AND NOT {new_scope}"))
+        old_scope = bulk.scope_sql(Instrument, job.who, CHANGE, lambda n: f"r.e_{n}")
+        if old_scope:
+            found.append(
+                Check(_label("source_key"), outside, f"r.existing_id IS NOT NULL AND NOT {old_scope}")
+            )
+        return found
+
+    FIELDS = [  # (column of registry_instrument, expression over the typed row r)
+        ("search_text", "substr(r.search, 1, 1000)"),
+        ("instrument_type_id", "r.type_id"),
+        ("owner_id", "r.owner_id"),
+        ("site_address", "r.site_address"),
+        ("commune_id", "r.commune_id"),
+        ("province_id", "r.province_id"),
+        ("serial", "r.serial"),
+        ("manufacturer", "r.manufacturer"),
+        ("model", "r.model"),
+        ("year", "r.year_i"),
+        ("type_approval_number", "r.type_approval_number"),
+        ("accuracy_class", "r.accuracy_class"),
+        ("measuring_range", "r.measuring_range"),
+        ("status", "r.status_code"),
+        ("last_verified_on", "r.lvo"),
+        ("last_verified_by_id", "r.by_id"),
+        ("valid_until", "r.valid_until_eff"),
+        ("next_due", "r.valid_until_eff"),
+        ("notes", "r.notes"),
+    ]
+
+    def merge(self, d, job, step):
+        now = bulk.now_param()
+        names = [name for name, _expr in self.FIELDS]
+        exprs = [expr for _name, expr in self.FIELDS]
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"""INSERT INTO registry_instrument (created, last_updated, source, source_key, {", ".join(names)})
+                SELECT %s, %s, %s, r.skey, {", ".join(exprs)} FROM bulk_typed r WHERE r.existing_id IS NULL
+                ON CONFLICT (source, source_key) WHERE NOT (source_key = '') DO NOTHING""",
+                [now, now, job.source],
+            )
+            inserted = cursor.rowcount
+            step("inserted")
+            t = "registry_instrument"
+            differs = " OR ".join(d.distinct(f"{t}.{n}", e) for n, e in self.FIELDS if n != "search_text")
+            cursor.execute(
+                f"""UPDATE {t} SET last_updated = %s, {", ".join(f"{n} = {e}" for n, e in self.FIELDS)}
+                FROM bulk_typed r WHERE {t}.id = r.existing_id AND ({differs})""",
+                [now],
+            )
+            updated = cursor.rowcount
+            step("updated")
+            cursor.execute("SELECT count(*) FROM bulk_typed")
+            total = cursor.fetchone()[0]
+        return inserted, updated, total - inserted - updated
+
+
+def _new_column(lookup: str) -> str:
+    return {
+        "province_id": "r.province_id",
+        "commune_id": "r.commune_id",
+        "owner_id": "r.owner_id",
+        "last_verified_by_id": "r.by_id",
+    }[lookup]
+
+
+bulk.register(InstrumentKind())

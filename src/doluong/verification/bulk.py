@@ -1,0 +1,1 @@
+"""Bulk loading of verification records (see `core.bulk`)."""
