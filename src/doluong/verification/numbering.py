@@ -33,10 +33,8 @@ def next_value(provider_id: int, series: str, year: int) -> int:
 
 def settings_for(provider) -> CertificateSettings:
     """The provider's certificate settings (defaults if it has none yet; not saved)."""
-    try:
-        return provider.certificate_settings
-    except CertificateSettings.DoesNotExist:
-        return CertificateSettings(provider=provider)
+    found = CertificateSettings.objects.filter(provider_id=provider.pk).first()
+    return found or CertificateSettings(provider=provider)
 
 
 def allocate(provider, series: str, year: int) -> str:

@@ -9,7 +9,8 @@ from django.http import HttpResponse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.decorators import action
-from rest_framework.exceptions import MethodNotAllowed, NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import MethodNotAllowed, PermissionDenied, ValidationError
+from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from doluong.parties.models import Organisation, Verifier
@@ -59,7 +60,16 @@ def safe_name(text: str) -> str:
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in text).strip("_") or "certificate"
 
 
-class RecordApiMixin:
+class _ActionPermission:
+    """Detail actions (issue, revoke) are POSTs but not creations: the row's scope is checked by the action."""
+
+    def get_permissions(self):
+        if self.action in ("issue", "revoke"):
+            return [IsAuthenticated()]
+        return super().get_permissions()
+
+
+class RecordApiMixin(_ActionPermission):
     @extend_schema(request=RecordInputSerializer, responses=VerificationRecordSerializer)
     def create(self, request, *args, **kwargs):
         given = RecordInputSerializer(data=request.data)
@@ -98,7 +108,7 @@ class RecordApiMixin:
         return _pdf(documents.record_pdf(record), f"bien-ban-{safe_name(record.number)}.pdf")
 
 
-class CertificateApiMixin:
+class CertificateApiMixin(_ActionPermission):
     def create(self, request, *args, **kwargs):
         raise MethodNotAllowed("POST", detail="Certificates are issued from a record: POST /records/{id}/issue/.")
 
@@ -138,5 +148,3 @@ class ReadOnlyApiMixin:
     def destroy(self, request, *args, **kwargs):
         raise MethodNotAllowed("DELETE")
 
-
-__all__ = ["CertificateApiMixin", "NotFound", "ReadOnlyApiMixin", "RecordApiMixin"]
