@@ -152,3 +152,36 @@ def test_pades_signature_when_the_provider_configured_a_certificate(kit, media):
     reader = PdfFileReader(io.BytesIO(bytes(tampered)), strict=False)
     bad = validate_pdf_signature(reader.embedded_signatures[0], ValidationContext(allow_fetching=False, trust_roots=[]))
     assert not bad.intact
+
+
+def test_calibration_certificate_exports_a_valid_dcc(kit, client_for):
+    from lxml import etree
+
+    from doluong.parties.models import RegistrationScope
+    from doluong.verification import dcc
+
+    RegistrationScope.objects.create(registration=kit.provider.registrations.first(), activity="calibration", instrument_type=kit.itype)
+    record = actions.do_record_verification(
+        **kit.args(
+            kind="calibration",
+            mpe_rule="",
+            temperature="25.5",
+            humidity="60",
+            reviewer_name="Lê Văn Soát",
+            points=[
+                {"label": "5 kg", "nominal": "5", "found": "5.01", "unit": "kg", "uncertainty": "0.02"},
+                {"label": "10 kg", "nominal": "10", "found": "10.02", "unit": "kg", "uncertainty": "0.02", "mpe": "0.05"},
+            ],
+        )
+    )
+    cert = actions.do_issue_certificate(record, user=kit.staff)
+    response = client_for("ct.kiemdinh").get(f"/verification/certificates/{cert.pk}/dcc/")
+    assert response.status_code == 200
+    assert dcc.validate_dcc(response.content) == []
+    root = etree.fromstring(response.content)
+    ns = {"dcc": dcc.DCC_NS, "si": dcc.SI_NS}
+    assert root.findtext(".//dcc:coreData/dcc:uniqueIdentifier", namespaces=ns) == cert.number
+    assert root.xpath("count(.//si:expandedUnc)", namespaces=ns) == 2
+    # verification certificates have no DCC
+    verification = actions.do_issue_certificate(actions.do_record_verification(**kit.args()), user=kit.staff)
+    assert client_for("ct.kiemdinh").get(f"/verification/certificates/{verification.pk}/dcc/").status_code == 404
