@@ -24,9 +24,13 @@ install: $(VENV)/.installed
 demo: install
 	$(VENV)/bin/doluong demo
 
-## Run the whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL)
+## Run the whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
+## Database tests run in TEST_WORKERS processes (each builds its own demo database); the browser tests run
+## afterwards in one process, because a live server's teardown empties its database.
+TEST_WORKERS ?= 2
 test: install
-	$(VENV)/bin/python -m pytest
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench

@@ -31,6 +31,13 @@ pytestmark = pytest.mark.django_db
 ON = dt.date(2026, 6, 15)
 
 
+@pytest.fixture(autouse=True)
+def empty_log(db):
+    """Each test starts from an empty reminder log: the demo's own run of last week has already reminded many
+    instruments, and these tests are about runs from scratch."""
+    ReminderLog.objects.all().delete()
+
+
 @pytest.fixture
 def demo_contacts(user_for):
     """The registry demo's reminder data (contacts, lead times), unless core's demo already built it."""

@@ -1,6 +1,6 @@
 from django.utils.translation import gettext_lazy as _
 
-from .surface import SURFACES
+from .surface import NAV_LINKS, SURFACES
 
 GROUPS = [
     ("programs", _("Plans")),
@@ -18,14 +18,13 @@ def navigation(request):
         return {"nav": []}
     menu = []
     for key, title in GROUPS:
-        items = sorted((s for s in SURFACES.values() if s.nav_group == key), key=lambda s: s.nav_order)
-        if items:
-            menu.append(
-                {
-                    "title": title,
-                    "items": [
-                        {"title": s.model._meta.verbose_name_plural, "url": s.list_url()} for s in items
-                    ],
-                }
-            )
+        entries = [
+            (s.nav_order, s.model._meta.verbose_name_plural, s.list_url)
+            for s in SURFACES.values()
+            if s.nav_group == key
+        ]
+        entries += [(link.order, link.title, link.url) for link in NAV_LINKS if link.group == key]
+        if entries:
+            entries.sort(key=lambda entry: entry[0])
+            menu.append({"title": title, "items": [{"title": t, "url": url()} for _order, t, url in entries]})
     return {"nav": menu}

@@ -222,7 +222,7 @@ def _personal(ctx: Ctx, province: str) -> str:
 
 #: apps that add their own demo data on top of the registry: each module has ``build(ctx: Ctx) -> dict`` (the
 #: counts it adds to the summary), called inside the same transaction with the same seeded random generator.
-EXTENSIONS = ("doluong.verification.demo", "doluong.programs.demo")
+EXTENSIONS = ("doluong.registry.demo", "doluong.verification.demo", "doluong.programs.demo")
 
 
 def _extensions():

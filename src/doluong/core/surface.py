@@ -16,6 +16,31 @@ from django.urls import path, reverse
 SURFACES: dict[type, Surface] = {}
 
 
+@dataclass(frozen=True)
+class NavLink:
+    """A menu entry for a page that is not a model's list (a due list, a dashboard): the menu shows it in
+    `group` beside the surfaces, ordered by `order` like a surface's `nav_order`."""
+
+    group: str
+    title: Any
+    url_name: str
+    order: int = 100
+
+    def url(self) -> str:
+        return reverse(self.url_name)
+
+
+NAV_LINKS: list[NavLink] = []
+
+
+def nav_link(group: str, title, url_name: str, order: int = 100) -> NavLink:
+    """Register a menu entry (idempotent: importing a views module twice adds it once)."""
+    link = NavLink(group, title, url_name, order)
+    if not any(existing.url_name == url_name for existing in NAV_LINKS):
+        NAV_LINKS.append(link)
+    return link
+
+
 @dataclass
 class Related:
     """A related list shown on a detail page."""

@@ -191,7 +191,12 @@ def _log(reminder: OwnerReminder, on: dt.date, *, delivered: bool) -> ReminderLo
 
 
 def send_reminders(
-    on: dt.date, *, dry_run: bool = False, province: str | None = None, language: str = "vi"
+    on: dt.date,
+    *,
+    dry_run: bool = False,
+    province: str | None = None,
+    language: str = "vi",
+    connection=None,
 ) -> RunReport:
     """Remind every owner with instruments in the lead window or overdue on `on`; see the module docstring."""
     report = RunReport(on=on, dry_run=dry_run)
@@ -200,7 +205,7 @@ def send_reminders(
         report.reminders = reminders
         if dry_run:
             return report
-        connection = get_connection()
+        connection = connection or get_connection()
         for reminder in reminders:
             if reminder.status != ReminderStatus.SENT:
                 with transaction.atomic():

@@ -1,8 +1,7 @@
-from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.dates import today
-from doluong.core.surface import Related, Surface
+from doluong.core.surface import Related, Surface, nav_link
 
 from . import filtersets, forms, tables
 from .api import serializers
@@ -156,34 +155,5 @@ SURFACES = [
 
 # ------------------------------------------------------------------------------------------ the due-list page
 
-
-class DueListPage:
-    """The due lists are pages, not a model; the navigation lists surfaces, so this small stand-in gives them
-    an entry in the "registry" menu (see `due_nav`)."""
-
-    class _meta:  # read by the navigation like a model's options
-        verbose_name = _("Due for verification")
-        verbose_name_plural = _("Due for verification")
-
-
-class PageSurface(Surface):
-    """A navigation entry for a page that is not a model's list; it has no URLs or API of its own."""
-
-    def list_url(self) -> str:
-        return reverse(self.extra["url_name"])
-
-
-due_nav = PageSurface(
-    model=DueListPage,
-    filterset=filtersets.DueFilterSet,
-    table=tables.DueInstrumentTable,
-    form=forms.InstrumentForm,
-    serializer=serializers.InstrumentSerializer,
-    namespace="registry",
-    basename="due",
-    route="due",
-    nav_group="registry",
-    nav_order=15,
-    import_fields=[],
-    extra={"url_name": "registry:due"},
-)
+# The due lists are pages, not a model's list: a plain menu entry in the "registry" group.
+nav_link("registry", _("Due for verification"), "registry:due", order=15)
