@@ -250,10 +250,14 @@ def _provider_records(ctx, provider, types, counts) -> str:
             mpe_params=record.mpe_params,
             reviewer_name=record.reviewer_name,
             place=record.place,
+            temperature=record.temperature,
+            humidity=record.humidity,
         )
         counts["records"] += 1
         if again.result != Result.FAILED:
-            actions.do_issue_certificate(again, user=ctx.admin, issued_on=day)
+            actions.do_issue_certificate(
+                again, user=ctx.admin, issued_on=day, stamp_number=f"{again.provider_id:02d}{rng.randint(100000, 999999)}"
+            )
             counts["certificates"] += 1
             counts["superseded"] += 1
     # and a few are revoked

@@ -19,7 +19,7 @@ from django.utils.translation import pgettext_lazy
 
 from doluong.core.dates import today
 from doluong.core.models import BaseModel, SearchableModel
-from doluong.core.scope import ADD, VIEW
+from doluong.core.scope import ADD, DELETE, VIEW
 from doluong.core.text import nfc
 from doluong.geo.models import Commune, Province
 from doluong.parties.choices import Role
@@ -514,6 +514,8 @@ class Certificate(SearchableModel):
 
     @classmethod
     def scope_q(cls, scope, action):
+        if action == DELETE:
+            return None  # a certificate is revoked, never deleted
         return record_scope(scope, action)
 
 

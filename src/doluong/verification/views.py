@@ -83,7 +83,7 @@ def _certificate_context(obj, request):
         "public_url": obj.public_url(),
         "can_revoke": can_change and obj.status != "revoked",
         "revoke_form": forms.RevokeForm(),
-        "points": obj.snapshot.get("points", []),
+        "points": documents._points(obj.snapshot.get("points", [])),
         "has_dcc": _dcc_available() and obj.kind == RecordKind.CALIBRATION,
     }
 
