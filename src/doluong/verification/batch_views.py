@@ -142,4 +142,8 @@ def job_progress(request, pk):
         job = BatchJob.objects.restrict(request.user, VIEW).get(pk=pk)
     except (BatchJob.DoesNotExist, ValueError):
         raise Http404(_("No such record, or you may not see it.")) from None
-    return render(request, "verification/partials/batch_progress.html", {"object": job, "progress": batch.progress(job)})
+    progress = batch.progress(job)
+    response = render(request, "verification/partials/batch_progress.html", {"object": job, "progress": progress})
+    if request.htmx and progress["status"] in ("done", "failed"):
+        response["HX-Refresh"] = "true"  # reload once: the job's fields and error report are final now
+    return response
