@@ -408,8 +408,19 @@ def _sniff_csv(stream: IO[bytes]) -> tuple[bytes, str]:
     head = stream.read(65536)
     if head.startswith(b"\xef\xbb\xbf"):
         head = head[3:]
-    sample = head[:4096].decode("utf-8", errors="ignore")
-    first_line = sample.split("\n", 1)[0]
+    first_line_bytes = head.split(b"\n", 1)[0]
+    try:
+        first_line = first_line_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            _("The CSV file is not UTF-8 encoded (byte %(position)s): save it as “CSV UTF-8” and try again.")
+            % {"position": exc.start + 1}
+        ) from exc
+    if "\x00" in first_line:
+        raise ImportFileError(
+            _("The CSV file is not UTF-8 encoded (byte %(position)s): save it as “CSV UTF-8” and try again.")
+            % {"position": first_line.index("\x00") + 1}
+        )
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     return head, delimiter
 
@@ -671,7 +682,7 @@ def run(
         BulkJob.objects.filter(pk=job.pk).update(
             status=BulkJob.Status.REJECTED,
             finished_at=timezone.now(),
-            errors=[{"row": 0, "column": "", "reason": str(exc)}],
+            errors=[{"row": 0, "column": "", "reason": str(exc).replace("\x00", "")}],
         )
         raise
     except Exception:
@@ -753,10 +764,16 @@ def formula_check(column: Column, expr: str) -> Check:
 
 def choice_sql(d: Dialect, expr: str, choices) -> str:
     """CASE mapping a cell (code or label, folded) to the choice code; NULL when it matches none."""
+    from django.utils import translation
+
     whens = []
     seen = set()
     for code, label in choices:
-        for key in (fold(str(code)), fold(str(label))):
+        keys = [fold(str(code)), fold(str(label))]
+        for language in ("vi", "en"):
+            with translation.override(language):
+                keys.append(fold(str(label)))
+        for key in keys:
             if key and key not in seen:
                 seen.add(key)
                 whens.append(f"WHEN '{_q(key)}' THEN '{_q(str(code))}'")
