@@ -363,7 +363,7 @@ def generate_verifications(per_instrument: int, today: dt.date) -> int:
         )
         providers = dict(cursor.fetchall())
     keys = []
-    for province, provider in providers.items():
+    for provider in providers.values():
         key_id, public, private = signing.new_keypair()
         keys.append(
             SigningKey(

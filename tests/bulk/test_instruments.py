@@ -134,7 +134,7 @@ def test_scope_of_the_importing_user(refdata, load, user_for):
     officer = user_for("ct.sokhcn")
     result = load("instruments", _csv(rows), user=officer)
     assert {e.row for e in result.errors} == {8, 9, 10}
-    assert all("khu vực" in e.message or "area" in e.message for e in result.errors)
+    assert all("địa bàn" in e.message for e in result.errors)
     result = load("instruments", _csv(rows), user=officer, only_good=True, source="scoped")
     assert result.inserted == 6
     mine = Instrument.objects.restrict(officer, CHANGE).filter(source="scoped").count()
