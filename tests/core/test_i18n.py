@@ -350,7 +350,7 @@ def test_extractor_finds_known_msgids():
     found = source_msgids()
     assert (None, "Overdue") in found  # Python (choices) and templates
     assert (None, "Change history") in found  # {% translate %}
-    assert (None, "%(counter)s record") in found  # {% blocktranslate count %}
+    assert (None, "%(shown)s record") in found  # {% blocktranslate count %}
 
 
 def test_every_source_msgid_is_translated(all_entries):

@@ -199,6 +199,7 @@ class Ctx:
     groups: dict = field(default_factory=dict)  # (province, group) → [Organisation]
     providers: dict = field(default_factory=dict)  # province → [Organisation]
     tax_seq: int = 1000
+    mailbox_seq: int = 0
 
 
 def _name(rng) -> str:
@@ -279,6 +280,10 @@ def _admin():
 def _org(ctx: Ctx, key: str | None, province: str, commune: Commune | None, **fields) -> Organisation:
     org = Organisation(province_id=province, commune=commune, **fields)
     org.commune = commune
+    if not org.email and org.kind in K.agencies():
+        # agencies and commune committees have an office mailbox (văn thư): the plans' report reminders reach it
+        ctx.mailbox_seq += 1
+        org.email = f"vanthu.{province}.{ctx.mailbox_seq}@demo.doluong.vn"
     if key:
         ctx.orgs[key] = org
     return org

@@ -72,6 +72,8 @@ class Surface:
     detail_template: str = "core/object_detail.html"
     can_import: bool = True
     extra_context: Callable[[Any, Any], dict] | None = None
+    #: buttons of the app's own beside "Add"/"Import" on the list: request -> [{"title", "url", "style"?}]
+    list_links: Callable[[Any], list[dict]] | None = None
     api_route: str | None = None
     extra: dict = field(default_factory=dict)
 

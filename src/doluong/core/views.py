@@ -67,7 +67,8 @@ class ObjectListView(SurfaceView):
         template = "core/object_list.html"
         if request.htmx and request.htmx.target == "object-table":
             template = "core/partials/table_block.html"
-        return render(request, template, self.base_context(table=table, filterset=filterset))
+        links = surface.list_links(request) if surface.list_links else []
+        return render(request, template, self.base_context(table=table, filterset=filterset, list_links=links))
 
 
 def _per_page(request) -> int:

@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -115,6 +116,13 @@ def _task_status_counts(tasks) -> list[dict]:
 
 COMMON = {"namespace": "programs", "nav_group": "programs"}
 
+
+def _plan_list_links(request) -> list[dict]:
+    if not Plan.can_add(request.user):
+        return []
+    return [{"title": _("Import a plan from a workbook"), "url": reverse("programs:plan_import_workbook")}]
+
+
 plan = Surface(
     model=Plan,
     filterset=filtersets.PlanFilterSet,
@@ -127,6 +135,7 @@ plan = Surface(
     select_related=["province"],
     detail_template="programs/plan_detail.html",
     extra_context=_plan_context,
+    list_links=_plan_list_links,
     related=[
         Related(_("Phases"), _restricted(Phase, plan=lambda o: o)),
         Related(_("Reporting duties"), _restricted(ReportingDuty, plan=lambda o: o)),
