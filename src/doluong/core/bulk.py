@@ -702,7 +702,26 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
     cursor.execute("ANALYZE bulk_stage")  # temporary tables are never analysed by autovacuum
     cursor.execute(f"CREATE TEMP TABLE bulk_typed AS {sql}", params)
     cursor.execute("ANALYZE bulk_typed")
-    for check in kind.checks(d, ctx):
+    checks = kind.checks(d, ctx)
+    if d.vendor == "postgresql":  # every rule in one pass over the rows
+        values, params = [], []
+        for check in checks:
+            values.append(
+                f"(CASE WHEN {check.where} THEN replace(%s::text, '{{value}}', coalesce(({check.value_sql})::text, ''))"
+                " END, %s::text)"
+            )
+            params += [
+                *check.params,
+                check.reason.replace("%(value)s", "{value}"),
+                str(check.column).capitalize(),
+            ]
+        cursor.execute(
+            "INSERT INTO bulk_errors SELECT r.row_no, v.col, v.reason FROM bulk_typed r "
+            f"CROSS JOIN LATERAL (VALUES {', '.join(values)}) AS v(reason, col) WHERE v.reason IS NOT NULL",
+            params,
+        )
+        checks = []
+    for check in checks:
         label = str(check.column).capitalize()
         if "{message}" in check.reason:  # SQLite: the Python validator's own message
             reason_sql = check.value_sql
