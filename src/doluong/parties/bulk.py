@@ -188,7 +188,7 @@ class OrganisationKindLoader(bulk.Kind):
             differs = " OR ".join(d.distinct(f"{t}.{n}", e) for n, e in self.FIELDS if n != "search_text")
             cursor.execute(
                 f"""UPDATE {t} SET last_updated = %s, {", ".join(f"{n} = {e}" for n, e in self.FIELDS)}
-                FROM bulk_typed r WHERE {t}.id = r.existing_id AND ({differs})""",
+                FROM bulk_typed r WHERE r.existing_id IS NOT NULL AND {t}.id = r.existing_id AND ({differs})""",
                 [now],
             )
             updated = cursor.rowcount
