@@ -28,6 +28,18 @@ def django_db_setup(django_db_setup, django_db_blocker):
         build_demo(instruments=DEMO_INSTRUMENTS, stdout=io.StringIO())
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache(request):
+    """A private in-memory cache per test (the site's file cache is shared by processes: the rate limit of one
+    test worker must not count another's requests)."""
+    if not request.config.pluginmanager.hasplugin("django"):
+        yield
+        return
+    settings = request.getfixturevalue("settings")
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    yield
+
+
 @pytest.fixture
 def user_for(db):
     """`user_for("ct.sokhcn")` → the persona's User (a fresh object, so its scope cache is fresh too)."""

@@ -187,6 +187,18 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
+# One cache for all gunicorn workers (the public check's rate limit counts per site, not per process); files under
+# DATA_DIR, so nothing else has to run. Tests use a fresh in-memory cache per test (tests/conftest.py).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+        "LOCATION": str(Path(env_str("DOLUONG_CACHE_DIR", str(DATA_DIR / "cache")))),
+        "TIMEOUT": 300,
+    }
+}
+#: public certificate lookups allowed per client IP and minute (/verify/ and /api/public/)
+VERIFY_RATE_LIMIT = env_int("VERIFY_RATE_LIMIT", 30)
+
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "doluong@localhost")
 

@@ -111,7 +111,7 @@ def _self_signed_p12(passphrase: bytes) -> bytes:
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Trung tâm thử nghiệm"), x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")])
-    now = dt.datetime.now(dt.timezone.utc)
+    now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
         .subject_name(name)

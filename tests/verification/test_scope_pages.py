@@ -10,7 +10,7 @@ import pytest
 from django.urls import reverse
 
 from doluong.core.personas import PERSONAS
-from doluong.verification.models import BatchJob, Certificate, SigningKey, VerificationRecord
+from doluong.verification.models import Certificate, SigningKey, VerificationRecord
 from doluong.verification.views import SURFACES
 
 pytestmark = pytest.mark.django_db

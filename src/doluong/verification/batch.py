@@ -126,7 +126,7 @@ def template_xlsx() -> bytes:
             "",
         ]
     )
-    for index, column in enumerate(ws.columns, start=1):
+    for column in ws.columns:
         ws.column_dimensions[column[0].column_letter].width = max(14, len(str(column[0].value)) + 2)
     notes = wb.create_sheet("Hướng dẫn")
     notes.append([_("Column"), _("Required"), _("Meaning")])

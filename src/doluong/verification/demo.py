@@ -15,20 +15,6 @@ from .choices import RecordKind, Result
 from .models import CertificateSettings, ValidityRule
 
 #: metrology-library rule of the demo's instrument types (reference data the registry should carry; see docs)
-MPE_RULES = {
-    "6": "nawi",
-    "7": "nawi",
-    "8.1": "nawi",
-    "8.2": "nawi",
-    "9": "nawi",
-    "10": "nawi",
-    "2": "taximeter",
-    "?-bp": "sphygmomanometer",
-    "?-water-mech": "water_meter",
-    "U11": "fuel_dispenser",
-    "U28": "electricity_meter_active",
-    "U29": "electricity_meter_active",
-}
 
 # code → (kind, accuracy class, parameters, [(label, nominal, unit, conditions)], procedure)
 PLANS = {
@@ -101,12 +87,8 @@ def _found(rng, nominal: Decimal, fail: bool, step: Decimal) -> Decimal:
 
 
 def build(ctx) -> dict:
-    rng = ctx.rng
-    types = {t.code: t for t in InstrumentType.objects.filter(code__in=MPE_RULES)}
-    for code, rule in MPE_RULES.items():
-        if code in types and not types[code].mpe_rule:
-            types[code].mpe_rule = rule
-            types[code].save(update_fields=["mpe_rule", "last_updated", "search_text"])
+    # the types whose MPE the metrology library knows (load_reference fills mpe_rule from mpe_rules.csv)
+    types = {t.code: t for t in InstrumentType.objects.exclude(mpe_rule="")}
     counts = {"records": 0, "certificates": 0, "failed": 0, "superseded": 0, "revoked": 0}
     checkable = ""
     head_index = 0

@@ -5,11 +5,9 @@ from .views import SURFACES
 
 app_name = "verification"
 urlpatterns = [
-    path("records/", views.record_list, name="record_list"),
     path("records/add/", views.record_add, name="record_add"),
     path("records/<int:pk>/issue/", views.record_issue, name="record_issue"),
     path("records/<int:pk>/pdf/", views.record_pdf, name="record_pdf"),
-    path("certificates/", views.certificate_list, name="certificate_list"),
     path("certificates/zip/", views.certificate_zip, name="certificate_zip"),
     path("certificates/<int:pk>/pdf/", views.certificate_pdf, name="certificate_pdf"),
     path("certificates/<int:pk>/docx/", views.certificate_docx, name="certificate_docx"),

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import messages
@@ -17,10 +16,6 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from django_tables2 import RequestConfig
-
-from doluong.core import io as tabular
-from doluong.core.views import ObjectListView, _per_page
 
 from doluong.core.scope import CHANGE, VIEW
 from doluong.core.surface import Related, Surface
@@ -68,7 +63,9 @@ def _record_context(obj, request):
     return {
         "points": obj.points.all(),
         "standard_links": obj.standard_links.select_related("standard"),
-        "certificate": cert if cert and Certificate.objects.restrict(user, VIEW).filter(pk=cert.pk).exists() else None,
+        "certificate": cert
+        if cert and Certificate.objects.restrict(user, VIEW).filter(pk=cert.pk).exists()
+        else None,
         "can_issue": can_issue,
         "issue_form": forms.IssueForm() if can_issue else None,
     }
@@ -101,6 +98,26 @@ def _docx_help() -> str:
         "Write them as %(var)s in the Word document; the results table repeats one row between %(start)s and "
         "%(end)s. A template that uses another name is refused."
     ) % {"var": "{{ name }}", "start": "{%tr for p in points %}", "end": "{%tr endfor %}"}
+
+
+def _certificate_actions(request):
+    links = []
+    query = request.GET.urlencode()
+    links.append(
+        {
+            "title": _("Download all (ZIP)"),
+            "url": reverse("verification:certificate_zip") + (f"?{query}" if query else ""),
+        }
+    )
+    if forms.providers_for(request.user, CHANGE).exists():
+        links.append({"title": _("Batch issue from Excel"), "url": reverse("verification:batchjob_add")})
+    return links
+
+
+def _record_actions(request):
+    if forms.providers_for(request.user, CHANGE).exists():
+        return [{"title": _("Batch issue from Excel"), "url": reverse("verification:batchjob_add")}]
+    return []
 
 
 record = VerificationSurface(
@@ -165,6 +182,7 @@ record = VerificationSurface(
     detail_template="verification/record_detail.html",
     extra_context=_record_context,
     extra={"api_mixin": RecordApiMixin},
+    list_links=_record_actions,
 )
 point = VerificationSurface(
     model=MeasurementPoint,
@@ -238,6 +256,7 @@ certificate = VerificationSurface(
     detail_template="verification/certificate_detail.html",
     extra_context=_certificate_context,
     extra={"api_mixin": CertificateApiMixin},
+    list_links=_certificate_actions,
 )
 batch_job = VerificationSurface(
     model=BatchJob,
@@ -251,11 +270,22 @@ batch_job = VerificationSurface(
     nav_group="verification",
     nav_order=30,
     select_related=["provider", "created_by"],
-    detail_fields=["file_name", "provider", "created_by", "status", "total", "issued", "failed_records", "finished_at"],
+    detail_fields=[
+        "file_name",
+        "provider",
+        "created_by",
+        "status",
+        "total",
+        "issued",
+        "failed_records",
+        "finished_at",
+    ],
     export_fields=["file_name", "provider", "status", "total", "issued", "failed_records", "finished_at"],
     can_import=False,
     detail_template="verification/batchjob_detail.html",
-    extra_context=lambda obj, request: {"progress": __import__("doluong.verification.batch", fromlist=["x"]).progress(obj)},
+    extra_context=lambda obj, request: {
+        "progress": __import__("doluong.verification.batch", fromlist=["x"]).progress(obj)
+    },
     extra={"api_mixin": ReadOnlyApiMixin},
 )
 validity_rule = VerificationSurface(
@@ -493,7 +523,8 @@ def certificate_zip(request):
     if len(certs) > ZIP_LIMIT:
         messages.error(
             request,
-            _("More than %(limit)s certificates: narrow the list with the filters first.") % {"limit": ZIP_LIMIT},
+            _("More than %(limit)s certificates: narrow the list with the filters first.")
+            % {"limit": ZIP_LIMIT},
         )
         return HttpResponseRedirect(certificate.list_url())
     buffer = io.BytesIO()
@@ -527,49 +558,6 @@ def docx_sample(request):
     )
 
 
-class ListWithActions(ObjectListView):
-    """The generic list with the app's own buttons (batch issue, ZIP download)."""
-
-    actions: Callable | None = None
-
-    def get(self, request):
-        surface = self.surface
-        queryset = surface.queryset(request.user, VIEW)
-        filterset = surface.filterset(request.GET or None, queryset=queryset, request=request)
-        queryset = queryset.none() if filterset.is_bound and not filterset.is_valid() else filterset.qs
-        export = request.GET.get("export")
-        if export in ("csv", "xlsx"):
-            return tabular.export_rows(surface, queryset, export)
-        if request.GET.get("template") in ("csv", "xlsx"):
-            return tabular.template_rows(surface, request.GET["template"])
-        table = surface.table(queryset)
-        RequestConfig(request, paginate={"per_page": _per_page(request)}).configure(table)
-        template = "verification/object_list.html"
-        if request.htmx and request.htmx.target == "object-table":
-            template = "core/partials/table_block.html"
-        context = self.base_context(table=table, filterset=filterset, list_actions=self.actions(request))
-        return render(request, template, context)
-
-
-def _certificate_actions(request):
-    links = []
-    query = request.GET.urlencode()
-    links.append({"title": _("Download all (ZIP)"), "url": reverse("verification:certificate_zip") + (f"?{query}" if query else "")})
-    if forms.providers_for(request.user, CHANGE).exists():
-        links.append({"title": _("Batch issue from Excel"), "url": reverse("verification:batchjob_add")})
-    return links
-
-
-def _record_actions(request):
-    if forms.providers_for(request.user, CHANGE).exists():
-        return [{"title": _("Batch issue from Excel"), "url": reverse("verification:batchjob_add")}]
-    return []
-
-
-certificate_list = ListWithActions.as_view(surface=certificate, actions=_certificate_actions)
-record_list = ListWithActions.as_view(surface=record, actions=_record_actions)
-
-
 @login_required
 @require_POST
 def rotate_key(request):
@@ -582,5 +570,9 @@ def rotate_key(request):
     except PermissionDenied as exc:
         messages.error(request, str(exc))
         return HttpResponseRedirect(signing_key.list_url())
-    messages.success(request, _("New signing key %(key)s is in use; the old keys still verify what they signed.") % {"key": key.key_id})
+    messages.success(
+        request,
+        _("New signing key %(key)s is in use; the old keys still verify what they signed.")
+        % {"key": key.key_id},
+    )
     return HttpResponseRedirect(reverse("verification:signingkey_list"))

@@ -9,11 +9,12 @@ import csv
 import datetime as dt
 from importlib import resources
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from doluong.core.models import prepare_for_bulk
 from doluong.geo.models import Commune, CommuneAlias, Province, ProvinceAlias
+from doluong.metrology import mpe
 from doluong.registry.models import InstrumentType, InstrumentTypeRule
 
 EFFECTIVE_2025 = dt.date(2025, 7, 1)
@@ -152,6 +153,13 @@ class Command(BaseCommand):
                 "search_text",
             ],
         )
+        # Which table of the metrology library gives a type's MPE: filled where empty, never over an
+        # administrator's choice (the same rule as for cycles).
+        known = set(mpe.instrument_types())
+        for r in _rows("doluong.registry", "mpe_rules.csv"):
+            if r["mpe_rule"] not in known:
+                raise CommandError(f"mpe_rules.csv: {r['code']}: unknown MPE rule {r['mpe_rule']!r}")
+            InstrumentType.objects.filter(code=r["code"], mpe_rule="").update(mpe_rule=r["mpe_rule"])
         self.stdout.write(
             f"reference data: {Province.objects.count()} provinces, {Commune.objects.count()} communes, "
             f"{ProvinceAlias.objects.count()} old provinces, {CommuneAlias.objects.count()} old communes, "
