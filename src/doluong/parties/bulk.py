@@ -67,7 +67,7 @@ class OrganisationKindLoader(bulk.Kind):
           min(y.row_no) OVER (PARTITION BY y.tax) AS tax_first,
           {f}dl_fold(y.name || ' ' || y.short_name || ' ' || y.tax || ' ' || y.address || ' '
                      || coalesce(y.commune_name, '')) AS search
-        FROM y LEFT JOIN parties_organisation e ON e.tax_code <> '' AND e.tax_code = y.tax
+        FROM y LEFT JOIN parties_organisation e ON NOT (e.tax_code = '') AND e.tax_code = y.tax
         """
         return sql, []
 

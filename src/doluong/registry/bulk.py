@@ -59,7 +59,7 @@ def org_lookup(d: bulk.Dialect, alias: str, expr: str) -> tuple[str, str, str]:
     `core.io.resolve` does); returns (joins, id expression, 'several match' condition)."""
     f = d.f
     joins = f"""
-    LEFT JOIN parties_organisation {alias}1 ON {alias}1.tax_code <> '' AND {alias}1.tax_code = {f}dl_tax_norm({expr})
+    LEFT JOIN parties_organisation {alias}1 ON NOT ({alias}1.tax_code = '') AND {alias}1.tax_code = {f}dl_tax_norm({expr})
     LEFT JOIN (SELECT name, min(id) AS id, count(*) AS n FROM parties_organisation
                WHERE name IN (SELECT DISTINCT {f}dl_clean(c_{alias}) FROM bulk_stage) GROUP BY name) {alias}2
            ON {alias}2.name = {expr}
@@ -148,9 +148,9 @@ class InstrumentKind(bulk.Kind):
           {f}dl_fold(z.serial || ' ' || z.manufacturer || ' ' || z.model || ' ' || coalesce(z.owner_name, '')
                      || ' ' || z.site_address || ' ' || coalesce(z.type_name, '')) AS search
         FROM z
-        LEFT JOIN registry_instrument e ON e.source = %s AND e.source_key = z.skey AND e.source_key <> ''
+        LEFT JOIN registry_instrument e ON e.source = %s AND e.source_key = z.skey AND NOT (e.source_key = '')
         LEFT JOIN registry_instrument e2 ON z.serial <> '' AND e2.instrument_type_id = z.type_id
-             AND e2.manufacturer = z.manufacturer AND e2.serial = z.serial AND e2.serial <> ''
+             AND e2.manufacturer = z.manufacturer AND e2.serial = z.serial AND NOT (e2.serial = '')
         """
         return sql, [job.source]
 

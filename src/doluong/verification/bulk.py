@@ -78,7 +78,7 @@ class RecordKindLoader(bulk.Kind):
         FROM y
         LEFT JOIN parties_organisation p ON p.id = y.provider_id
         LEFT JOIN registry_instrument i ON i.instrument_type_id = y.type_id AND i.manufacturer = y.manufacturer
-             AND i.serial = y.serial AND i.serial <> ''
+             AND i.serial = y.serial AND NOT (i.serial = '')
         LEFT JOIN parties_organisation o ON o.id = i.owner_id
         LEFT JOIN registry_instrumenttype t ON t.id = y.type_id
         LEFT JOIN verification_verificationrecord e ON e.provider_id = y.provider_id AND e.number = y.number
