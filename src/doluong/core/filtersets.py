@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import django_filters
+from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .forms import StyledMixin, narrow
@@ -21,6 +22,10 @@ class BaseFilterSet(django_filters.FilterSet):
                 queryset = flt.queryset
                 if queryset is not None and user is not None and not callable(queryset):
                     flt.queryset = narrow(queryset, user)
+                if queryset is not None and getattr(queryset.model, "too_many_for_a_select", False):
+                    # tens of thousands of instruments or records do not fit a drop-down: the filter still
+                    # works from a link (?instrument=7); people find rows with the search box
+                    flt.extra["widget"] = forms.HiddenInput
 
     def search(self, queryset, name, value):
         for term in fold(value).split():

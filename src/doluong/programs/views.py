@@ -218,7 +218,7 @@ manual_figure = Surface(
 )
 
 
-def _activity_surface(model, basename, route, order, **extra):
+def _activity_surface(model, basename, route, order, *, also_select=(), **extra):
     name = model.__name__
     return Surface(
         model=model,
@@ -229,7 +229,7 @@ def _activity_surface(model, basename, route, order, **extra):
         basename=basename,
         route=route,
         nav_order=order,
-        select_related=["province", "organiser"],
+        select_related=["province", "organiser", *also_select],
         prefetch_related=["targets"],
         **COMMON,
         **extra,
@@ -257,7 +257,9 @@ attendance = Surface(
     select_related=["training"],
     can_import=False,
 )
-map_engagement = _activity_surface(MapEngagement, "mapengagement", "map-engagements", 45)
+map_engagement = _activity_surface(
+    MapEngagement, "mapengagement", "map-engagements", 45, also_select=["beneficiary"]
+)
 standard_support = _activity_surface(StandardSupport, "standardsupport", "standards-supported", 50)
 lab_assessment = _activity_surface(LabAssessment, "labassessment", "lab-assessments", 55)
 event = _activity_surface(Event, "event", "events", 60)

@@ -189,6 +189,9 @@ def instrument_scope(scope, action, owner_path: str, commune_path: str, province
 class Instrument(SearchableModel):
     """A measuring instrument in use: what it is, whose it is, where it is, and when it is due."""
 
+    #: too many rows for a drop-down filter (core.filtersets renders such filters hidden)
+    too_many_for_a_select = True
+
     instrument_type = models.ForeignKey(
         InstrumentType, models.PROTECT, related_name="instruments", verbose_name=_("instrument type")
     )

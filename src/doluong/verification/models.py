@@ -73,6 +73,9 @@ class VerificationRecord(SearchableModel):
     biên bản. Written by `actions.do_record_verification`, which checks the provider's scope, the verifier's card
     and the standards used; the result follows from the points and the visual and technical checks."""
 
+    #: too many rows for a drop-down filter (core.filtersets renders such filters hidden)
+    too_many_for_a_select = True
+
     number = models.CharField(_("record number"), max_length=60, editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
     instrument = models.ForeignKey(
@@ -415,6 +418,9 @@ class Certificate(SearchableModel):
     `snapshot` keeps what the paper shows about the instrument, its owner and the provider on the day of issue;
     together with the certificate's own fields it is the signed payload (`signing.payload`). Status changes
     (superseded, revoked) are not part of the payload; "expired" follows from the date."""
+
+    #: too many rows for a drop-down filter (core.filtersets renders such filters hidden)
+    too_many_for_a_select = True
 
     number = models.CharField(_("certificate number"), max_length=80)
     lookup_key = models.CharField(max_length=80, editable=False, db_index=True)
