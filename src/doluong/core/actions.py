@@ -15,7 +15,7 @@ from .scope import ADD, CHANGE, DELETE
 
 def _check_in_scope(obj, user, action: str) -> None:
     model = type(obj)
-    if not model.objects.restrict(user, action).filter(pk=obj.pk).exists():
+    if not obj.permits(user, action):
         raise PermissionDenied(
             _("You may not %(action)s this %(model)s (outside your organisation or area).")
             % {"action": _(action), "model": model._meta.verbose_name}

@@ -390,6 +390,12 @@ def export_rows(surface, queryset, fmt: str) -> HttpResponse:
         [obj.pk, *[export_value(obj, name) for name in fields]] for obj in queryset.iterator(chunk_size=2000)
     )
     filename = f"{model._meta.model_name}-{timezone.localdate():%Y%m%d}"
+    return tabular_response(str(model._meta.verbose_name_plural), filename, headers, rows, fmt)
+
+
+def tabular_response(title: str, filename: str, headers: list, rows, fmt: str) -> HttpResponse:
+    """A download of `rows` under `headers`: CSV (UTF-8 with BOM, dates dd/mm/yyyy) or XLSX (dates formatted
+    DD/MM/YYYY, bold header, text that looks like a formula kept as text), named `filename`.csv/.xlsx."""
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")
@@ -401,15 +407,14 @@ def export_rows(surface, queryset, fmt: str) -> HttpResponse:
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(str(model._meta.verbose_name_plural)[:31])
+    sheet = workbook.create_sheet(title[:31])
     header_cells = []
-    from openpyxl.cell import WriteOnlyCell
-
-    for title in headers:
-        cell = WriteOnlyCell(sheet, value=title)
+    for text in headers:
+        cell = WriteOnlyCell(sheet, value=text)
         cell.font = Font(bold=True)
         header_cells.append(cell)
     sheet.append(header_cells)

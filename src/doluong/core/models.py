@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from .scope import ADD, Scope, principal
+from .scope import ADD, VIEW, Scope, principal
 from .text import fold, nfc
 
 
@@ -67,6 +67,10 @@ class BaseModel(models.Model):
         if who.is_admin:
             return True
         return any(cls.scope_q(s, ADD) is not None for s in who.scopes)
+
+    def permits(self, user, action: str = VIEW) -> bool:
+        """Whether `user` may `action` this row (the row is in `restrict(user, action)`)."""
+        return type(self).objects.restrict(user, action).filter(pk=self.pk).exists()
 
     def get_absolute_url(self) -> str:
         from .surface import surface_for

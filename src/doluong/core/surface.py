@@ -41,6 +41,12 @@ def nav_link(group: str, title, url_name: str, order: int = 100) -> NavLink:
     return link
 
 
+def scoped_rows(model, **lookup):
+    """A `Related` queryset: the rows of `model` the user may view, filtered by `lookup` whose values are
+    functions of the shown object, e.g. ``scoped_rows(Phase, plan=lambda o: o)``."""
+    return lambda obj, user: model.objects.restrict(user).filter(**{k: v(obj) for k, v in lookup.items()})
+
+
 @dataclass
 class Related:
     """A related list shown on a detail page."""

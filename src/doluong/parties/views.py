@@ -1,14 +1,10 @@
 from django.utils.translation import gettext_lazy as _
 
-from doluong.core.surface import Related, Surface
+from doluong.core.surface import Related, Surface, scoped_rows
 
 from . import filtersets, forms, tables
 from .api import serializers
 from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
-
-
-def _restricted(model, **lookup):
-    return lambda obj, user: model.objects.restrict(user).filter(**{k: v(obj) for k, v in lookup.items()})
 
 
 def _instruments():
@@ -36,10 +32,10 @@ organisation = Surface(
     nav_order=10,
     select_related=["province", "commune__province", "parent"],
     related=[
-        Related(_("Registrations"), _restricted(Registration, organisation=lambda o: o)),
-        Related(_("Designations"), _restricted(Designation, organisation=lambda o: o)),
-        Related(_("Verifiers"), _restricted(Verifier, organisation=lambda o: o)),
-        Related(_("People"), _restricted(Person, organisation=lambda o: o)),
+        Related(_("Registrations"), scoped_rows(Registration, organisation=lambda o: o)),
+        Related(_("Designations"), scoped_rows(Designation, organisation=lambda o: o)),
+        Related(_("Verifiers"), scoped_rows(Verifier, organisation=lambda o: o)),
+        Related(_("People"), scoped_rows(Person, organisation=lambda o: o)),
         Related(
             _("Measurement standards"), lambda o, user: _standards().objects.restrict(user).filter(holder=o)
         ),

@@ -184,7 +184,7 @@ def do_import_attendees(
     training: Training, user, name: str, content: bytes, *, commit: bool
 ) -> AttendeeImport:
     """Check (and with commit=True, save all or nothing) an attendee list for `training`."""
-    if not Training.objects.restrict(user, CHANGE).filter(pk=training.pk).exists():
+    if not training.permits(user, CHANGE):
         raise PermissionDenied(_("You may not change this training course."))
     result = read_attendees(training, name, content)
     if not commit or not result.ok:

@@ -24,7 +24,7 @@ from doluong.core import io as tabular
 from doluong.core.dates import today
 from doluong.core.forms import ImportUploadForm
 from doluong.core.scope import CHANGE, VIEW
-from doluong.core.surface import Related, Surface
+from doluong.core.surface import Related, Surface, scoped_rows
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
@@ -51,15 +51,6 @@ from .models import (
 )
 from .progress import plan_progress, target_progress
 
-
-def _restricted(model, **lookup):
-    return lambda obj, user: model.objects.restrict(user).filter(**{k: v(obj) for k, v in lookup.items()})
-
-
-def _can(model, user, obj, action=CHANGE) -> bool:
-    return model.objects.restrict(user, action).filter(pk=obj.pk).exists()
-
-
 # ------------------------------------------------------------------------------------------- detail contexts
 
 
@@ -69,7 +60,7 @@ def _plan_context(plan, request):
     return {
         "progress": plan_progress(plan, now),
         "report_years": list(reversed(years)),
-        "can_manage": _can(Plan, request.user, plan),
+        "can_manage": plan.permits(request.user, CHANGE),
         "task_status": _task_status_counts(Task.objects.restrict(request.user).filter(plan=plan)),
     }
 
@@ -83,7 +74,7 @@ def _training_context(training, request):
     return {
         "attendance_count": rows.count(),
         "people_count": rows.values("person_key").distinct().count(),
-        "can_import_attendees": _can(Training, request.user, training),
+        "can_import_attendees": training.permits(request.user, CHANGE),
         "attendees_visible": Attendance.objects.restrict(request.user).filter(training=training).exists()
         or not rows.exists(),
     }
@@ -94,7 +85,7 @@ def _round_context(round_, request):
     return {
         "overview": rows,
         "overview_counts": Counter(row["state"] for row in rows),
-        "can_manage": _can(ReportRound, request.user, round_),
+        "can_manage": round_.permits(request.user, CHANGE),
         "today": today(),
     }
 
@@ -103,7 +94,7 @@ def _report_context(report, request):
     return {
         "items": report.items.select_related("task"),
         "attachments": report.attachments.all(),
-        "can_submit": report.round.is_open and _can(UnitReport, request.user, report),
+        "can_submit": report.round.is_open and report.permits(request.user, CHANGE),
     }
 
 
@@ -137,9 +128,9 @@ plan = Surface(
     extra_context=_plan_context,
     list_links=_plan_list_links,
     related=[
-        Related(_("Phases"), _restricted(Phase, plan=lambda o: o)),
-        Related(_("Reporting duties"), _restricted(ReportingDuty, plan=lambda o: o)),
-        Related(_("Reporting rounds"), _restricted(ReportRound, plan=lambda o: o)),
+        Related(_("Phases"), scoped_rows(Phase, plan=lambda o: o)),
+        Related(_("Reporting duties"), scoped_rows(ReportingDuty, plan=lambda o: o)),
+        Related(_("Reporting rounds"), scoped_rows(ReportRound, plan=lambda o: o)),
     ],
     **COMMON,
 )
@@ -153,7 +144,7 @@ phase = Surface(
     route="phases",
     namespace="programs",
     select_related=["plan"],
-    related=[Related(_("Targets"), _restricted(Target, phase=lambda o: o))],
+    related=[Related(_("Targets"), scoped_rows(Target, phase=lambda o: o))],
 )
 target = Surface(
     model=Target,
@@ -169,14 +160,14 @@ target = Surface(
     extra_context=_target_context,
     related=[
         Related(_("Tasks"), lambda o, user: Task.objects.restrict(user).filter(related_targets=o)),
-        Related(_("Manual figures"), _restricted(ManualFigure, target=lambda o: o)),
-        Related(_("Training courses"), _restricted(Training, targets=lambda o: o)),
-        Related(_("MAP engagements"), _restricted(MapEngagement, targets=lambda o: o)),
-        Related(_("Standards supported"), _restricted(StandardSupport, targets=lambda o: o)),
-        Related(_("Laboratory assessments"), _restricted(LabAssessment, targets=lambda o: o)),
-        Related(_("Events"), _restricted(Event, targets=lambda o: o)),
-        Related(_("Communication items"), _restricted(CommunicationItem, targets=lambda o: o)),
-        Related(_("Surveys"), _restricted(Survey, targets=lambda o: o)),
+        Related(_("Manual figures"), scoped_rows(ManualFigure, target=lambda o: o)),
+        Related(_("Training courses"), scoped_rows(Training, targets=lambda o: o)),
+        Related(_("MAP engagements"), scoped_rows(MapEngagement, targets=lambda o: o)),
+        Related(_("Standards supported"), scoped_rows(StandardSupport, targets=lambda o: o)),
+        Related(_("Laboratory assessments"), scoped_rows(LabAssessment, targets=lambda o: o)),
+        Related(_("Events"), scoped_rows(Event, targets=lambda o: o)),
+        Related(_("Communication items"), scoped_rows(CommunicationItem, targets=lambda o: o)),
+        Related(_("Surveys"), scoped_rows(Survey, targets=lambda o: o)),
     ],
     **COMMON,
 )
@@ -191,7 +182,7 @@ task = Surface(
     nav_order=30,
     select_related=["plan", "phase", "lead_org"],
     prefetch_related=["assignees", "related_targets"],
-    related=[Related(_("Unit report lines"), _restricted(UnitReportItem, task=lambda o: o))],
+    related=[Related(_("Unit report lines"), scoped_rows(UnitReportItem, task=lambda o: o))],
     **COMMON,
 )
 duty = Surface(
@@ -243,7 +234,7 @@ training = _activity_surface(
     40,
     detail_template="programs/training_detail.html",
     extra_context=_training_context,
-    related=[Related(_("Attendees"), _restricted(Attendance, training=lambda o: o))],
+    related=[Related(_("Attendees"), scoped_rows(Attendance, training=lambda o: o))],
 )
 attendance = Surface(
     model=Attendance,

@@ -7,9 +7,7 @@ Buckets are disjoint and counted from today: overdue (due date before today), 0â
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.paginator import Paginator
@@ -23,6 +21,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from doluong.core.dates import today
+from doluong.core.io import tabular_response
 from doluong.core.scope import VIEW
 
 from .filtersets import DueFilterSet
@@ -77,49 +76,6 @@ def _filtered(request):
     return filterset, filterset.qs
 
 
-def _tabular(title: str, filename: str, headers: list[str], rows, fmt: str) -> HttpResponse:
-    """A CSV (UTF-8 with BOM, dd/mm/yyyy) or XLSX download of `rows`."""
-    if fmt == "csv":
-        buffer = io.StringIO()
-        buffer.write("\ufeff")
-        writer = csv.writer(buffer)
-        writer.writerow(headers)
-        for row in rows:
-            writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v for v in row])
-        response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
-    from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
-
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title[:31])
-    header = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        header.append(cell)
-    sheet.append(header)
-    for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "DD/MM/YYYY"
-            elif isinstance(value, str) and value.startswith("="):
-                cell.value = "'" + value
-            cells.append(cell)
-        sheet.append(cells)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}.xlsx"'
-    return response
-
-
 def due_counts(queryset, by: str, on: dt.date):
     """Rows {key, label, overdue, due_30, due_60, due_90, total} per group, worst first, and the totals."""
     key, label, _title = GROUPS[by]
@@ -148,7 +104,7 @@ class DueSummaryView(LoginRequiredMixin, View):
         if request.GET.get("export") in ("csv", "xlsx"):
             headers = [str(title), *[str(v) for v in BUCKETS.values()], _("Total")]
             data = ([r["label"], *[r[n] for n in BUCKETS], r["total"]] for r in rows)
-            return _tabular(
+            return tabular_response(
                 _("Due for verification"), f"due-by-{by}-{on:%Y%m%d}", headers, data, request.GET["export"]
             )
         page = Paginator(rows, 100).get_page(request.GET.get("page"))
@@ -230,7 +186,7 @@ class DueListView(LoginRequiredMixin, View):
             [obj.pk, *[value(obj, n) for n in names], (obj.next_due - on).days]
             for obj in queryset.iterator(chunk_size=2000)
         )
-        return _tabular(_("Due for verification"), f"due-{bucket}-{on:%Y%m%d}", headers, rows, fmt)
+        return tabular_response(_("Due for verification"), f"due-{bucket}-{on:%Y%m%d}", headers, rows, fmt)
 
 
 def _per_page(request) -> int:

@@ -308,7 +308,7 @@ def _may(user, model, action, provider) -> bool:
 
 
 def _check_in_scope(obj, user, action) -> None:
-    if not type(obj).objects.restrict(user, action).filter(pk=obj.pk).exists():
+    if not obj.permits(user, action):
         raise PermissionDenied(_("You may not record or issue for this provider or area."))
 
 
@@ -582,7 +582,7 @@ def do_issue_certificate(
     record = VerificationRecord.objects.select_related(
         "provider", "instrument__instrument_type", "standard", "owner", "verifier__person"
     ).get(pk=record.pk)
-    if not VerificationRecord.objects.restrict(user, CHANGE).filter(pk=record.pk).exists():
+    if not record.permits(user, CHANGE):
         raise PermissionDenied(_("You may not issue certificates for %(org)s.") % {"org": record.provider})
     existing = Certificate.objects.filter(record=record).first()
     if existing is not None:
@@ -689,7 +689,7 @@ def do_revoke_certificate(cert, *, user, reason: str) -> Certificate:
         raise ValidationError({"reason": _("Give the reason for revoking the certificate.")})
     with transaction.atomic():
         cert = Certificate.objects.select_for_update().get(pk=cert.pk)
-        if not Certificate.objects.restrict(user, CHANGE).filter(pk=cert.pk).exists():
+        if not cert.permits(user, CHANGE):
             raise PermissionDenied(_("You may not revoke certificates of %(org)s.") % {"org": cert.provider})
         if cert.status == CertificateStatus.REVOKED:
             raise ValidationError(_("Certificate %(number)s is already revoked.") % {"number": cert.number})

@@ -465,6 +465,22 @@ def _thread_main(job_id: int) -> None:
         connections.close_all()
 
 
+def submit(provider, user, *, file_name: str, token: str, columns: dict, total: int) -> BatchJob:
+    """Create the job row for an upload the user has mapped and previewed, and start it. The caller has checked
+    that `provider` is one the user issues for (`batch_views._session`)."""
+    job = BatchJob(
+        provider=provider,
+        created_by=user,
+        file_name=file_name,
+        mapping={"token": token, "columns": columns},
+        total=total,
+    )
+    job._history_user = user
+    job.save()
+    start(job)
+    return job
+
+
 def start(job: BatchJob) -> None:
     """Run the job in a background thread of this process (inline when VERIFICATION_BATCH_INLINE is set)."""
     if getattr(settings, "VERIFICATION_BATCH_INLINE", False):

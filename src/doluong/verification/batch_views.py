@@ -100,16 +100,9 @@ def mapping(request, token):
         request.session[f"batch:{token}"] = meta
         rows = batch.rows_from(headers, body, chosen)
         if request.POST.get("confirm"):
-            job = BatchJob(
-                provider=provider,
-                created_by=request.user,
-                file_name=meta["name"],
-                mapping={"token": token, "columns": chosen},
-                total=len(rows),
+            job = batch.submit(
+                provider, request.user, file_name=meta["name"], token=token, columns=chosen, total=len(rows)
             )
-            job._history_user = request.user
-            job.save()
-            batch.start(job)
             return HttpResponseRedirect(job.get_absolute_url())
         outcomes = batch.process_all(rows, provider, request.user, commit=False)
     fields = [

@@ -58,13 +58,13 @@ def _record_context(obj, request):
     can_issue = (
         cert is None
         and obj.result != Result.FAILED
-        and VerificationRecord.objects.restrict(user, CHANGE).filter(pk=obj.pk).exists()
+        and obj.permits(user, CHANGE)
     )
     return {
         "points": obj.points.all(),
         "standard_links": obj.standard_links.select_related("standard"),
         "certificate": cert
-        if cert and Certificate.objects.restrict(user, VIEW).filter(pk=cert.pk).exists()
+        if cert and cert.permits(user, VIEW)
         else None,
         "can_issue": can_issue,
         "issue_form": forms.IssueForm() if can_issue else None,
@@ -73,7 +73,7 @@ def _record_context(obj, request):
 
 def _certificate_context(obj, request):
     user = request.user
-    can_change = Certificate.objects.restrict(user, CHANGE).filter(pk=obj.pk).exists()
+    can_change = obj.permits(user, CHANGE)
     return {
         "genuine": signing.verify_certificate(obj),
         "qr_svg": qr.qr_svg(obj.public_url(), scale=3),
