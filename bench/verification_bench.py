@@ -63,10 +63,18 @@ def bench_issue(count: int) -> dict:
     provider = Organisation.objects.get(short_name="TTKT TĐC Cần Thơ")
     itype = InstrumentType.objects.get(code="8.1")
     day = today() - dt.timedelta(days=2)
-    verifier = Verifier.objects.filter(organisation=provider, valid_until__gte=day, issued_on__lte=day).first()
+    verifier = Verifier.objects.filter(
+        organisation=provider, valid_until__gte=day, issued_on__lte=day
+    ).first()
     verifier.instrument_types.add(itype)
-    standard = MeasurementStandard.objects.filter(holder=provider, valid_until__gte=day, calibrated_on__lte=day).first()
-    instruments = list(Instrument.objects.filter(instrument_type=itype, province_id="92").select_related("instrument_type", "owner"))
+    standard = MeasurementStandard.objects.filter(
+        holder=provider, valid_until__gte=day, calibrated_on__lte=day
+    ).first()
+    instruments = list(
+        Instrument.objects.filter(instrument_type=itype, province_id="92").select_related(
+            "instrument_type", "owner"
+        )
+    )
     points = [
         {"label": "5 kg", "nominal": "5", "found": "5.1", "unit": "kg"},
         {"label": "30 kg", "nominal": "30", "found": "30.2", "unit": "kg"},
@@ -79,9 +87,19 @@ def bench_issue(count: int) -> dict:
         for i in range(count):
             t0 = time.perf_counter()
             record = actions.do_record_verification(
-                user=admin, kind="periodic", provider=provider, instrument=instruments[i % len(instruments)],
-                verifier=verifier, performed_on=day, standards=[standard], points=points, accuracy_class="IIII",
-                mpe_params={"e": "0.2", "Max": "60"}, procedure="ĐLVN 30:2019", temperature="28", humidity="70",
+                user=admin,
+                kind="periodic",
+                provider=provider,
+                instrument=instruments[i % len(instruments)],
+                verifier=verifier,
+                performed_on=day,
+                standards=[standard],
+                points=points,
+                accuracy_class="IIII",
+                mpe_params={"e": "0.2", "Max": "60"},
+                procedure="ĐLVN 30:2019",
+                temperature="28",
+                humidity="70",
             )
             cert = actions.do_issue_certificate(record, user=admin, issued_on=day, stamp_number=f"B{i}")
             t1 = time.perf_counter()
@@ -112,7 +130,9 @@ def bench_public(requests: int) -> dict:
 
     def bare(request):
         cert = Certificate.objects.filter(lookup_key=Certificate.lookup_key_for(request.GET["n"])).first()
-        return JsonResponse({"number": cert.number, "status": cert.status} if cert else {"state": "not_found"})
+        return JsonResponse(
+            {"number": cert.number, "status": cert.status} if cert else {"state": "not_found"}
+        )
 
     root.urlpatterns.insert(0, path("bench/bare/", bare))
     clear_url_caches()

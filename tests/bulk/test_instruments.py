@@ -178,6 +178,63 @@ def test_whole_file_errors(refdata, load):
         load("instruments", "Loại phương tiện đo,Chủ sở hữu,Xã, phường\n".encode("utf-16"))
 
 
+def _rows_text(refdata, rows: int) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(HEADER)
+    for n in range(rows):
+        writer.writerow(good_row(refdata, n))
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize("flaw", ["latin-1 byte", "nul", "extra values"])
+def test_a_broken_row_deep_in_the_file_refuses_it_whole(refdata, load, flaw):
+    """Past the first 64 KB that are sniffed: the row is named, nothing is written, the job says rejected."""
+    from doluong.core.io import ImportFileError
+    from doluong.registry.models import BulkJob
+
+    lines = _rows_text(refdata, 2000).splitlines(keepends=True)
+    assert sum(len(line.encode()) for line in lines[:1500]) > 65536
+    data = [line.encode() for line in lines]
+    if flaw == "latin-1 byte":
+        data[1500] = data[1500].replace("đường".encode(), "đường".encode()[:1] + b"\xe9")
+    elif flaw == "nul":
+        data[1500] = data[1500].replace(b"ACME", b"AC\x00ME").replace("Việt".encode(), b"Vi\x00t")
+    else:
+        data[1500] = data[1500].rstrip(b"\r\n") + b",surplus\r\n"
+    before = _count()
+    with pytest.raises(ImportFileError) as raised:
+        load("instruments", b"".join(data), source="broken")
+    message = str(raised.value)
+    assert ("1501" in message or "1502" in message) if flaw != "latin-1 byte" else "UTF-8" in message
+    assert _count() == before
+    job = BulkJob.objects.filter(source="broken").get()
+    assert job.status == BulkJob.Status.REJECTED and job.rows_inserted == 0
+
+
+def test_cells_are_cleaned_as_the_forms_clean_them(refdata, load):
+    """Decomposed Vietnamese (NFD, as some Mac spreadsheets save it), padding with tabs and no-break spaces:
+    stored NFC and trimmed, and the search column is exactly what save() computes."""
+    import unicodedata
+
+    from doluong.registry.models import Instrument
+
+    row = good_row(refdata, 5)
+    row[3] = "\u00a0 BK-NFD-1\t"
+    row[4] = unicodedata.normalize("NFD", "  Công ty Đo lường Việt  ")
+    row[9] = unicodedata.normalize("NFD", "Chợ Cái Răng,\u00a0quầy 7 ")
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows([HEADER, row])
+    result = load("instruments", buffer.getvalue().encode(), source="nfd")
+    assert result.ok, result.errors
+    obj = Instrument.objects.select_related("owner", "instrument_type").get(source="nfd")
+    assert obj.serial == "BK-NFD-1"
+    assert obj.manufacturer == "Công ty Đo lường Việt" == unicodedata.normalize("NFC", obj.manufacturer)
+    assert obj.site_address == "Chợ Cái Răng,\u00a0quầy 7"
+    assert obj.search_text == obj.compute_search_text()
+    assert "cong ty do luong viet" in obj.search_text and "cho cai rang, quay 7" in obj.search_text
+
+
 def test_semicolon_csv_with_bom(refdata, load):
     buffer = io.StringIO()
     writer = csv.writer(buffer, delimiter=";")

@@ -408,10 +408,7 @@ def test_vietnamese_is_served():
     with translation.override("vi"):
         assert translation.gettext("Overdue") == "Quá hạn"
         assert translation.gettext("measuring instrument") == "phương tiện đo"
-        assert (
-            translation.ngettext("%(shown)s record", "%(shown)s records", 3) % {"shown": 3}
-            == "3 bản ghi"
-        )
+        assert translation.ngettext("%(shown)s record", "%(shown)s records", 3) % {"shown": 3} == "3 bản ghi"
         for msgid in sorted(RUNTIME_MSGIDS):
             assert translation.gettext(msgid) != msgid, msgid
     with translation.override("en"):

@@ -60,7 +60,8 @@ def test_full_list_page_query_budget(client_for, basename):
 
 
 @pytest.mark.parametrize(
-    "basename", ["registry:instrument", "parties:organisation", "registry:standard", "verification:certificate"]
+    "basename",
+    ["registry:instrument", "parties:organisation", "registry:standard", "verification:certificate"],
 )
 def test_api_list_queries_do_not_grow_with_page_size(client_for, basename):
     surface = SURFACES[basename]

@@ -22,7 +22,10 @@ DATA = {
     "date": "2026-01-02",
     "title": "Báo cáo kết quả thực hiện kế hoạch",
     "body": "Đồng Tháp, Sóc Trăng, Hậu Giang: đo lường.",
-    "rows": [{"text": "Đào tạo kiểm định viên", "date": "2026-03-31"}, {"text": "Hội nghị", "date": "2026-11-05"}],
+    "rows": [
+        {"text": "Đào tạo kiểm định viên", "date": "2026-03-31"},
+        {"text": "Hội nghị", "date": "2026-11-05"},
+    ],
     "qr": qr_svg("https://doluong.example/verify/4111-26"),
     "signer-title": "Giám đốc",
     "signer": "Nguyễn Văn Ân",
@@ -32,7 +35,9 @@ needs_poppler = pytest.mark.skipif(not shutil.which("pdftotext"), reason="popple
 
 
 def pdf_text(pdf: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True
+    ).stdout.decode()
 
 
 @needs_poppler

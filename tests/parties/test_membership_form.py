@@ -19,5 +19,7 @@ def test_officer_sees_own_province_accounts_and_new_ones(user_for):
 
 @pytest.mark.django_db
 def test_administrator_sees_every_account(user_for):
-    offered = set(MembershipForm(user=user_for("admin")).fields["user"].queryset.values_list("username", flat=True))
+    offered = set(
+        MembershipForm(user=user_for("admin")).fields["user"].queryset.values_list("username", flat=True)
+    )
     assert {"ct.kiemdinh", "dt.kiemdinh"} <= offered

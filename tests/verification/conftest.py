@@ -19,7 +19,9 @@ def kit(db, user_for):
     itype = InstrumentType.objects.get(code="8.1")
     assert itype.mpe_rule == "nawi"
     day = today() - dt.timedelta(days=3)
-    verifier = Verifier.objects.filter(organisation=provider, valid_until__gte=day, issued_on__lte=day).first()
+    verifier = Verifier.objects.filter(
+        organisation=provider, valid_until__gte=day, issued_on__lte=day
+    ).first()
     verifier.instrument_types.add(itype)
     standard = MeasurementStandard.objects.filter(
         holder=provider, valid_until__gte=day, calibrated_on__lte=day
@@ -51,8 +53,14 @@ def kit(db, user_for):
         return base
 
     return SimpleNamespace(
-        provider=provider, itype=itype, day=day, verifier=verifier, standard=standard, instrument=instrument,
-        staff=staff, args=args,
+        provider=provider,
+        itype=itype,
+        day=day,
+        verifier=verifier,
+        standard=standard,
+        instrument=instrument,
+        staff=staff,
+        args=args,
     )
 
 

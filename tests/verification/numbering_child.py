@@ -1,8 +1,8 @@
 """Run by test_numbering.py in separate processes: allocate certificate numbers against a real database.
 
-    python numbering_child.py setup              migrate the database (SQLITE_PATH or DATABASE_URL), print a provider id
-    python numbering_child.py threads PROVIDER   6 threads x 8 transactions, some rolled back; print committed numbers
-    python numbering_child.py allocate PROVIDER  15 transactions in this process; print the numbers
+python numbering_child.py setup              migrate the database (SQLITE_PATH or DATABASE_URL), print a provider id
+python numbering_child.py threads PROVIDER   6 threads x 8 transactions, some rolled back; print committed numbers
+python numbering_child.py allocate PROVIDER  15 transactions in this process; print the numbers
 """
 
 from __future__ import annotations

@@ -16,12 +16,20 @@ pytestmark = pytest.mark.django_db
 
 
 def _refused(kit, fragment, **overrides):
-    before = (VerificationRecord.objects.count(), MeasurementPoint.objects.count(), list(NumberCounter.objects.values_list("last_value", flat=True)))
+    before = (
+        VerificationRecord.objects.count(),
+        MeasurementPoint.objects.count(),
+        list(NumberCounter.objects.values_list("last_value", flat=True)),
+    )
     with pytest.raises(ValidationError) as info:
         actions.do_record_verification(**kit.args(**overrides))
     text = " ".join(info.value.messages)
     assert fragment in text, text
-    after = (VerificationRecord.objects.count(), MeasurementPoint.objects.count(), list(NumberCounter.objects.values_list("last_value", flat=True)))
+    after = (
+        VerificationRecord.objects.count(),
+        MeasurementPoint.objects.count(),
+        list(NumberCounter.objects.values_list("last_value", flat=True)),
+    )
     assert after == before
     return text
 
@@ -36,7 +44,10 @@ def test_a_valid_record_gets_library_mpe_and_verdicts(kit):
     assert [p.error for p in points] == [Decimal("0.1"), Decimal("0.2"), Decimal("-0.2")]
     assert [p.verdict for p in points] == ["pass", "pass", "pass"]
     assert record.result == "passed"
-    assert record.number == f"BB {NumberCounter.objects.get(provider=kit.provider, series='record', year=kit.day.year).last_value}/{kit.day.year}"
+    assert (
+        record.number
+        == f"BB {NumberCounter.objects.get(provider=kit.provider, series='record', year=kit.day.year).last_value}/{kit.day.year}"
+    )
     assert record.owner == kit.instrument.owner and record.province_id == "92"
     link = record.standard_links.get()
     assert link.standard_valid_until == kit.standard.valid_until
@@ -44,14 +55,21 @@ def test_a_valid_record_gets_library_mpe_and_verdicts(kit):
 
 def test_one_point_outside_the_mpe_fails_the_record(kit):
     record = actions.do_record_verification(
-        **kit.args(points=[{"nominal": "30", "found": "30.41", "unit": "kg"}, {"nominal": "5", "found": "5", "unit": "kg"}])
+        **kit.args(
+            points=[
+                {"nominal": "30", "found": "30.41", "unit": "kg"},
+                {"nominal": "5", "found": "5", "unit": "kg"},
+            ]
+        )
     )
     assert [p.verdict for p in record.points.order_by("position")] == ["fail", "pass"]
     assert record.result == "failed"
 
 
 def test_a_reading_exactly_on_the_limit_passes(kit):
-    record = actions.do_record_verification(**kit.args(points=[{"nominal": "30", "found": "30.4", "unit": "kg"}]))
+    record = actions.do_record_verification(
+        **kit.args(points=[{"nominal": "30", "found": "30.4", "unit": "kg"}])
+    )
     assert record.result == "passed"
 
 
@@ -109,7 +127,9 @@ def test_refused_when_the_provider_is_not_designated_for_the_type(kit):
 def test_refused_when_outside_the_registered_scope(kit):
     from doluong.parties.models import RegistrationScope
 
-    RegistrationScope.objects.filter(registration__organisation=kit.provider, instrument_type=kit.itype).delete()
+    RegistrationScope.objects.filter(
+        registration__organisation=kit.provider, instrument_type=kit.itype
+    ).delete()
     _refused(kit, "Lĩnh vực đăng ký")
 
 
@@ -119,7 +139,11 @@ def test_refused_when_the_registration_has_lapsed(kit):
 
 
 def test_refused_with_a_missing_value_found(kit):
-    _refused(kit, "Điểm đo 2: giá trị đo được", points=[{"nominal": "5", "found": "5", "unit": "kg"}, {"nominal": "30", "found": "", "unit": "kg"}])
+    _refused(
+        kit,
+        "Điểm đo 2: giá trị đo được",
+        points=[{"nominal": "5", "found": "5", "unit": "kg"}, {"nominal": "30", "found": "", "unit": "kg"}],
+    )
 
 
 def test_refused_with_no_points(kit):
@@ -166,7 +190,12 @@ def test_calibration_needs_uncertainty_and_uses_the_conformity_decision(kit):
     RegistrationScope.objects.create(
         registration=kit.provider.registrations.first(), activity="calibration", instrument_type=kit.itype
     )
-    _refused(kit, "độ không đảm bảo đo mở rộng", kind="calibration", points=[{"nominal": "5", "found": "5.1", "unit": "kg"}])
+    _refused(
+        kit,
+        "độ không đảm bảo đo mở rộng",
+        kind="calibration",
+        points=[{"nominal": "5", "found": "5.1", "unit": "kg"}],
+    )
     record = actions.do_record_verification(
         **kit.args(
             kind="calibration",

@@ -15,7 +15,19 @@ from doluong.verification.models import BatchJob, Certificate, VerificationRecor
 
 pytestmark = pytest.mark.django_db
 
-HEADERS = ["Số máy", "Loại", "Hình thức", "Ngày KĐ", "Thẻ KĐV", "Chuẩn", "Đơn vị", "Kết quả", "Tem", "Thông số", "Cấp"]
+HEADERS = [
+    "Số máy",
+    "Loại",
+    "Hình thức",
+    "Ngày KĐ",
+    "Thẻ KĐV",
+    "Chuẩn",
+    "Đơn vị",
+    "Kết quả",
+    "Tem",
+    "Thông số",
+    "Cấp",
+]
 
 
 def _sheet(kit, rows) -> bytes:
@@ -65,7 +77,9 @@ def instruments(kit):
     from doluong.registry.models import Instrument
 
     found = list(
-        Instrument.objects.filter(instrument_type=kit.itype, province_id="92").exclude(serial="").order_by("pk")[:6]
+        Instrument.objects.filter(instrument_type=kit.itype, province_id="92")
+        .exclude(serial="")
+        .order_by("pk")[:6]
     )
     assert len(found) >= 4
     return found
@@ -96,7 +110,9 @@ def test_template_download_has_every_column(client_for):
 def test_preview_writes_nothing_then_the_job_issues_every_row(kit, instruments, client_for, settings, media):
     settings.VERIFICATION_BATCH_INLINE = True
     client = client_for("ct.kiemdinh")
-    rows = [_row(kit, inst) for inst in instruments[:3]] + [_row(kit, instruments[3], found="31.5")]  # one fails
+    rows = [_row(kit, inst) for inst in instruments[:3]] + [
+        _row(kit, instruments[3], found="31.5")
+    ]  # one fails
     url = _upload(client, kit, _sheet(kit, rows))
     records, certs = VerificationRecord.objects.count(), Certificate.objects.count()
     response = _post_mapping(client, url, preview="1")
@@ -110,9 +126,11 @@ def test_preview_writes_nothing_then_the_job_issues_every_row(kit, instruments, 
     assert job.status == "done" and job.issued == 3 and job.failed_records == 1 and job.errors == []
     assert Certificate.objects.count() == certs + 3
     assert VerificationRecord.objects.count() == records + 4
-    assert set(Certificate.objects.filter(stamp_number__in=[f"T-{i.pk}" for i in instruments[:3]]).values_list("instrument_id", flat=True)) == {
-        i.pk for i in instruments[:3]
-    }
+    assert set(
+        Certificate.objects.filter(stamp_number__in=[f"T-{i.pk}" for i in instruments[:3]]).values_list(
+            "instrument_id", flat=True
+        )
+    ) == {i.pk for i in instruments[:3]}
     page = client.get(job.get_absolute_url()).content.decode()
     assert "100 %" in page
     progress = client.get(f"/verification/batch-jobs/{job.pk}/progress/").content.decode()
@@ -164,7 +182,9 @@ def test_progress_is_published_outside_the_transaction(kit, instruments, media):
     """While the job's transaction is open, the progress file already says how far it got."""
     seen = []
     rows = batch.rows_from(HEADERS, [_row(kit, inst) for inst in instruments[:5]], MAPPING)
-    job = BatchJob.objects.create(provider=kit.provider, created_by=kit.staff, file_name="x.xlsx", total=5, status="running")
+    job = BatchJob.objects.create(
+        provider=kit.provider, created_by=kit.staff, file_name="x.xlsx", total=5, status="running"
+    )
 
     def on_progress(n):
         batch.write_progress(job.pk, n, 5)

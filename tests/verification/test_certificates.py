@@ -19,7 +19,9 @@ pytestmark = pytest.mark.django_db
 
 def _issue(kit, **overrides):
     record = actions.do_record_verification(**kit.args(**overrides))
-    return record, actions.do_issue_certificate(record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-1")
+    return record, actions.do_issue_certificate(
+        record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-1"
+    )
 
 
 def test_number_follows_the_provider_pattern_and_counts_per_year(kit):
@@ -54,8 +56,12 @@ def test_validity_is_the_cycle_in_force_on_the_verification_day(kit):
     current.effective_to = kit.day
     current.save()
     InstrumentTypeRule.objects.create(
-        instrument_type=kit.itype, cycle_status="known", cycle_months=12, legal_basis="Thông tư thử nghiệm",
-        effective_from=start, periodic_verification=True,
+        instrument_type=kit.itype,
+        cycle_status="known",
+        cycle_months=12,
+        legal_basis="Thông tư thử nghiệm",
+        effective_from=start,
+        periodic_verification=True,
     )
     _record, cert = _issue(kit)
     assert cert.valid_until == add_months(kit.day, 24)
@@ -71,13 +77,17 @@ def test_unknown_cycle_is_refused_never_guessed(kit):
     assert "chưa được xác định" in " ".join(info.value.messages)
     assert not Certificate.objects.filter(record=record).exists()
     # the provider's own rule for the procedure then gives the validity
-    ValidityRule.objects.create(provider=kit.provider, procedure="ĐLVN 30 : 2019", months=6, effective_from=dt.date(2020, 1, 1))
+    ValidityRule.objects.create(
+        provider=kit.provider, procedure="ĐLVN 30 : 2019", months=6, effective_from=dt.date(2020, 1, 1)
+    )
     cert = actions.do_issue_certificate(record, user=kit.staff)
     assert cert.valid_until == add_months(kit.day, 6)
 
 
 def test_a_provider_rule_may_not_exceed_the_legal_cycle(kit):
-    ValidityRule.objects.create(provider=kit.provider, procedure="ĐLVN 30:2019", months=36, effective_from=dt.date(2020, 1, 1))
+    ValidityRule.objects.create(
+        provider=kit.provider, procedure="ĐLVN 30:2019", months=36, effective_from=dt.date(2020, 1, 1)
+    )
     record = actions.do_record_verification(**kit.args())
     with pytest.raises(ValidationError):
         actions.do_issue_certificate(record, user=kit.staff)
@@ -93,21 +103,37 @@ def test_instrument_dates_move_with_the_certificate(kit):
 
 def test_instrument_dates_roll_back_with_a_failed_issue(kit, monkeypatch):
     record = actions.do_record_verification(**kit.args())
-    before = Instrument.objects.values("last_verified_on", "valid_until", "next_due").get(pk=kit.instrument.pk)
+    before = Instrument.objects.values("last_verified_on", "valid_until", "next_due").get(
+        pk=kit.instrument.pk
+    )
     counter = NumberCounter.objects.get(provider=kit.provider, series="record", year=kit.day.year).last_value
 
     def boom(*args, **kwargs):
         raise RuntimeError("signing device unplugged")
 
-    monkeypatch.setattr(actions, "_update_subject", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk full")))
+    monkeypatch.setattr(
+        actions, "_update_subject", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("disk full"))
+    )
     with pytest.raises(RuntimeError):
         actions.do_issue_certificate(record, user=kit.staff)
-    assert Instrument.objects.values("last_verified_on", "valid_until", "next_due").get(pk=kit.instrument.pk) == before
+    assert (
+        Instrument.objects.values("last_verified_on", "valid_until", "next_due").get(pk=kit.instrument.pk)
+        == before
+    )
     assert not Certificate.objects.filter(record=record).exists()
-    assert not NumberCounter.objects.filter(provider=kit.provider, series="certificate", year=kit.day.year, last_value__gt=0).exclude(
-        last_value=Certificate.objects.filter(provider=kit.provider, issued_on__year=kit.day.year).count()
-    ).exists()
-    assert NumberCounter.objects.get(provider=kit.provider, series="record", year=kit.day.year).last_value == counter
+    assert (
+        not NumberCounter.objects.filter(
+            provider=kit.provider, series="certificate", year=kit.day.year, last_value__gt=0
+        )
+        .exclude(
+            last_value=Certificate.objects.filter(provider=kit.provider, issued_on__year=kit.day.year).count()
+        )
+        .exists()
+    )
+    assert (
+        NumberCounter.objects.get(provider=kit.provider, series="record", year=kit.day.year).last_value
+        == counter
+    )
 
 
 def test_a_failed_verification_gets_no_certificate(kit):

@@ -28,7 +28,9 @@ def pdf_text(pdf: bytes) -> str:
 
 def _issue(kit, **overrides):
     record = actions.do_record_verification(**kit.args(**overrides))
-    return actions.do_issue_certificate(record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-2468")
+    return actions.do_issue_certificate(
+        record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-2468"
+    )
 
 
 def test_certificate_pdf_carries_the_paper_fields(kit):
@@ -55,7 +57,9 @@ def test_certificate_pdf_carries_the_paper_fields(kit):
 
 
 def test_failed_verification_gets_a_record_pdf(kit):
-    record = actions.do_record_verification(**kit.args(points=[{"nominal": "30", "found": "31", "unit": "kg"}]))
+    record = actions.do_record_verification(
+        **kit.args(points=[{"nominal": "30", "found": "31", "unit": "kg"}])
+    )
     text = " ".join(pdf_text(documents.record_pdf(record)).split())
     assert "BIÊN BẢN KIỂM ĐỊNH ĐỊNH KỲ" in text
     assert record.number in text
@@ -69,9 +73,13 @@ def test_docx_from_the_sample_and_from_an_uploaded_template(kit, media):
     cert = _issue(kit)
     body = documents.certificate_docx(cert)
     doc = Document(io.BytesIO(body))
-    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(c.text for t in doc.tables for r in t.rows for c in r.cells)
+    text = "\n".join(p.text for p in doc.paragraphs) + "\n".join(
+        c.text for t in doc.tables for r in t.rows for c in r.cells
+    )
     assert cert.number in text and kit.instrument.owner.name in text and "Đạt" in text
-    assert any(name.startswith("word/media/") for name in zipfile.ZipFile(io.BytesIO(body)).namelist())  # the QR
+    assert any(
+        name.startswith("word/media/") for name in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    )  # the QR
 
     custom = Document()
     custom.add_paragraph("GCN số {{ number }} cấp cho {{ owner_name }}")
@@ -110,7 +118,12 @@ def _self_signed_p12(passphrase: bytes) -> bytes:
     from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Trung tâm thử nghiệm"), x509.NameAttribute(NameOID.COUNTRY_NAME, "VN")])
+    name = x509.Name(
+        [
+            x509.NameAttribute(NameOID.COMMON_NAME, "Trung tâm thử nghiệm"),
+            x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
+        ]
+    )
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder()
@@ -120,7 +133,9 @@ def _self_signed_p12(passphrase: bytes) -> bytes:
         .serial_number(x509.random_serial_number())
         .not_valid_before(now - dt.timedelta(days=1))
         .not_valid_after(now + dt.timedelta(days=30))
-        .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True)
+        .add_extension(
+            x509.KeyUsage(True, True, False, False, False, False, False, False, False), critical=True
+        )
         .sign(key, hashes.SHA256())
     )
     return pkcs12.serialize_key_and_certificates(
@@ -143,14 +158,20 @@ def test_pades_signature_when_the_provider_configured_a_certificate(kit, media):
     signed = documents.certificate_pdf(cert)
     reader = PdfFileReader(io.BytesIO(signed))
     assert len(reader.embedded_signatures) == 1
-    status = validate_pdf_signature(reader.embedded_signatures[0], ValidationContext(allow_fetching=False, trust_roots=[]))
-    assert status.intact and status.valid  # untouched and correctly signed (the self-made root is not trusted)
+    status = validate_pdf_signature(
+        reader.embedded_signatures[0], ValidationContext(allow_fetching=False, trust_roots=[])
+    )
+    assert (
+        status.intact and status.valid
+    )  # untouched and correctly signed (the self-made root is not trusted)
     assert "Trung tâm thử nghiệm" in status.signing_cert.subject.human_friendly
     tampered = bytearray(signed)
     index = tampered.find(b"GI")
     tampered[index + 200] ^= 0x01
     reader = PdfFileReader(io.BytesIO(bytes(tampered)), strict=False)
-    bad = validate_pdf_signature(reader.embedded_signatures[0], ValidationContext(allow_fetching=False, trust_roots=[]))
+    bad = validate_pdf_signature(
+        reader.embedded_signatures[0], ValidationContext(allow_fetching=False, trust_roots=[])
+    )
     assert not bad.intact
 
 
@@ -160,7 +181,9 @@ def test_calibration_certificate_exports_a_valid_dcc(kit, client_for):
     from doluong.parties.models import RegistrationScope
     from doluong.verification import dcc
 
-    RegistrationScope.objects.create(registration=kit.provider.registrations.first(), activity="calibration", instrument_type=kit.itype)
+    RegistrationScope.objects.create(
+        registration=kit.provider.registrations.first(), activity="calibration", instrument_type=kit.itype
+    )
     record = actions.do_record_verification(
         **kit.args(
             kind="calibration",
@@ -170,7 +193,14 @@ def test_calibration_certificate_exports_a_valid_dcc(kit, client_for):
             reviewer_name="Lê Văn Soát",
             points=[
                 {"label": "5 kg", "nominal": "5", "found": "5.01", "unit": "kg", "uncertainty": "0.02"},
-                {"label": "10 kg", "nominal": "10", "found": "10.02", "unit": "kg", "uncertainty": "0.02", "mpe": "0.05"},
+                {
+                    "label": "10 kg",
+                    "nominal": "10",
+                    "found": "10.02",
+                    "unit": "kg",
+                    "uncertainty": "0.02",
+                    "mpe": "0.05",
+                },
             ],
         )
     )
@@ -184,4 +214,6 @@ def test_calibration_certificate_exports_a_valid_dcc(kit, client_for):
     assert root.xpath("count(.//si:expandedUnc)", namespaces=ns) == 2
     # verification certificates have no DCC
     verification = actions.do_issue_certificate(actions.do_record_verification(**kit.args()), user=kit.staff)
-    assert client_for("ct.kiemdinh").get(f"/verification/certificates/{verification.pk}/dcc/").status_code == 404
+    assert (
+        client_for("ct.kiemdinh").get(f"/verification/certificates/{verification.pk}/dcc/").status_code == 404
+    )

@@ -60,10 +60,14 @@ def test_record_certificate_documents_public_check_revocation(kit, client_for):
     check = phone.get(f"{address.path}?{address.query}")
     assert check.status_code == 200
     assert cert.number in check.content.decode() and "Còn hiệu lực" in check.content.decode()
-    api = phone.get("/api/public/certificates/", {"n": cert.number, "s": signing.short(cert.signature)}).json()
+    api = phone.get(
+        "/api/public/certificates/", {"n": cert.number, "s": signing.short(cert.signature)}
+    ).json()
     assert [r["state"] for r in api["results"]] == ["valid"]
 
     actions.do_revoke_certificate(cert, user=kit.staff, reason="cân bị thay bộ phận sau kiểm định")
-    api = phone.get("/api/public/certificates/", {"n": cert.number, "s": signing.short(cert.signature)}).json()
+    api = phone.get(
+        "/api/public/certificates/", {"n": cert.number, "s": signing.short(cert.signature)}
+    ).json()
     assert [r["state"] for r in api["results"]] == ["revoked"]
     assert "Đã thu hồi" in phone.get(f"{address.path}?{address.query}").content.decode()

@@ -23,7 +23,9 @@ from numbering_child import YEAR, threads  # noqa: E402
 
 
 def _run(args, env, timeout=180) -> str:
-    done = subprocess.run([sys.executable, str(CHILD), *args], env=env, capture_output=True, text=True, timeout=timeout)
+    done = subprocess.run(
+        [sys.executable, str(CHILD), *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout.strip().splitlines()[-1]
 
@@ -80,7 +82,11 @@ def test_processes_get_gap_free_unique_numbers(database, django_db_blocker):
         _run(["reset", str(provider)], env)
     children = [
         subprocess.Popen(
-            [sys.executable, str(CHILD), "allocate", str(provider)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            [sys.executable, str(CHILD), "allocate", str(provider)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(4)
     ]

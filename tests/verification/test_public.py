@@ -27,7 +27,9 @@ def fresh_cache():
 
 def _issue(kit, **overrides):
     record = actions.do_record_verification(**kit.args(**overrides))
-    return actions.do_issue_certificate(record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-77")
+    return actions.do_issue_certificate(
+        record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-77"
+    )
 
 
 def _state(client, cert=None, number=None, short=None):
@@ -64,7 +66,9 @@ def test_expired(kit, client_for, settings):
     import time_machine
 
     cert = _issue(kit)
-    with time_machine.travel(dt.datetime.combine(cert.valid_until + dt.timedelta(days=1), dt.time(12)), tick=False):
+    with time_machine.travel(
+        dt.datetime.combine(cert.valid_until + dt.timedelta(days=1), dt.time(12)), tick=False
+    ):
         assert _state(client_for(None), cert)[0] == ["expired"]
 
 
@@ -92,7 +96,9 @@ def test_anyone_can_check_the_signature_with_the_published_key(kit, client_for):
     _states, body = _state(client, cert)
     signed = body["results"][0]["signed"]
     raw = base64.urlsafe_b64decode(keys[cert.key.key_id]["public_key"] + "==")
-    message = json.dumps(signed["payload"], sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    message = json.dumps(
+        signed["payload"], sort_keys=True, ensure_ascii=False, separators=(",", ":")
+    ).encode()
     signature = base64.urlsafe_b64decode(signed["signature"] + "==")
     Ed25519PublicKey.from_public_bytes(raw).verify(signature, message)  # raises if not genuine
     altered = dict(signed["payload"], valid_until="2099-12-31")

@@ -28,7 +28,11 @@ def _expected(user, model):
         org = m.organisation
         rows = model.objects.all()
         if m.role in ("province_officer", "commune_officer"):
-            ids |= {r.pk for r in rows if r.province_id == org.province_id or r.provider.province_id == org.province_id}
+            ids |= {
+                r.pk
+                for r in rows
+                if r.province_id == org.province_id or r.provider.province_id == org.province_id
+            }
         elif m.role in ("provider_staff", "verifier"):
             ids |= {r.pk for r in rows if r.provider_id == org.pk}
         elif m.role == "enterprise_user":
@@ -61,12 +65,21 @@ def test_who_may_change(user_for):
 
     cert = Certificate.objects.filter(provider__short_name="TTKT TĐC Cần Thơ").first()
     for username, allowed in {
-        "ct.kiemdinh": True, "ct.sokhcn": True, "ct.kdv": False, "ct.doanhnghiep": False, "ct.xa": False, "dt.kiemdinh": False,
+        "ct.kiemdinh": True,
+        "ct.sokhcn": True,
+        "ct.kdv": False,
+        "ct.doanhnghiep": False,
+        "ct.xa": False,
+        "dt.kiemdinh": False,
     }.items():
-        assert Certificate.objects.restrict(user_for(username), "change").filter(pk=cert.pk).exists() == allowed, username
+        assert (
+            Certificate.objects.restrict(user_for(username), "change").filter(pk=cert.pk).exists() == allowed
+        ), username
     conf = CertificateSettings.objects.get(provider=cert.provider)
     assert CertificateSettings.objects.restrict(user_for("ct.kiemdinh"), "change").filter(pk=conf.pk).exists()
-    assert not CertificateSettings.objects.restrict(user_for("ct.sokhcn"), "change").filter(pk=conf.pk).exists()
+    assert (
+        not CertificateSettings.objects.restrict(user_for("ct.sokhcn"), "change").filter(pk=conf.pk).exists()
+    )
     assert not SigningKey.objects.restrict(user_for("ct.kiemdinh"), "change").exists()
 
 
@@ -128,36 +141,66 @@ def test_api_create_issue_revoke(kit, client_for):
         "accuracy_class": "IIII",
         "mpe_params": {"e": "0.2", "Max": "60"},
         "procedure": "ĐLVN 30:2019",
-        "points": [{"nominal": "5", "found": "5.1", "unit": "kg"}, {"nominal": "60", "found": "60.1", "unit": "kg"}],
+        "points": [
+            {"nominal": "5", "found": "5.1", "unit": "kg"},
+            {"nominal": "60", "found": "60.1", "unit": "kg"},
+        ],
     }
     response = client.post("/api/verification/records/", payload, content_type="application/json")
     assert response.status_code == 201, response.content
     record = response.json()
     assert record["result"] == "passed" and [p["verdict"] for p in record["points"]] == ["pass", "pass"]
-    response = client.post(f"/api/verification/records/{record['id']}/issue/", {"stamp_number": "T-9"}, content_type="application/json")
+    response = client.post(
+        f"/api/verification/records/{record['id']}/issue/",
+        {"stamp_number": "T-9"},
+        content_type="application/json",
+    )
     assert response.status_code == 201, response.content
     cert = response.json()
     assert cert["effective_status"] == "valid" and cert["public_url"].startswith("http")
-    assert client.post("/api/verification/certificates/", {}, content_type="application/json").status_code in (403, 405)
-    response = client.post(f"/api/verification/certificates/{cert['id']}/revoke/", {"reason": "Sai số sản xuất"}, content_type="application/json")
+    assert client.post(
+        "/api/verification/certificates/", {}, content_type="application/json"
+    ).status_code in (403, 405)
+    response = client.post(
+        f"/api/verification/certificates/{cert['id']}/revoke/",
+        {"reason": "Sai số sản xuất"},
+        content_type="application/json",
+    )
     assert response.json()["status"] == "revoked"
     bad = dict(payload, standards=[], points=[{"nominal": "5", "found": "", "unit": "kg"}])
     response = client.post("/api/verification/records/", bad, content_type="application/json")
     assert response.status_code == 400
     text = response.content.decode()
     assert "Điểm đo 1: giá trị đo được" in text and "chuẩn đo lường" in text
-    assert client_for("ct.doanhnghiep").post("/api/verification/records/", payload, content_type="application/json").status_code == 403
+    assert (
+        client_for("ct.doanhnghiep")
+        .post("/api/verification/records/", payload, content_type="application/json")
+        .status_code
+        == 403
+    )
 
 
 def test_record_form_page(kit, client_for):
     client = client_for("ct.kiemdinh")
     data = {
-        "kind": "periodic", "provider": kit.provider.pk, "instrument": str(kit.instrument.pk), "verifier": kit.verifier.pk,
-        "performed_on": kit.day.strftime("%d/%m/%Y"), "standards": [kit.standard.pk], "accuracy_class": "IIII",
-        "mpe_params": "e=0.2; Max=60", "visual_check_passed": "on", "technical_check_passed": "on",
-        "points-TOTAL_FORMS": "6", "points-INITIAL_FORMS": "0",
-        "points-0-nominal": "5", "points-0-found": "5,1", "points-0-unit": "kg",
-        "points-1-nominal": "60", "points-1-found": "", "points-1-unit": "kg",
+        "kind": "periodic",
+        "provider": kit.provider.pk,
+        "instrument": str(kit.instrument.pk),
+        "verifier": kit.verifier.pk,
+        "performed_on": kit.day.strftime("%d/%m/%Y"),
+        "standards": [kit.standard.pk],
+        "accuracy_class": "IIII",
+        "mpe_params": "e=0.2; Max=60",
+        "visual_check_passed": "on",
+        "technical_check_passed": "on",
+        "points-TOTAL_FORMS": "6",
+        "points-INITIAL_FORMS": "0",
+        "points-0-nominal": "5",
+        "points-0-found": "5,1",
+        "points-0-unit": "kg",
+        "points-1-nominal": "60",
+        "points-1-found": "",
+        "points-1-unit": "kg",
     }
     before = VerificationRecord.objects.count()
     html = client.post("/verification/records/add/", data).content.decode()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import os
 import re
@@ -92,6 +93,10 @@ class Kind:
     name: str = ""
     label: Any = ""
     columns: list[Column] = []
+    #: staging columns computed while reading the file: `c_<key>` = fold(the non-empty cells of these columns,
+    #: joined by a space) — the row's own part of the search text, folded in the reading process (on the other
+    #: core) instead of by the database (docs/scale.md)
+    folds: dict[str, tuple[str, ...]] = {}
 
     def typed_sql(self, d: Dialect, job: JobContext) -> tuple[str, list]:
         """SELECT over the staging table `s` giving `row_no` and the typed, resolved columns."""
@@ -130,6 +135,7 @@ class Dialect:
 
     vendor = ""
     f = ""  # prefix of the helper functions
+    fence = ""  # ends a subquery that must be computed on its own, not flattened into the outer query
 
     def setup(self) -> None:
         raise NotImplementedError
@@ -155,12 +161,6 @@ def _ymd(value: str) -> dt.date | None:
 
 
 _INT = re.compile(r"^\s*\+?(\d{1,9})(?:\.0+)?\s*$")
-
-
-def py_clean(value):
-    if value is None:
-        return ""
-    return nfc(value).strip() if not value.isascii() else value.strip()
 
 
 def py_date(value):
@@ -204,20 +204,25 @@ def py_add_months(day, months):
     return add_months(dt.date.fromisoformat(day), int(months)).isoformat()
 
 
+def py_concat_ws(separator, *parts):
+    return separator.join(str(p) for p in parts if p is not None)
+
+
 class SQLiteDialect(Dialect):
     vendor = "sqlite"
 
     def setup(self) -> None:
         connection.ensure_connection()
         raw = connection.connection
+        cached = functools.partial(functools.lru_cache, maxsize=1 << 16)  # names, dates, codes repeat
         for name, arity, func in (
-            ("dl_clean", 1, py_clean),
-            ("dl_date", 1, py_date),
-            ("dl_int", 1, py_int),
-            ("dl_fold", 1, fold),
-            ("dl_tax_norm", 1, py_tax_norm),
-            ("dl_tax_error", 1, py_tax_error),
-            ("dl_add_months", 2, py_add_months),
+            ("dl_date", 1, cached()(py_date)),
+            ("dl_int", 1, cached()(py_int)),
+            ("dl_fold", 1, cached()(fold)),
+            ("dl_tax_norm", 1, cached()(py_tax_norm)),
+            ("dl_tax_error", 1, cached()(py_tax_error)),
+            ("dl_add_months", 2, cached()(py_add_months)),
+            ("concat_ws", -1, py_concat_ws),  # built in from SQLite 3.44 only
         ):
             raw.create_function(name, arity, func, deterministic=True)
 
@@ -231,13 +236,12 @@ class SQLiteDialect(Dialect):
 class PostgresDialect(Dialect):
     vendor = "postgresql"
     f = "pg_temp."
+    fence = "OFFSET 0"
 
     def setup(self) -> None:
         statements = [
             "SET jit = off",  # compiling these wide expressions costs more than it saves
-            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_clean(t text) RETURNS text LANGUAGE sql IMMUTABLE AS $$
-                SELECT coalesce(btrim(CASE WHEN t ~ '[^\x01-\x7f]' THEN normalize(t, NFC) ELSE t END,
-                                      E' \t\r\n'), '') $$""",
+            "SET work_mem = '256MB'",
             r"""CREATE OR REPLACE FUNCTION pg_temp.dl_ymd(y int, m int, d int) RETURNS date LANGUAGE sql
                 IMMUTABLE AS $$
                 SELECT CASE WHEN y BETWEEN 1 AND 9999 AND m BETWEEN 1 AND 12 AND d BETWEEN 1 AND 31 THEN
@@ -484,7 +488,7 @@ def _create_stage(cursor, d: Dialect, kind: Kind) -> None:
     cursor.execute("DROP TABLE IF EXISTS bulk_stage")
     cursor.execute("DROP TABLE IF EXISTS bulk_typed")
     cursor.execute("DROP TABLE IF EXISTS bulk_errors")
-    columns = ", ".join(f"c_{name} text" for name in _stage_columns(kind))
+    columns = ", ".join(f"c_{name} text" for name in [*_stage_columns(kind), *kind.folds])
     if d.vendor == "postgresql":
         cursor.execute(
             f"CREATE TEMP TABLE bulk_stage (row_no bigint GENERATED ALWAYS AS IDENTITY (START WITH 2), {columns})"
@@ -494,52 +498,28 @@ def _create_stage(cursor, d: Dialect, kind: Kind) -> None:
     cursor.execute("CREATE TEMP TABLE bulk_errors (row_no bigint, col text, reason text)")
 
 
-def _stage_pg_csv(
-    cursor, kind: Kind, mapping: list[str | None], stream: IO[bytes], head: bytes, delim: str
-) -> None:
-    """The CSV bytes go straight into COPY (header skipped); PostgreSQL checks the UTF-8 and the columns."""
-    names = []
-    extra = 0
-    for position, name in enumerate(mapping):
-        if name is None:
-            extra += 1
-            name = f"x{position}"
-            cursor.execute(f"ALTER TABLE bulk_stage ADD COLUMN c_{name} text")
-        names.append(f"c_{name}")
-    sql = (
-        f"COPY bulk_stage ({', '.join(names)}) FROM STDIN WITH (FORMAT csv, HEADER true, DELIMITER '{delim}')"
-    )
-    try:
-        with cursor.copy(sql) as copy:
-            copy.write(head)
-            while chunk := stream.read(1 << 20):
-                copy.write(chunk)
-    except Exception as exc:
-        raise ImportFileError(_copy_error(exc)) from exc
-
-
-def _copy_error(exc: Exception) -> str:
-    message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-    diag = getattr(exc, "diag", None)
-    context = getattr(diag, "context", None) or ""
-    line = re.search(r"line (\d+)", context)
-    sqlstate = getattr(exc, "sqlstate", "") or ""
-    if sqlstate == "22021" or "encoding" in message.lower():
-        return _("The CSV file is not UTF-8 encoded (row %(row)s): save it as “CSV UTF-8” and try again.") % {
-            "row": line.group(1) if line else "?"
-        }
-    if line:
-        return _("Row %(row)s does not have the columns of the header row (%(error)s).") % {
-            "row": line.group(1),
-            "error": message,
-        }
-    return _("The file could not be read (%(error)s).") % {"error": message}
+def _clean_cell(value: str | None, number: int) -> str:
+    """A cell as the forms keep it: NFC, trimmed; '' when empty. A NUL character cannot be stored: the file
+    is refused (it is not a text file)."""
+    if value is None:
+        return ""
+    if "\x00" in value:
+        raise ImportFileError(
+            _("Row %(row)s holds a NUL character: the file is not a text file saved from a spreadsheet.")
+            % {"row": number}
+        )
+    return value.strip() if value.isascii() else nfc(value).strip()
 
 
 def _stage_rows(cursor, d: Dialect, kind: Kind, mapping: list[str | None], rows: Iterable[list], job) -> int:
-    """Staging through executemany (SQLite) or a row COPY (PostgreSQL, XLSX files)."""
+    """Stage the rows, each cell cleaned and the kind's folds computed here, in the reading process: through a
+    row COPY on PostgreSQL (the reading runs on one core while the server parses on the other), through
+    executemany in chunks on SQLite."""
     positions = [(i, name) for i, name in enumerate(mapping) if name is not None]
-    names = [f"c_{name}" for _, name in positions]
+    names = [f"c_{name}" for _, name in positions] + [f"c_{key}" for key in kind.folds]
+    folds = [
+        [k for k, (_i, name) in enumerate(positions) if name in sources] for sources in kind.folds.values()
+    ]
     width = len(mapping)
     count = 0
 
@@ -551,11 +531,20 @@ def _stage_rows(cursor, d: Dialect, kind: Kind, mapping: list[str | None], rows:
                     _("Row %(row)s has values beyond the last column of the header row.") % {"row": number}
                 )
             count += 1
-            yield (number, *[row[i] if i < len(row) else None for i, _name in positions])
+            values = [_clean_cell(row[i], number) if i < len(row) else "" for i, _name in positions]
+            yield (
+                number,
+                *values,
+                *[fold(" ".join(values[k] for k in sources if values[k])) for sources in folds],
+            )
 
     if d.vendor == "postgresql":
         cursor.execute("ALTER TABLE bulk_stage ALTER COLUMN row_no DROP IDENTITY")
-        with cursor.copy(f"COPY bulk_stage (row_no, {', '.join(names)}) FROM STDIN") as copy:
+        # a savepoint: a file refused halfway through the COPY leaves a caller's transaction usable
+        with (
+            transaction.atomic(),
+            cursor.copy(f"COPY bulk_stage (row_no, {', '.join(names)}) FROM STDIN") as copy,
+        ):
             for values in shaped():
                 copy.write_row(values)
         return count
@@ -628,18 +617,9 @@ def run(
                 head, delimiter = _sniff_csv(stream)
                 if not head.strip():
                     raise ImportFileError(_("The file is empty."))
-                if d.vendor == "postgresql":
-                    first = next(
-                        csv.reader(io.StringIO(head.decode("utf-8", errors="replace")), delimiter=delimiter)
-                    )
-                    mapping = match_header(kind, first)
-                    _stage_pg_csv(cursor, kind, mapping, stream, head, delimiter)
-                    cursor.execute("SELECT count(*) FROM bulk_stage")
-                    staged = cursor.fetchone()[0]
-                else:
-                    rows = _csv_rows(stream, head, delimiter)
-                    mapping = match_header(kind, next(rows))
-                    staged = _stage_rows(cursor, d, kind, mapping, rows, job)
+                rows = _csv_rows(stream, head, delimiter)
+                mapping = match_header(kind, next(rows))
+                staged = _stage_rows(cursor, d, kind, mapping, rows, job)
             ctx.present = {name for name in mapping if name}
             # blank rows are not rows (as in core.io)
             blank = " AND ".join(f"coalesce(c_{n}, '') = ''" for n in sorted(ctx.present)) or "false"
@@ -715,10 +695,14 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
                 check.reason.replace("%(value)s", "{value}"),
                 str(check.column).capitalize(),
             ]
+        # the conditions are first OR-ed as a filter, so that only bad rows (few) are expanded into messages
+        any_bad = " OR ".join(f"coalesce({check.where}, FALSE)" for check in checks)
+        any_params = [p for check in checks for p in check.params]
         cursor.execute(
-            "INSERT INTO bulk_errors SELECT r.row_no, v.col, v.reason FROM bulk_typed r "
+            "INSERT INTO bulk_errors SELECT r.row_no, v.col, v.reason "
+            f"FROM (SELECT * FROM bulk_typed r WHERE {any_bad} {d.fence}) r "
             f"CROSS JOIN LATERAL (VALUES {', '.join(values)}) AS v(reason, col) WHERE v.reason IS NOT NULL",
-            params,
+            any_params + params,
         )
         checks = []
     for check in checks:

@@ -68,7 +68,9 @@ class ObjectListView(SurfaceView):
         if request.htmx and request.htmx.target == "object-table":
             template = "core/partials/table_block.html"
         links = surface.list_links(request) if surface.list_links else []
-        return render(request, template, self.base_context(table=table, filterset=filterset, list_links=links))
+        return render(
+            request, template, self.base_context(table=table, filterset=filterset, list_links=links)
+        )
 
 
 def _per_page(request) -> int:

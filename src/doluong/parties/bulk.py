@@ -47,7 +47,7 @@ class OrganisationKindLoader(bulk.Kind):
 
     def typed_sql(self, d, job):
         f = d.f
-        clean = ", ".join(f"{f}dl_clean(s.c_{c.name}) AS {c.name}" for c in self.columns)
+        clean = ", ".join(f"coalesce(s.c_{c.name}, '') AS {c.name}" for c in self.columns)
         choices = ", ".join(
             f"CASE WHEN x.{name} = '' THEN '' ELSE {bulk.choice_sql(d, f'x.{name}', enum.choices)} END AS {name}_code"
             for name, enum in CHOICES.items()

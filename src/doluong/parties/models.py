@@ -43,7 +43,13 @@ class Organisation(SearchableModel):
     short_name = models.CharField(_("short name"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=30, choices=OrganisationKind.choices)
     tax_code = models.CharField(
-        _("tax code"), max_length=14, blank=True, validators=[validate_tax_code], help_text=_("10 digits; or 10 digits, “-” and a 3-digit branch number; or a 12-digit personal ID number")
+        _("tax code"),
+        max_length=14,
+        blank=True,
+        validators=[validate_tax_code],
+        help_text=_(
+            "10 digits; or 10 digits, “-” and a 3-digit branch number; or a 12-digit personal ID number"
+        ),
     )
     address = models.CharField(_("address"), max_length=300, blank=True)
     province = models.ForeignKey(Province, models.PROTECT, verbose_name=_("province"), related_name="+")

@@ -59,12 +59,13 @@ def org_lookup(d: bulk.Dialect, alias: str, expr: str) -> tuple[str, str, str]:
     `core.io.resolve` does); returns (joins, id expression, 'several match' condition)."""
     f = d.f
     joins = f"""
-    LEFT JOIN parties_organisation {alias}1 ON NOT ({alias}1.tax_code = '') AND {alias}1.tax_code = {f}dl_tax_norm({expr})
+    LEFT JOIN parties_organisation {alias}1 ON {expr} <> '' AND NOT ({alias}1.tax_code = '')
+          AND {alias}1.tax_code = {f}dl_tax_norm({expr})
     LEFT JOIN (SELECT name, min(id) AS id, count(*) AS n FROM parties_organisation
-               WHERE name IN (SELECT DISTINCT {f}dl_clean(c_{alias}) FROM bulk_stage) GROUP BY name) {alias}2
+               WHERE name IN (SELECT DISTINCT coalesce(c_{alias}, '') FROM bulk_stage) GROUP BY name) {alias}2
            ON {alias}2.name = {expr}
     LEFT JOIN (SELECT short_name, min(id) AS id, count(*) AS n FROM parties_organisation
-               WHERE short_name <> '' AND short_name IN (SELECT DISTINCT {f}dl_clean(c_{alias}) FROM bulk_stage)
+               WHERE short_name <> '' AND short_name IN (SELECT DISTINCT coalesce(c_{alias}, '') FROM bulk_stage)
                GROUP BY short_name) {alias}3
            ON {alias}3.short_name = {expr}"""
     ident = (
@@ -97,23 +98,25 @@ class InstrumentKind(bulk.Kind):
         Column("notes", _label("notes")),
         Column("source_key", _label("source_key"), aliases=("ma nguon", "source id")),
     ]
+    # Instrument.search_fields: serial, manufacturer, model, owner's name, site address, type's name
+    folds = {"fold_head": ("serial", "manufacturer", "model"), "fold_site": ("site_address",)}
 
     def typed_sql(self, d, job):
         f = d.f
-        clean = {c.name: f"{f}dl_clean(s.c_{c.name})" for c in self.columns}
+        clean = {c.name: f"coalesce(s.c_{c.name}, '')" for c in self.columns}
         owner_joins, owner_id, owner_several = org_lookup(d, "owner", "x.owner")
         by_joins, by_id, by_several = org_lookup(d, "last_verified_by", "x.last_verified_by")
         status = bulk.choice_sql(d, "x.status", InstrumentStatus.choices)
         sql = f"""
         WITH x AS (
           SELECT s.row_no, {", ".join(f"{expr} AS {name}" for name, expr in clean.items())},
+                 s.c_fold_head AS fold_head, s.c_fold_site AS fold_site,
                  {f}dl_int(s.c_year) AS year_i,
                  {f}dl_date(s.c_last_verified_on) AS lvo, {f}dl_date(s.c_valid_until) AS vu
           FROM bulk_stage s
         ), y AS (
           SELECT x.*,
             coalesce(t1.id, CASE WHEN t2.n = 1 THEN t2.id END) AS type_id, t2.n AS type_n,
-            coalesce(t1.name, t2.tname) AS type_name,
             {owner_id} AS owner_id, {owner_several} AS owner_several,
             {by_id} AS by_id, {by_several} AS by_several,
             c.code AS commune_id, c.province_id AS province_id,
@@ -132,12 +135,16 @@ class InstrumentKind(bulk.Kind):
                  THEN 'serial:' || CAST(y.type_id AS text) || '|' || y.manufacturer || '|' || y.serial END AS skey,
             coalesce(y.vu, CASE WHEN ru.cycle_months IS NOT NULL THEN {f}dl_add_months(y.lvo, ru.cycle_months) END)
               AS valid_until_eff,
-            o.name AS owner_name
+            o.fold AS owner_fold, tf.fold AS type_fold
           FROM y
           LEFT JOIN registry_instrumenttyperule ru ON ru.instrument_type_id = y.type_id AND y.lvo IS NOT NULL
                AND ru.cycle_status = 'known' AND ru.effective_from <= y.lvo
                AND (ru.effective_to IS NULL OR y.lvo <= ru.effective_to)
-          LEFT JOIN parties_organisation o ON o.id = y.owner_id
+          -- folded once per owner and type, not per row (`fence`: not flattened into the join)
+          LEFT JOIN (SELECT id, {f}dl_fold(name) AS fold FROM parties_organisation
+                     WHERE id IN (SELECT owner_id FROM y) {d.fence}) o ON o.id = y.owner_id
+          LEFT JOIN (SELECT id, {f}dl_fold(name) AS fold FROM registry_instrumenttype {d.fence}) tf
+                 ON tf.id = y.type_id
         )
         SELECT z.*,
           e.id AS existing_id, e.province_id AS e_province_id, e.commune_id AS e_commune_id,
@@ -145,8 +152,8 @@ class InstrumentKind(bulk.Kind):
           e2.id AS serial_id,
           count(*) OVER (PARTITION BY z.skey) AS key_n, min(z.row_no) OVER (PARTITION BY z.skey) AS key_first,
           min(z.row_no) OVER (PARTITION BY z.type_id, z.manufacturer, z.serial) AS serial_first,
-          {f}dl_fold(z.serial || ' ' || z.manufacturer || ' ' || z.model || ' ' || coalesce(z.owner_name, '')
-                     || ' ' || z.site_address || ' ' || coalesce(z.type_name, '')) AS search
+          concat_ws(' ', nullif(z.fold_head, ''), nullif(z.owner_fold, ''), nullif(z.fold_site, ''),
+                    nullif(z.type_fold, '')) AS search
         FROM z
         LEFT JOIN registry_instrument e ON e.source = %s AND e.source_key = z.skey AND NOT (e.source_key = '')
         LEFT JOIN registry_instrument e2 ON z.serial <> '' AND e2.instrument_type_id = z.type_id

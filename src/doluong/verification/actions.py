@@ -84,7 +84,9 @@ def _decimal(value, label: str, errors: list, *, required: bool = True) -> Decim
 
 
 METROLOGY_MESSAGES = {
-    "test_point_out_of_range": gettext_noop("the test point is outside every band of the rule (for example above Max or below the minimum flow)"),
+    "test_point_out_of_range": gettext_noop(
+        "the test point is outside every band of the rule (for example above Max or below the minimum flow)"
+    ),
     "missing_parameter": gettext_noop("an instrument parameter the rule needs is missing"),
     "missing_condition": gettext_noop("an operating condition the rule needs is missing"),
     "unknown_accuracy_class": gettext_noop("the rule has no such accuracy class"),
@@ -173,7 +175,8 @@ def _evaluate_points(kind, rule_key, accuracy_class, params, points, errors) -> 
         if limit is None:
             if is_verification:
                 errors.append(
-                    _("Point %(n)s: there is no MPE rule for this instrument type; enter the MPE.") % {"n": index}
+                    _("Point %(n)s: there is no MPE rule for this instrument type; enter the MPE.")
+                    % {"n": index}
                 )
                 continue
             row.verdict = Verdict.NONE
@@ -205,11 +208,16 @@ ACTIVITY_WORDS = {
 
 def _check_provider(provider, kind, itype, standard, day, errors) -> None:
     if not provider.is_provider:
-        errors.append(_("“%(org)s” is not a verification, calibration or testing provider.") % {"org": provider})
+        errors.append(
+            _("“%(org)s” is not a verification, calibration or testing provider.") % {"org": provider}
+        )
         return
     activity = RecordKind.activity(kind)
     registrations = Registration.objects.filter(
-        Q(valid_until__isnull=True) | Q(valid_until__gte=day), organisation=provider, issued_on__lte=day, **{activity: True}
+        Q(valid_until__isnull=True) | Q(valid_until__gte=day),
+        organisation=provider,
+        issued_on__lte=day,
+        **{activity: True},
     )
     if not registrations.exists():
         errors.append(
@@ -262,7 +270,12 @@ def _check_verifier(verifier, provider, kind, itype, day, errors) -> None:
     elif day < verifier.issued_on or day > verifier.valid_until:
         errors.append(
             _("The card of verifier %(v)s is valid from %(start)s to %(end)s, not on %(date)s.")
-            % {"v": verifier, "start": _d(verifier.issued_on), "end": _d(verifier.valid_until), "date": _d(day)}
+            % {
+                "v": verifier,
+                "start": _d(verifier.issued_on),
+                "end": _d(verifier.valid_until),
+                "date": _d(day),
+            }
         )
     if itype is not None and not verifier.instrument_types.filter(pk=itype.pk).exists():
         errors.append(
@@ -441,7 +454,11 @@ def validity(record) -> tuple[dt.date | None, str]:
         Q(effective_to__isnull=True) | Q(effective_to__gte=day),
         provider_id=record.provider_id,
         effective_from__lte=day,
-    ).filter(Q(instrument_type__isnull=True) | Q(instrument_type=itype) if itype else Q(instrument_type__isnull=True))
+    ).filter(
+        Q(instrument_type__isnull=True) | Q(instrument_type=itype)
+        if itype
+        else Q(instrument_type__isnull=True)
+    )
     own = None
     if record.procedure:
         wanted = fold(record.procedure).replace(" ", "")
@@ -463,13 +480,20 @@ def validity(record) -> tuple[dt.date | None, str]:
                     "The provider's rule for %(procedure)s (%(own)s months) is longer than the legal cycle of "
                     "%(type)s (%(legal)s months)."
                 )
-                % {"procedure": own.procedure, "own": own.months, "type": itype.name, "legal": rule.cycle_months}
+                % {
+                    "procedure": own.procedure,
+                    "own": own.months,
+                    "type": itype.name,
+                    "legal": rule.cycle_months,
+                }
             )
         months = own.months if own is not None else rule.cycle_months
         basis = (
-            _("Provider's rule for %(procedure)s: %(months)s months") % {"procedure": own.procedure, "months": months}
+            _("Provider's rule for %(procedure)s: %(months)s months")
+            % {"procedure": own.procedure, "months": months}
             if own is not None
-            else _("Verification cycle %(months)s months (%(basis)s)") % {"months": months, "basis": rule.legal_basis}
+            else _("Verification cycle %(months)s months (%(basis)s)")
+            % {"months": months, "basis": rule.legal_basis}
         )
         return add_months(day, months), basis
     if own is not None:
@@ -484,7 +508,12 @@ def validity(record) -> tuple[dt.date | None, str]:
             "The verification cycle of %(type)s in force on %(date)s is unknown (to be set by an administrator), "
             "and %(org)s has no validity rule for procedure “%(procedure)s”: the validity cannot be computed."
         )
-        % {"type": itype.name if itype else "—", "date": _d(day), "org": record.provider, "procedure": record.procedure or "—"}
+        % {
+            "type": itype.name if itype else "—",
+            "date": _d(day),
+            "org": record.provider,
+            "procedure": record.procedure or "—",
+        }
     )
 
 
@@ -545,7 +574,11 @@ def _snapshot(record) -> dict:
 
 
 def active_key(provider, user=None) -> SigningKey:
-    key = SigningKey.objects.filter(provider=provider, retired_on__isnull=True).order_by("-activated_on", "-pk").first()
+    key = (
+        SigningKey.objects.filter(provider=provider, retired_on__isnull=True)
+        .order_by("-activated_on", "-pk")
+        .first()
+    )
     return key or do_rotate_signing_key(provider, user=user, check=False)
 
 
@@ -561,7 +594,9 @@ def do_rotate_signing_key(provider, *, user=None, check: bool = True) -> Signing
                 old._history_user = user
             old.save()
         key_id, public, sealed = signing.new_keypair()
-        key = SigningKey(provider=provider, key_id=key_id, public_key=public, private_key=sealed, activated_on=now)
+        key = SigningKey(
+            provider=provider, key_id=key_id, public_key=public, private_key=sealed, activated_on=now
+        )
         if user is not None and user.is_authenticated:
             key._history_user = user
         key.save()
@@ -594,10 +629,14 @@ def do_issue_certificate(
                 )
                 % {"number": existing.number}
             )
-        raise ValidationError(_("Certificate %(number)s was already issued for this record.") % {"number": existing.number})
+        raise ValidationError(
+            _("Certificate %(number)s was already issued for this record.") % {"number": existing.number}
+        )
     if record.result == Result.FAILED:
         raise ValidationError(
-            _("The verification failed: record %(number)s is the document to give the owner, not a certificate.")
+            _(
+                "The verification failed: record %(number)s is the document to give the owner, not a certificate."
+            )
             % {"number": record.number}
         )
     if record.is_verification and record.result != Result.PASSED:
@@ -605,7 +644,10 @@ def do_issue_certificate(
     issued_on = issued_on or today()
     if issued_on < record.performed_on:
         raise ValidationError(
-            {"issued_on": _("The issue date is before the verification date %(date)s.") % {"date": _d(record.performed_on)}}
+            {
+                "issued_on": _("The issue date is before the verification date %(date)s.")
+                % {"date": _d(record.performed_on)}
+            }
         )
     valid_until, _basis = validity(record)
     with transaction.atomic():
@@ -644,7 +686,12 @@ def _supersede(cert, user) -> None:
     subject = Q(instrument_id=cert.instrument_id) if cert.instrument_id else Q(standard_id=cert.standard_id)
     older = (
         Certificate.objects.select_for_update()
-        .filter(subject, kind__in=_family(cert.kind), status=CertificateStatus.VALID, verified_on__lte=cert.verified_on)
+        .filter(
+            subject,
+            kind__in=_family(cert.kind),
+            status=CertificateStatus.VALID,
+            verified_on__lte=cert.verified_on,
+        )
         .exclude(pk=cert.pk)
     )
     for old in older:

@@ -12,5 +12,12 @@ from .models import (
 )
 
 register(
-    VerificationRecord, RecordStandard, MeasurementPoint, Certificate, CertificateSettings, ValidityRule, SigningKey, BatchJob
+    VerificationRecord,
+    RecordStandard,
+    MeasurementPoint,
+    Certificate,
+    CertificateSettings,
+    ValidityRule,
+    SigningKey,
+    BatchJob,
 )

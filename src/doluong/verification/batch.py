@@ -39,26 +39,62 @@ PROGRESS_EVERY = 5
 
 #: the columns of the template: key → (Vietnamese header, required, explanation)
 COLUMNS: dict[str, tuple] = {
-    "instrument_id": (gettext_lazy("Instrument ID"), False, gettext_lazy("ID in doluong; or give the type code and serial")),
-    "type_code": (gettext_lazy("Instrument type code"), False, gettext_lazy("Code in the Group 2 list, e.g. 8.1")),
+    "instrument_id": (
+        gettext_lazy("Instrument ID"),
+        False,
+        gettext_lazy("ID in doluong; or give the type code and serial"),
+    ),
+    "type_code": (
+        gettext_lazy("Instrument type code"),
+        False,
+        gettext_lazy("Code in the Group 2 list, e.g. 8.1"),
+    ),
     "serial": (gettext_lazy("Serial number"), False, gettext_lazy("Serial number of the instrument")),
-    "manufacturer": (gettext_lazy("Manufacturer"), False, gettext_lazy("Only needed when a serial is not unique")),
-    "kind": (gettext_lazy("Kind"), True, gettext_lazy("Initial / periodic / after repair verification, calibration, testing")),
+    "manufacturer": (
+        gettext_lazy("Manufacturer"),
+        False,
+        gettext_lazy("Only needed when a serial is not unique"),
+    ),
+    "kind": (
+        gettext_lazy("Kind"),
+        True,
+        gettext_lazy("Initial / periodic / after repair verification, calibration, testing"),
+    ),
     "performed_on": (gettext_lazy("Date of verification"), True, gettext_lazy("dd/mm/yyyy")),
-    "verifier_card": (gettext_lazy("Verifier card number"), False, gettext_lazy("Required for a verification")),
-    "standards": (gettext_lazy("Standards used (serial numbers)"), True, gettext_lazy("Separated by semicolons")),
+    "verifier_card": (
+        gettext_lazy("Verifier card number"),
+        False,
+        gettext_lazy("Required for a verification"),
+    ),
+    "standards": (
+        gettext_lazy("Standards used (serial numbers)"),
+        True,
+        gettext_lazy("Separated by semicolons"),
+    ),
     "procedure": (gettext_lazy("Procedure"), False, gettext_lazy("e.g. ĐLVN 30:2019")),
     "place": (gettext_lazy("Place"), False, ""),
     "accuracy_class": (gettext_lazy("Accuracy class"), False, gettext_lazy("Empty: the instrument's class")),
     "mpe_params": (gettext_lazy("Instrument parameters"), False, gettext_lazy("e.g. e=0.1; Max=60")),
     "unit": (gettext_lazy("Unit"), True, gettext_lazy("Unit of the nominal and found values, e.g. kg")),
     "points": (gettext_lazy("Results (nominal=found)"), True, gettext_lazy("e.g. 5=5.05; 10=10.05; 20=20.1")),
-    "mpe": (gettext_lazy("MPE per point"), False, gettext_lazy("Only where the library has no rule; same order")),
-    "uncertainty": (gettext_lazy("Uncertainty per point"), False, gettext_lazy("Calibration: expanded uncertainty, same order")),
+    "mpe": (
+        gettext_lazy("MPE per point"),
+        False,
+        gettext_lazy("Only where the library has no rule; same order"),
+    ),
+    "uncertainty": (
+        gettext_lazy("Uncertainty per point"),
+        False,
+        gettext_lazy("Calibration: expanded uncertainty, same order"),
+    ),
     "temperature": (gettext_lazy("Temperature (°C)"), False, ""),
     "humidity": (gettext_lazy("Relative humidity (%)"), False, ""),
     "visual_check": (gettext_lazy("Visual inspection"), False, gettext_lazy("Đạt / Không đạt (empty: Đạt)")),
-    "technical_check": (gettext_lazy("Technical inspection"), False, gettext_lazy("Đạt / Không đạt (empty: Đạt)")),
+    "technical_check": (
+        gettext_lazy("Technical inspection"),
+        False,
+        gettext_lazy("Đạt / Không đạt (empty: Đạt)"),
+    ),
     "stamp_number": (gettext_lazy("Stamp number"), False, ""),
     "reviewer_name": (gettext_lazy("Reviewed by"), False, ""),
 }
@@ -157,7 +193,10 @@ def read_sheet(content: bytes) -> tuple[list[str], list[list]]:
     headers = [str(h).strip() if h is not None else "" for h in rows[0]]
     body = [r for r in rows[1:] if any(v not in (None, "") for v in r)]
     if len(body) > MAX_ROWS:
-        raise FileError(_("At most %(max)s rows in one job; this sheet has %(count)s.") % {"max": MAX_ROWS, "count": len(body)})
+        raise FileError(
+            _("At most %(max)s rows in one job; this sheet has %(count)s.")
+            % {"max": MAX_ROWS, "count": len(body)}
+        )
     if not body:
         raise FileError(_("The sheet has a header row but no data."))
     return headers, body
@@ -248,7 +287,9 @@ def resolve(row: Row, provider) -> dict | None:
     instrument = None
     if _text(v.get("instrument_id")):
         try:
-            instrument = Instrument.objects.select_related("instrument_type", "owner").get(pk=int(_text(v["instrument_id"])))
+            instrument = Instrument.objects.select_related("instrument_type", "owner").get(
+                pk=int(_text(v["instrument_id"]))
+            )
         except (Instrument.DoesNotExist, ValueError):
             errors.append(_("No instrument with ID %(id)s.") % {"id": _text(v["instrument_id"])})
     else:
@@ -264,24 +305,37 @@ def resolve(row: Row, provider) -> dict | None:
                 % {"type": _text(v.get("type_code")) or "—", "serial": _text(v.get("serial")) or "—"}
             )
         elif len(found) > 1:
-            errors.append(_("Several instruments have serial number %(serial)s: add the manufacturer or the ID.") % {"serial": _text(v.get("serial"))})
+            errors.append(
+                _("Several instruments have serial number %(serial)s: add the manufacturer or the ID.")
+                % {"serial": _text(v.get("serial"))}
+            )
         else:
             instrument = found[0]
     kind = KIND_WORDS.get(fold(_text(v.get("kind"))))
     if kind is None:
-        errors.append(_("%(field)s: unknown kind “%(value)s”.") % {"field": label["kind"], "value": _text(v.get("kind"))})
+        errors.append(
+            _("%(field)s: unknown kind “%(value)s”.")
+            % {"field": label["kind"], "value": _text(v.get("kind"))}
+        )
     performed_on = _date(v.get("performed_on"), label["performed_on"], errors)
     verifier = None
     card = _text(v.get("verifier_card"))
     if card:
-        verifier = Verifier.objects.filter(organisation=provider, card_number=card).select_related("person").first()
+        verifier = (
+            Verifier.objects.filter(organisation=provider, card_number=card).select_related("person").first()
+        )
         if verifier is None:
-            errors.append(_("No verifier of %(org)s has card number %(card)s.") % {"org": provider, "card": card})
+            errors.append(
+                _("No verifier of %(org)s has card number %(card)s.") % {"org": provider, "card": card}
+            )
     standards = []
     for serial in _list(v.get("standards")):
         std = MeasurementStandard.objects.filter(holder=provider, serial=serial).first()
         if std is None:
-            errors.append(_("%(org)s holds no standard with serial number %(serial)s.") % {"org": provider, "serial": serial})
+            errors.append(
+                _("%(org)s holds no standard with serial number %(serial)s.")
+                % {"org": provider, "serial": serial}
+            )
         else:
             standards.append(std)
     unit = _text(v.get("unit"))
@@ -292,7 +346,10 @@ def resolve(row: Row, provider) -> dict | None:
     for i, pair in enumerate(pairs):
         nominal, sep, found_value = pair.partition("=")
         if not sep:
-            errors.append(_("%(field)s: write each point as nominal=found: “%(value)s”.") % {"field": label["points"], "value": pair})
+            errors.append(
+                _("%(field)s: write each point as nominal=found: “%(value)s”.")
+                % {"field": label["points"], "value": pair}
+            )
             continue
         points.append(
             {
@@ -307,7 +364,9 @@ def resolve(row: Row, provider) -> dict | None:
     for part in _list(v.get("mpe_params")):
         name, sep, value = part.partition("=")
         if not sep:
-            errors.append(_("%(field)s: write name=value: “%(value)s”.") % {"field": label["mpe_params"], "value": part})
+            errors.append(
+                _("%(field)s: write name=value: “%(value)s”.") % {"field": label["mpe_params"], "value": part}
+            )
         else:
             params[name.strip()] = value.strip()
     if errors:
@@ -361,7 +420,11 @@ def _process(row: Row, provider, user) -> Outcome:
                 )
                 out.certificate = cert.number
     except ValidationError as exc:
-        out.errors = [m for ms in exc.message_dict.values() for m in ms] if hasattr(exc, "error_dict") else list(exc.messages)
+        out.errors = (
+            [m for ms in exc.message_dict.values() for m in ms]
+            if hasattr(exc, "error_dict")
+            else list(exc.messages)
+        )
     except PermissionDenied as exc:
         out.errors = [str(exc)]
     return out
@@ -418,7 +481,9 @@ def write_progress(job_id: int, done: int, total: int) -> None:
 
 def progress(job: BatchJob) -> dict:
     """{"done", "total", "percent", "status"} — from the progress file while the job runs."""
-    done, total = (job.total, job.total) if job.status in (JobStatus.DONE, JobStatus.FAILED) else (0, job.total)
+    done, total = (
+        (job.total, job.total) if job.status in (JobStatus.DONE, JobStatus.FAILED) else (0, job.total)
+    )
     if job.status == JobStatus.RUNNING:
         try:
             data = json.loads(_progress_path(job.pk).read_text())
@@ -443,7 +508,11 @@ def run(job_id: int) -> BatchJob:
     write_progress(job.pk, 0, len(rows))
     try:
         outcomes = process_all(
-            rows, job.provider, job.created_by, commit=True, on_progress=lambda n: write_progress(job.pk, n, len(rows))
+            rows,
+            job.provider,
+            job.created_by,
+            commit=True,
+            on_progress=lambda n: write_progress(job.pk, n, len(rows)),
         )
     except Exception as exc:  # a bug or a lost database: the transaction rolled back, say so
         outcomes = [Outcome(row=0, errors=[_("The job stopped: %(error)s") % {"error": exc}])]

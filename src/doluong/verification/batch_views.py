@@ -42,7 +42,8 @@ def _providers(request):
 @login_required
 def template(request):
     response = HttpResponse(
-        batch.template_xlsx(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        batch.template_xlsx(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     response["Content-Disposition"] = 'attachment; filename="mau-cap-giay-chung-nhan.xlsx"'
     return response
@@ -136,7 +137,9 @@ def job_progress(request, pk):
     except (BatchJob.DoesNotExist, ValueError):
         raise Http404(_("No such record, or you may not see it.")) from None
     progress = batch.progress(job)
-    response = render(request, "verification/partials/batch_progress.html", {"object": job, "progress": progress})
+    response = render(
+        request, "verification/partials/batch_progress.html", {"object": job, "progress": progress}
+    )
     if request.htmx and progress["status"] in ("done", "failed"):
         response["HX-Refresh"] = "true"  # reload once: the job's fields and error report are final now
     return response

@@ -50,7 +50,7 @@ class RecordKindLoader(bulk.Kind):
 
     def typed_sql(self, d, job):
         f = d.f
-        clean = ", ".join(f"{f}dl_clean(s.c_{c.name}) AS {c.name}" for c in self.columns)
+        clean = ", ".join(f"coalesce(s.c_{c.name}, '') AS {c.name}" for c in self.columns)
         provider_joins, provider_id, provider_several = org_lookup(d, "provider", "x.provider")
         providers = ", ".join(f"'{k}'" for k in sorted(OrganisationKind.providers()))
         sql = f"""

@@ -21,15 +21,21 @@ def to_dcc(cert) -> dcc.Certificate:
     for p in snap.get("points", []):
         unit = p.get("unit") or ""
         uncertainty = (
-            dcc.Uncertainty(p["uncertainty"], coverage_factor=p.get("k") or 2) if p.get("uncertainty") else None
+            dcc.Uncertainty(p["uncertainty"], coverage_factor=p.get("k") or 2)
+            if p.get("uncertainty")
+            else None
         )
         quantities = [
             dcc.Quantity("Giá trị danh định", p["nominal"], unit, ref_type="basic_nominalValue"),
-            dcc.Quantity("Giá trị đo được", p["found"], unit, uncertainty=uncertainty, ref_type="basic_measuredValue"),
+            dcc.Quantity(
+                "Giá trị đo được", p["found"], unit, uncertainty=uncertainty, ref_type="basic_measuredValue"
+            ),
             dcc.Quantity("Sai số", p["error"], unit, ref_type="basic_measurementError"),
         ]
         if p.get("mpe"):
-            quantities.append(dcc.Quantity("Sai số cho phép", p["mpe"], unit, ref_type="basic_maximumPermissibleError"))
+            quantities.append(
+                dcc.Quantity("Sai số cho phép", p["mpe"], unit, ref_type="basic_maximumPermissibleError")
+            )
         verdict = p.get("verdict") or ""
         points.append(
             dcc.Point(
@@ -66,7 +72,11 @@ def to_dcc(cert) -> dcc.Certificate:
     statements = []
     if result in (Result.PASSED, Result.FAILED):
         statements.append(
-            dcc.Statement(TITLES[result], conformity="pass" if result == Result.PASSED else "fail", norm=snap.get("procedure", ""))
+            dcc.Statement(
+                TITLES[result],
+                conformity="pass" if result == Result.PASSED else "fail",
+                norm=snap.get("procedure", ""),
+            )
         )
     return dcc.Certificate(
         number=cert.number,
@@ -79,10 +89,14 @@ def to_dcc(cert) -> dcc.Certificate:
             name=snap.get("provider", {}).get("name", provider.name),
             email=provider.email,
             phone=provider.phone,
-            address=dcc.Address(street=snap.get("provider", {}).get("address", ""), state=provider.province.name),
+            address=dcc.Address(
+                street=snap.get("provider", {}).get("address", ""), state=provider.province.name
+            ),
         ),
         laboratory_code=registration.certificate_number if registration else "",
-        customer=dcc.Contact(name=owner.get("name", ""), address=dcc.Address(street=owner.get("address", ""))),
+        customer=dcc.Contact(
+            name=owner.get("name", ""), address=dcc.Address(street=owner.get("address", ""))
+        ),
         items=[
             dcc.Item(
                 name=subject.get("name", ""),
@@ -95,7 +109,9 @@ def to_dcc(cert) -> dcc.Certificate:
             dcc.Result(
                 name="Kết quả hiệu chuẩn",
                 points=points,
-                methods=[dcc.Method("Quy trình hiệu chuẩn", norm=snap.get("procedure", ""))] if snap.get("procedure") else [],
+                methods=[dcc.Method("Quy trình hiệu chuẩn", norm=snap.get("procedure", ""))]
+                if snap.get("procedure")
+                else [],
                 conditions=conditions,
                 equipment=equipment,
             )

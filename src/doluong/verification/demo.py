@@ -43,7 +43,11 @@ PLANS = {
         RecordKind.PERIODIC,
         "III",
         {"e": "20", "Max": "80000"},
-        [("Tải nhỏ", "10000", "kg", {}), ("Tải giữa", "40000", "kg", {}), ("Tải lớn nhất", "80000", "kg", {})],
+        [
+            ("Tải nhỏ", "10000", "kg", {}),
+            ("Tải giữa", "40000", "kg", {}),
+            ("Tải lớn nhất", "80000", "kg", {}),
+        ],
         "ĐLVN 13:2019",
     ),
     "?-bp": (
@@ -70,7 +74,14 @@ PROVIDER_SETTINGS = {
     "92": ("Sở Khoa học và Công nghệ Cần Thơ", "Cần Thơ", "{n} - {yy} (CT)"),
     "82": ("Sở Khoa học và Công nghệ Đồng Tháp", "Đồng Tháp", "{n} - {yy} (ĐT)"),
 }
-HEADS = ["Nguyễn Hoàng Minh", "Trần Thị Ngọc Diễm", "Lê Quốc Bảo", "Phạm Văn Thành", "Võ Thị Kim Ngân", "Huỳnh Văn Lợi"]
+HEADS = [
+    "Nguyễn Hoàng Minh",
+    "Trần Thị Ngọc Diễm",
+    "Lê Quốc Bảo",
+    "Phạm Văn Thành",
+    "Võ Thị Kim Ngân",
+    "Huỳnh Văn Lợi",
+]
 REVOKE_REASONS = [
     "Phát hiện niêm phong bị can thiệp sau khi kiểm định.",
     "Nhập sai số sản xuất của phương tiện đo; đã kiểm định lại.",
@@ -133,7 +144,9 @@ def _provider_records(ctx, provider, types, counts) -> str:
     rng = ctx.rng
     today = ctx.today
     verifiers = list(
-        Verifier.objects.filter(organisation=provider, is_active=True).prefetch_related("instrument_types").select_related("person")
+        Verifier.objects.filter(organisation=provider, is_active=True)
+        .prefetch_related("instrument_types")
+        .select_related("person")
     )
     standards = list(MeasurementStandard.objects.filter(holder=provider).prefetch_related("instrument_types"))
     codes = [c for c in PLANS if c in types and c in getattr(provider, "served_codes", [])]
@@ -158,7 +171,8 @@ def _provider_records(ctx, provider, types, counts) -> str:
             (
                 v
                 for v in verifiers
-                if v.issued_on <= day <= v.valid_until and any(t.pk == inst.instrument_type_id for t in v.instrument_types.all())
+                if v.issued_on <= day <= v.valid_until
+                and any(t.pk == inst.instrument_type_id for t in v.instrument_types.all())
             ),
             None,
         )
@@ -183,7 +197,15 @@ def _provider_records(ctx, provider, types, counts) -> str:
                     found = nominal_d * Decimal("1.07")
             else:
                 found = _found(rng, nominal_d, fail, step)
-            points.append({"label": label, "nominal": nominal, "found": str(found), "unit": unit, "conditions": conditions})
+            points.append(
+                {
+                    "label": label,
+                    "nominal": nominal,
+                    "found": str(found),
+                    "unit": unit,
+                    "conditions": conditions,
+                }
+            )
         record = actions.do_record_verification(
             user=ctx.admin,
             kind=kind,
@@ -207,7 +229,10 @@ def _provider_records(ctx, provider, types, counts) -> str:
             counts["failed"] += 1
             continue
         cert = actions.do_issue_certificate(
-            record, user=ctx.admin, issued_on=day, stamp_number=f"{provider.pk:02d}{rng.randint(100000, 999999)}"
+            record,
+            user=ctx.admin,
+            issued_on=day,
+            stamp_number=f"{provider.pk:02d}{rng.randint(100000, 999999)}",
         )
         counts["certificates"] += 1
         issued.append((cert, inst, verifier, used, points, record))
@@ -238,7 +263,10 @@ def _provider_records(ctx, provider, types, counts) -> str:
         counts["records"] += 1
         if again.result != Result.FAILED:
             actions.do_issue_certificate(
-                again, user=ctx.admin, issued_on=day, stamp_number=f"{again.provider_id:02d}{rng.randint(100000, 999999)}"
+                again,
+                user=ctx.admin,
+                issued_on=day,
+                stamp_number=f"{again.provider_id:02d}{rng.randint(100000, 999999)}",
             )
             counts["certificates"] += 1
             counts["superseded"] += 1

@@ -293,9 +293,9 @@ def check_docx_template(upload) -> str | None:
         return _("This file is not a Word (.docx) template that can be filled.")
     unknown = sorted(names - set(DOCX_FIELDS))
     if unknown:
-        return _("The template uses unknown placeholders: %(names)s. The placeholders you may use are listed in the guide.") % {
-            "names": ", ".join(unknown)
-        }
+        return _(
+            "The template uses unknown placeholders: %(names)s. The placeholders you may use are listed in the guide."
+        ) % {"names": ", ".join(unknown)}
     return None
 
 

@@ -26,10 +26,14 @@ class VerificationRecordFilterSet(BaseFilterSet):
     provider = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
     owner = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
     instrument_type = django_filters.ModelChoiceFilter(
-        queryset=InstrumentType.objects.all(), field_name="instrument__instrument_type", label=_("instrument type")
+        queryset=InstrumentType.objects.all(),
+        field_name="instrument__instrument_type",
+        label=_("instrument type"),
     )
     performed_after = django_filters.DateFilter(field_name="performed_on", lookup_expr="gte", label=_("From"))
-    performed_before = django_filters.DateFilter(field_name="performed_on", lookup_expr="lte", label=_("Until"))
+    performed_before = django_filters.DateFilter(
+        field_name="performed_on", lookup_expr="lte", label=_("Until")
+    )
 
     class Meta:
         model = VerificationRecord
@@ -47,11 +51,17 @@ class MeasurementPointFilterSet(BaseFilterSet):
 
 class CertificateFilterSet(BaseFilterSet):
     kind = django_filters.ChoiceFilter(choices=RecordKind.choices)
-    state = django_filters.ChoiceFilter(choices=CertificateStatus.choices, method="filter_state", label=_("status"))
+    state = django_filters.ChoiceFilter(
+        choices=CertificateStatus.choices, method="filter_state", label=_("status")
+    )
     provider = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
     owner = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
-    issued_after = django_filters.DateFilter(field_name="issued_on", lookup_expr="gte", label=_("Issued from"))
-    issued_before = django_filters.DateFilter(field_name="issued_on", lookup_expr="lte", label=_("Issued until"))
+    issued_after = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="gte", label=_("Issued from")
+    )
+    issued_before = django_filters.DateFilter(
+        field_name="issued_on", lookup_expr="lte", label=_("Issued until")
+    )
 
     class Meta:
         model = Certificate

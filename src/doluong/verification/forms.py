@@ -85,7 +85,15 @@ class CertificateSettingsForm(BaseModelForm):
 class ValidityRuleForm(BaseModelForm):
     class Meta:
         model = ValidityRule
-        fields = ["provider", "procedure", "instrument_type", "months", "legal_basis", "effective_from", "effective_to"]
+        fields = [
+            "provider",
+            "procedure",
+            "instrument_type",
+            "months",
+            "legal_basis",
+            "effective_from",
+            "effective_to",
+        ]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -149,7 +157,9 @@ class RecordCreateForm(StyledMixin, forms.Form):
     mpe_params = forms.CharField(
         label=_("instrument parameters"),
         required=False,
-        help_text=_("For the MPE rule, e.g. “e=0.1; Max=60” for a balance or “Q3=2.5; R=80” for a water meter"),
+        help_text=_(
+            "For the MPE rule, e.g. “e=0.1; Max=60” for a balance or “Q3=2.5; R=80” for a water meter"
+        ),
     )
     standards = forms.ModelMultipleChoiceField(
         label=_("standards used"), queryset=MeasurementStandard.objects.none()
@@ -157,8 +167,12 @@ class RecordCreateForm(StyledMixin, forms.Form):
     temperature = forms.DecimalField(label=_("temperature (°C)"), required=False)
     humidity = forms.DecimalField(label=_("relative humidity (%)"), required=False)
     environment_notes = forms.CharField(label=_("other conditions"), required=False)
-    visual_check_passed = forms.BooleanField(label=_("visual inspection passed"), required=False, initial=True)
-    technical_check_passed = forms.BooleanField(label=_("technical inspection passed"), required=False, initial=True)
+    visual_check_passed = forms.BooleanField(
+        label=_("visual inspection passed"), required=False, initial=True
+    )
+    technical_check_passed = forms.BooleanField(
+        label=_("technical inspection passed"), required=False, initial=True
+    )
     reviewer_name = forms.CharField(label=_("reviewed by"), required=False)
     notes = forms.CharField(label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -187,10 +201,13 @@ class RecordCreateForm(StyledMixin, forms.Form):
         if not matches and text.isdigit():
             matches = list(qs.filter(pk=int(text)))
         if not matches:
-            raise forms.ValidationError(_("No instrument with ID or serial number “%(text)s”.") % {"text": text})
+            raise forms.ValidationError(
+                _("No instrument with ID or serial number “%(text)s”.") % {"text": text}
+            )
         if len(matches) > 1:
             raise forms.ValidationError(
-                _("Several instruments have serial number “%(text)s”: enter the instrument's ID.") % {"text": text}
+                _("Several instruments have serial number “%(text)s”: enter the instrument's ID.")
+                % {"text": text}
             )
         return matches[0]
 
@@ -201,7 +218,8 @@ class RecordCreateForm(StyledMixin, forms.Form):
             name, sep, value = part.partition("=")
             if not sep or not name.strip() or not value.strip():
                 raise forms.ValidationError(
-                    _("Write the parameters as name=value, separated by semicolons: “%(part)s”.") % {"part": part}
+                    _("Write the parameters as name=value, separated by semicolons: “%(part)s”.")
+                    % {"part": part}
                 )
             params[name.strip()] = value.strip()
         return params
@@ -222,7 +240,9 @@ class PointForm(StyledMixin, forms.Form):
     unit = forms.CharField(label=pgettext_lazy("measurement", "unit"), required=False)
     mpe = forms.CharField(label=_("MPE"), required=False)
     uncertainty = forms.CharField(label=_("expanded uncertainty"), required=False)
-    conditions = forms.CharField(label=_("conditions"), required=False, help_text=_("e.g. flow_rate=2.5; temperature=20"))
+    conditions = forms.CharField(
+        label=_("conditions"), required=False, help_text=_("e.g. flow_rate=2.5; temperature=20")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -41,11 +41,15 @@ def record_scope(scope, action, prefix: str = "") -> Q | None:
         return None
     p = prefix
     if scope.role == R.PROVINCE_OFFICER:
-        return Q(**{f"{p}province_id": scope.province_id}) | Q(**{f"{p}provider__province_id": scope.province_id})
+        return Q(**{f"{p}province_id": scope.province_id}) | Q(
+            **{f"{p}provider__province_id": scope.province_id}
+        )
     if scope.role == R.COMMUNE_OFFICER:
         if action != VIEW:
             return None
-        return Q(**{f"{p}province_id": scope.province_id}) | Q(**{f"{p}provider__province_id": scope.province_id})
+        return Q(**{f"{p}province_id": scope.province_id}) | Q(
+            **{f"{p}provider__province_id": scope.province_id}
+        )
     if scope.role == R.PROVIDER_STAFF:
         return Q(**{f"{p}provider_id": scope.organisation_id})
     if scope.role == R.VERIFIER:
@@ -103,7 +107,10 @@ class VerificationRecord(SearchableModel):
     performed_on = models.DateField(_("date of verification"))
     place = models.CharField(_("place"), max_length=300, blank=True)
     procedure = models.CharField(
-        _("procedure"), max_length=100, blank=True, help_text=_("Verification or calibration procedure (ĐLVN code)")
+        _("procedure"),
+        max_length=100,
+        blank=True,
+        help_text=_("Verification or calibration procedure (ĐLVN code)"),
     )
     accuracy_class = models.CharField(_("accuracy class"), max_length=50, blank=True)
     mpe_rule = models.CharField(
@@ -112,8 +119,12 @@ class VerificationRecord(SearchableModel):
     mpe_params = models.JSONField(
         _("instrument parameters"), default=dict, blank=True, help_text=_("e.g. e and Max of a balance")
     )
-    temperature = models.DecimalField(_("temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True)
-    humidity = models.DecimalField(_("relative humidity (%)"), max_digits=4, decimal_places=1, null=True, blank=True)
+    temperature = models.DecimalField(
+        _("temperature (°C)"), max_digits=5, decimal_places=1, null=True, blank=True
+    )
+    humidity = models.DecimalField(
+        _("relative humidity (%)"), max_digits=4, decimal_places=1, null=True, blank=True
+    )
     environment_notes = models.CharField(_("other conditions"), max_length=300, blank=True)
     visual_check_passed = models.BooleanField(_("visual inspection passed"), default=True)
     technical_check_passed = models.BooleanField(_("technical inspection passed"), default=True)
@@ -121,7 +132,13 @@ class VerificationRecord(SearchableModel):
     reviewer_name = models.CharField(_("reviewed by"), max_length=150, blank=True)
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     commune = models.ForeignKey(
-        Commune, models.PROTECT, null=True, blank=True, related_name="+", editable=False, verbose_name=_("commune")
+        Commune,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("commune"),
     )
     owner = models.ForeignKey(
         Organisation, models.PROTECT, related_name="+", editable=False, verbose_name=_("owner")
@@ -198,14 +215,18 @@ class RecordStandard(BaseModel):
         MeasurementStandard, models.PROTECT, related_name="record_links", verbose_name=_("standard")
     )
     standard_valid_until = models.DateField(_("standard valid until"), null=True)
-    standard_certificate = models.CharField(_("calibration certificate of the standard"), max_length=200, blank=True)
+    standard_certificate = models.CharField(
+        _("calibration certificate of the standard"), max_length=200, blank=True
+    )
     traceability = models.CharField(_("traceability"), max_length=500, blank=True)
 
     class Meta:
         ordering = ["record", "pk"]
         verbose_name = _("standard used")
         verbose_name_plural = _("standards used")
-        constraints = [models.UniqueConstraint(fields=["record", "standard"], name="verification_record_standard")]
+        constraints = [
+            models.UniqueConstraint(fields=["record", "standard"], name="verification_record_standard")
+        ]
 
     def __str__(self) -> str:
         return str(self.standard)
@@ -228,7 +249,9 @@ class MeasurementPoint(BaseModel):
     nominal = models.DecimalField(_("nominal value"), max_digits=20, decimal_places=8)
     found = models.DecimalField(_("value found"), max_digits=20, decimal_places=8)
     error = models.DecimalField(pgettext_lazy("measurement", "error"), max_digits=20, decimal_places=8)
-    mpe = models.DecimalField(_("maximum permissible error"), max_digits=20, decimal_places=8, null=True, blank=True)
+    mpe = models.DecimalField(
+        _("maximum permissible error"), max_digits=20, decimal_places=8, null=True, blank=True
+    )
     uncertainty = models.DecimalField(
         _("expanded uncertainty"), max_digits=20, decimal_places=8, null=True, blank=True
     )
@@ -266,7 +289,9 @@ class CertificateSettings(BaseModel):
         _("certificate number pattern"),
         max_length=80,
         default="{n} - {yy}",
-        help_text=_("{n} is the yearly sequence, {yy} and {yyyy} the year, e.g. “{n} - {yy} (YB)” gives 4111 - 26 (YB)"),
+        help_text=_(
+            "{n} is the yearly sequence, {yy} and {yyyy} the year, e.g. “{n} - {yy} (YB)” gives 4111 - 26 (YB)"
+        ),
     )
     number_digits = models.PositiveSmallIntegerField(
         _("digits of the sequence"), default=1, help_text=_("The sequence is padded with zeros to this width")
@@ -282,7 +307,9 @@ class CertificateSettings(BaseModel):
     pades_certificate = models.FileField(
         _("signing certificate (PKCS#12)"), upload_to="verification/pades/", blank=True
     )
-    pades_passphrase = models.CharField(_("passphrase of the signing certificate"), max_length=500, blank=True)
+    pades_passphrase = models.CharField(
+        _("passphrase of the signing certificate"), max_length=500, blank=True
+    )
 
     class Meta:
         verbose_name = _("certificate settings")
@@ -298,7 +325,9 @@ class CertificateSettings(BaseModel):
             try:
                 value.format(n=1, yy="26", yyyy="2026")
             except (KeyError, IndexError, ValueError):
-                raise ValidationError({name: _("Only {n}, {yy} and {yyyy} may appear between braces.")}) from None
+                raise ValidationError(
+                    {name: _("Only {n}, {yy} and {yyyy} may appear between braces.")}
+                ) from None
             if value.count("{n}") != 1:
                 raise ValidationError({name: _("The pattern must contain {n} (the sequence) once.")})
         if self.docx_template:
@@ -350,7 +379,12 @@ class ValidityRule(BaseModel):
     )
     procedure = models.CharField(_("procedure"), max_length=100, help_text=_("ĐLVN code, as on the records"))
     instrument_type = models.ForeignKey(
-        InstrumentType, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("instrument type")
+        InstrumentType,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("instrument type"),
     )
     months = models.PositiveSmallIntegerField(_("validity (months)"))
     legal_basis = models.CharField(_("legal basis"), max_length=300, blank=True)
@@ -431,7 +465,12 @@ class Certificate(SearchableModel):
         Organisation, models.PROTECT, related_name="issued_certificates", verbose_name=_("service provider")
     )
     instrument = models.ForeignKey(
-        Instrument, models.PROTECT, null=True, blank=True, related_name="certificates", verbose_name=_("measuring instrument")
+        Instrument,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="certificates",
+        verbose_name=_("measuring instrument"),
     )
     standard = models.ForeignKey(
         MeasurementStandard,
@@ -441,7 +480,9 @@ class Certificate(SearchableModel):
         related_name="certificates",
         verbose_name=_("measurement standard"),
     )
-    owner = models.ForeignKey(Organisation, models.PROTECT, related_name="certificates", verbose_name=_("owner"))
+    owner = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="certificates", verbose_name=_("owner")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     kind = models.CharField(_("kind"), max_length=20, choices=RecordKind.choices)
     issued_on = models.DateField(_("issued on"))
@@ -458,7 +499,9 @@ class Certificate(SearchableModel):
     )
     snapshot = models.JSONField(editable=False, default=dict)
     signature = models.CharField(_("signature"), max_length=200, editable=False)
-    key = models.ForeignKey(SigningKey, models.PROTECT, related_name="certificates", verbose_name=_("signing key"))
+    key = models.ForeignKey(
+        SigningKey, models.PROTECT, related_name="certificates", verbose_name=_("signing key")
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     search_fields = (
@@ -476,7 +519,9 @@ class Certificate(SearchableModel):
         verbose_name = _("certificate")
         verbose_name_plural = _("certificates")
         constraints = [
-            models.UniqueConstraint(fields=["provider", "number"], name="verification_certificate_number_unique"),
+            models.UniqueConstraint(
+                fields=["provider", "number"], name="verification_certificate_number_unique"
+            ),
         ]
         indexes = [
             models.Index(fields=["province", "issued_on"], name="verif_cert_prov_date"),
@@ -543,7 +588,9 @@ class BatchJob(BaseModel):
     )
     file_name = models.CharField(_("file"), max_length=300)
     mapping = models.JSONField(_("column mapping"), default=dict, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING)
+    status = models.CharField(
+        _("status"), max_length=20, choices=JobStatus.choices, default=JobStatus.PENDING
+    )
     total = models.PositiveIntegerField(_("rows"), default=0)
     issued = models.PositiveIntegerField(_("certificates issued"), default=0)
     failed_records = models.PositiveIntegerField(_("failed verifications (records only)"), default=0)

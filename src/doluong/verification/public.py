@@ -37,7 +37,9 @@ STATE_LABELS = {
 STATE_HELP = {
     CertificateStatus.VALID: gettext_lazy("The certificate is genuine and in force."),
     CertificateStatus.EXPIRED: gettext_lazy("The certificate is genuine but its validity has ended."),
-    CertificateStatus.SUPERSEDED: gettext_lazy("The certificate is genuine but a newer certificate replaced it."),
+    CertificateStatus.SUPERSEDED: gettext_lazy(
+        "The certificate is genuine but a newer certificate replaced it."
+    ),
     CertificateStatus.REVOKED: gettext_lazy("The provider revoked this certificate: it is no longer valid."),
     NOT_FOUND: gettext_lazy("No certificate has this number. Check the number, or ask the provider."),
     MISMATCH: gettext_lazy(
@@ -72,7 +74,9 @@ def rate_limited(json: bool):
                     if json:
                         response = JsonResponse({"detail": message}, status=429)
                     else:
-                        response = render(request, "verification/public_check.html", {"limited": message}, status=429)
+                        response = render(
+                            request, "verification/public_check.html", {"limited": message}, status=429
+                        )
                     response["Retry-After"] = "60"
                     return response
             return view(request, *args, **kwargs)
@@ -114,7 +118,9 @@ def check(number: str, short_sig: str = "") -> list[dict]:
     if not key:
         return [{"state": NOT_FOUND, "number": number}]
     candidates = list(
-        Certificate.objects.filter(lookup_key=key).select_related("key", "superseded_by").order_by("-issued_on", "-pk")[:10]
+        Certificate.objects.filter(lookup_key=key)
+        .select_related("key", "superseded_by")
+        .order_by("-issued_on", "-pk")[:10]
     )
     if not candidates:
         return [{"state": NOT_FOUND, "number": number}]
@@ -138,7 +144,11 @@ def check(number: str, short_sig: str = "") -> list[dict]:
 
 
 def _label(entry: dict) -> dict:
-    return {**entry, "state_label": str(STATE_LABELS[entry["state"]]), "state_help": str(STATE_HELP[entry["state"]])}
+    return {
+        **entry,
+        "state_label": str(STATE_LABELS[entry["state"]]),
+        "state_help": str(STATE_HELP[entry["state"]]),
+    }
 
 
 @never_cache
@@ -165,7 +175,10 @@ def verify_api(request):
         return JsonResponse({"detail": _("Give the certificate number as ?n=…")}, status=400)
     short_sig = (request.GET.get("s") or "").strip()
     results = [_label(e) for e in check(number, short_sig)]
-    return JsonResponse({"query": {"n": number, "s": short_sig}, "results": results}, json_dumps_params={"ensure_ascii": False})
+    return JsonResponse(
+        {"query": {"n": number, "s": short_sig}, "results": results},
+        json_dumps_params={"ensure_ascii": False},
+    )
 
 
 def keys_api(request):

@@ -29,12 +29,25 @@ class MeasurementPointTable(BaseTable):
 
     class Meta(BaseTable.Meta):
         model = MeasurementPoint
-        fields = ["record", "position", "label", "nominal", "found", "error", "mpe", "uncertainty", "unit", "verdict"]
+        fields = [
+            "record",
+            "position",
+            "label",
+            "nominal",
+            "found",
+            "error",
+            "mpe",
+            "uncertainty",
+            "unit",
+            "verdict",
+        ]
 
 
 class CertificateTable(BaseTable):
     number = tables.Column(linkify=True)
-    subject = tables.Column(verbose_name=_("instrument or standard"), accessor="record__subject", orderable=False)
+    subject = tables.Column(
+        verbose_name=_("instrument or standard"), accessor="record__subject", orderable=False
+    )
     state = tables.Column(
         verbose_name=_("status"),
         accessor="get_effective_status_display",

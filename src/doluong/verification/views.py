@@ -55,17 +55,11 @@ class VerificationSurface(Surface):
 def _record_context(obj, request):
     user = request.user
     cert = Certificate.objects.filter(record=obj).first()
-    can_issue = (
-        cert is None
-        and obj.result != Result.FAILED
-        and obj.permits(user, CHANGE)
-    )
+    can_issue = cert is None and obj.result != Result.FAILED and obj.permits(user, CHANGE)
     return {
         "points": obj.points.all(),
         "standard_links": obj.standard_links.select_related("standard"),
-        "certificate": cert
-        if cert and cert.permits(user, VIEW)
-        else None,
+        "certificate": cert if cert and cert.permits(user, VIEW) else None,
         "can_issue": can_issue,
         "issue_form": forms.IssueForm() if can_issue else None,
     }

@@ -74,7 +74,9 @@ CERTIFICATE_FIELDS = [
 
 MeasurementPointSerializer = make_serializer(MeasurementPoint, POINT_FIELDS, read_only=POINT_FIELDS)
 _RecordBase = make_serializer(
-    VerificationRecord, RECORD_FIELDS, read_only=[f for f in RECORD_FIELDS if f not in ("place", "reviewer_name", "notes")]
+    VerificationRecord,
+    RECORD_FIELDS,
+    read_only=[f for f in RECORD_FIELDS if f not in ("place", "reviewer_name", "notes")],
 )
 
 
@@ -91,7 +93,9 @@ class VerificationRecordSerializer(_RecordBase):
         return cert.pk if cert is not None else None
 
 
-_CertBase = make_serializer(Certificate, CERTIFICATE_FIELDS, read_only=[f for f in CERTIFICATE_FIELDS if f != "notes"])
+_CertBase = make_serializer(
+    Certificate, CERTIFICATE_FIELDS, read_only=[f for f in CERTIFICATE_FIELDS if f != "notes"]
+)
 
 
 class CertificateSerializer(_CertBase):
@@ -108,12 +112,34 @@ CertificateSettingsSerializer = make_serializer(
 )
 ValidityRuleSerializer = make_serializer(ValidityRule, ValidityRuleForm._meta.fields)
 SigningKeySerializer = make_serializer(
-    SigningKey, ["provider", "key_id", "public_key", "activated_on", "retired_on"], read_only=["provider", "key_id", "public_key", "activated_on", "retired_on"]
+    SigningKey,
+    ["provider", "key_id", "public_key", "activated_on", "retired_on"],
+    read_only=["provider", "key_id", "public_key", "activated_on", "retired_on"],
 )
 BatchJobSerializer = make_serializer(
     BatchJob,
-    ["provider", "file_name", "status", "total", "issued", "failed_records", "errors", "created", "finished_at"],
-    read_only=["provider", "file_name", "status", "total", "issued", "failed_records", "errors", "created", "finished_at"],
+    [
+        "provider",
+        "file_name",
+        "status",
+        "total",
+        "issued",
+        "failed_records",
+        "errors",
+        "created",
+        "finished_at",
+    ],
+    read_only=[
+        "provider",
+        "file_name",
+        "status",
+        "total",
+        "issued",
+        "failed_records",
+        "errors",
+        "created",
+        "finished_at",
+    ],
 )
 
 

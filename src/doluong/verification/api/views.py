@@ -110,7 +110,9 @@ class RecordApiMixin(_ActionPermission):
 
 class CertificateApiMixin(_ActionPermission):
     def create(self, request, *args, **kwargs):
-        raise MethodNotAllowed("POST", detail="Certificates are issued from a record: POST /records/{id}/issue/.")
+        raise MethodNotAllowed(
+            "POST", detail="Certificates are issued from a record: POST /records/{id}/issue/."
+        )
 
     @extend_schema(request=RevokeInputSerializer, responses=CertificateSerializer)
     @action(detail=True, methods=["post"])
@@ -147,4 +149,3 @@ class ReadOnlyApiMixin:
 
     def destroy(self, request, *args, **kwargs):
         raise MethodNotAllowed("DELETE")
-

@@ -80,7 +80,15 @@ def build() -> bytes:
     table = doc.add_table(rows=3, cols=7)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
-    headers = ["TT", "Điểm đo", "Giá trị danh định", "Giá trị đo được", "Sai số", "Sai số cho phép", "Đánh giá"]
+    headers = [
+        "TT",
+        "Điểm đo",
+        "Giá trị danh định",
+        "Giá trị đo được",
+        "Sai số",
+        "Sai số cho phép",
+        "Đánh giá",
+    ]
     for cell, text in zip(table.rows[0].cells, headers, strict=True):
         cell.paragraphs[0].add_run(text).bold = True
     table.rows[1].cells[0].paragraphs[0].add_run("{%tr for p in points %}")
@@ -112,10 +120,14 @@ def build() -> bytes:
     _para(doc, "Khóa ký: {{ key_id }} · Chữ ký rút gọn: {{ signature_short }}", size=9)
     _para(doc, "{{ issued_on_words }}", italic=True, align=WD_ALIGN_PARAGRAPH.RIGHT)
     sign = doc.add_table(rows=2, cols=3)
-    for cell, text in zip(sign.rows[0].cells, ["NGƯỜI THỰC HIỆN", "NGƯỜI SOÁT LẠI", "{{ head_title }}"], strict=True):
+    for cell, text in zip(
+        sign.rows[0].cells, ["NGƯỜI THỰC HIỆN", "NGƯỜI SOÁT LẠI", "{{ head_title }}"], strict=True
+    ):
         cell.paragraphs[0].add_run(text).bold = True
         cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.CENTER
-    for cell, text in zip(sign.rows[1].cells, ["{{ verifier_name }}", "{{ reviewer_name }}", "{{ head_name }}"], strict=True):
+    for cell, text in zip(
+        sign.rows[1].cells, ["{{ verifier_name }}", "{{ reviewer_name }}", "{{ head_name }}"], strict=True
+    ):
         for _ in range(3):
             cell.add_paragraph()
         cell.add_paragraph().add_run(text).bold = True
