@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+import socket
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -586,10 +588,24 @@ class ReminderItem(models.Model):
         return self.instrument.get_absolute_url()
 
 
+def current_pid() -> int:
+    """The id of this process (a bulk job records the process that runs it)."""
+    return os.getpid()
+
+
+def current_host() -> str:
+    """The name of this machine (a process id means something only on its own host)."""
+    return socket.gethostname()[:255]
+
+
 class BulkJob(models.Model):
     """One bulk load of a file (instruments, organisations or verification records): who, when, which file,
     the counts, the progress and the error report. Rows loaded in bulk get this one history entry instead of a
-    history row each (see docs/scale.md)."""
+    history row each (see docs/scale.md).
+
+    The process (host, pid) that runs the job is recorded when the row is created, so that a job left
+    "running" by a process that has ended (a restart, a kill) can be recognised and marked failed
+    (`interrupted`); the merge is one transaction, so such a job wrote nothing."""
 
     class Status(models.TextChoices):
         RUNNING = "running", _("Running")
@@ -619,6 +635,11 @@ class BulkJob(models.Model):
     rows_updated = models.PositiveIntegerField(_("rows changed"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    #: the data rows the file seemed to hold when it was uploaded (for the progress bar; None: not known)
+    rows_expected = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
+    host = models.CharField(_("host"), max_length=255, blank=True, default=current_host)
+    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True, default=current_pid)
+    interrupted = models.BooleanField(_("interrupted"), default=False)
 
     class Meta:
         ordering = ["-started_at"]
