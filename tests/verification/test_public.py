@@ -10,19 +10,11 @@ import json
 import pytest
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
-from django.core.cache import cache
 
 from doluong.verification import actions
 from doluong.verification.models import Certificate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _issue(kit, **overrides):
@@ -120,3 +112,40 @@ def test_rate_limit(kit, client_for, settings):
     assert page.status_code == 429 and "Vui lòng chờ một phút" in page.content.decode()
     other = client_for(None).get("/api/public/certificates/", {"n": "1"}, REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 200
+
+
+def test_rate_limit_is_counted_in_the_database_for_every_worker(kit, client_for, settings, monkeypatch):
+    """The count lives in one table (not in a worker's memory); minutes before the previous one are pruned."""
+    import time
+
+    from doluong.verification.models import CheckCount
+
+    settings.VERIFY_RATE_LIMIT = 5
+    now = 1_790_000_000.0
+    monkeypatch.setattr(time, "time", lambda: now)
+    CheckCount.objects.create(client="127.0.0.1", minute=int(now // 60) - 5, count=99)  # long gone
+    CheckCount.objects.create(client="10.1.1.1", minute=int(now // 60), count=5)  # another worker's counts
+    client = client_for(None)
+    assert client.get("/api/public/certificates/", {"n": "1"}).status_code == 200
+    assert not CheckCount.objects.filter(minute__lt=int(now // 60) - 1).exists()
+    assert CheckCount.objects.get(client="127.0.0.1").count == 1
+    assert client.get("/api/public/certificates/", {"n": "1"}, REMOTE_ADDR="10.1.1.1").status_code == 429
+    now += 60  # a new minute: allowed again
+    assert client.get("/api/public/certificates/", {"n": "1"}, REMOTE_ADDR="10.1.1.1").status_code == 200
+
+
+def test_compiled_lookup_returns_what_the_orm_returns(kit):
+    """The check runs its query compiled once; the rows (dates, JSON, the newer number) equal `.values()`."""
+    from doluong.verification import public
+
+    first = _issue(kit)
+    second = _issue(kit, performed_on=first.verified_on + dt.timedelta(days=1))
+    first.refresh_from_db()
+    assert first.superseded_by_id == second.pk
+    for cert in (first, second):
+        expected = list(public._query(cert.lookup_key))
+        assert public._rows(cert.lookup_key) == expected
+        assert expected and isinstance(expected[0]["issued_on"], dt.date)
+        assert isinstance(expected[0]["snapshot"], dict)
+    assert public._rows(first.lookup_key)[0]["newer"] == second.number
+    assert public._rows("NO-SUCH-NUMBER") == []

@@ -370,6 +370,26 @@ class NumberCounter(models.Model):
         return f"{self.provider_id}/{self.series}/{self.year}: {self.last_value}"
 
 
+class CheckCount(models.Model):
+    """Public checks per client address and minute: the rate limit of `/verify/` and `/api/public/`, shared by
+    every web worker. One upsert per check (`public.rate_limited`); rows older than the previous minute are
+    deleted as new minutes start. On PostgreSQL the table is UNLOGGED (migration 0003): its writes skip the WAL,
+    so a check does not wait for a disk flush, and the counts start again from zero after a crash."""
+
+    client = models.CharField(max_length=64)
+    minute = models.BigIntegerField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["client", "minute"], name="verification_checkcount_unique")
+        ]
+        indexes = [models.Index(fields=["minute"], name="verification_checkcount_min")]
+
+    def __str__(self) -> str:
+        return f"{self.client} @ {self.minute}: {self.count}"
+
+
 class ValidityRule(BaseModel):
     """A provider's own validity rule per procedure (e.g. ĐLVN code → months), used where the law gives no cycle
     (calibration, or a type whose cycle is unknown) or to set a shorter one. Never longer than the legal cycle."""

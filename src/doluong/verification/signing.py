@@ -13,6 +13,7 @@ Private keys are stored sealed (Fernet) with a key derived from the site's SECRE
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 from decimal import Decimal
@@ -70,17 +71,34 @@ def canonical(payload: dict) -> bytes:
 
 def payload(cert) -> dict:
     """The signed content of a certificate: its own fields and the snapshot taken when it was issued."""
+    return payload_of(
+        number=cert.number,
+        kind=cert.kind,
+        provider_id=cert.provider_id,
+        key_id=cert.key.key_id if cert.key_id else None,
+        issued_on=cert.issued_on,
+        verified_on=cert.verified_on,
+        valid_until=cert.valid_until,
+        stamp_number=cert.stamp_number,
+        snapshot=cert.snapshot,
+    )
+
+
+def payload_of(
+    *, number, kind, provider_id, key_id, issued_on, verified_on, valid_until, stamp_number, snapshot
+) -> dict:
+    """`payload` from the column values (the public check reads columns, not model instances)."""
     return {
         "v": PAYLOAD_VERSION,
-        "number": cert.number,
-        "kind": cert.kind,
-        "provider_id": str(cert.provider_id),
-        "key_id": cert.key.key_id if cert.key_id else None,
-        "issued_on": _text(cert.issued_on),
-        "verified_on": _text(cert.verified_on),
-        "valid_until": _text(cert.valid_until),
-        "stamp_number": cert.stamp_number or "",
-        **(cert.snapshot or {}),
+        "number": number,
+        "kind": kind,
+        "provider_id": str(provider_id),
+        "key_id": key_id,
+        "issued_on": _text(issued_on),
+        "verified_on": _text(verified_on),
+        "valid_until": _text(valid_until),
+        "stamp_number": stamp_number or "",
+        **(snapshot or {}),
     }
 
 
@@ -90,10 +108,14 @@ def sign(key, data: dict) -> str:
     return _b64(private.sign(canonical(data)))
 
 
+@functools.lru_cache(maxsize=4096)
+def _public_key(public_key_b64: str) -> Ed25519PublicKey:
+    return Ed25519PublicKey.from_public_bytes(_unb64(public_key_b64))
+
+
 def verify(public_key_b64: str, data: dict, signature: str) -> bool:
     try:
-        public = Ed25519PublicKey.from_public_bytes(_unb64(public_key_b64))
-        public.verify(_unb64(signature), canonical(data))
+        _public_key(public_key_b64).verify(_unb64(signature), canonical(data))
     except (InvalidSignature, ValueError, TypeError):
         return False
     return True
