@@ -292,6 +292,8 @@ def duration(seconds: float) -> str:
         return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
     if minutes:
         return _("%(minutes)s min %(seconds)s s") % {"minutes": minutes, "seconds": secs}
+    if not secs:
+        return _("under a second")
     return _("%(seconds)s s") % {"seconds": secs}
 
 
