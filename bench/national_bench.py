@@ -50,7 +50,6 @@ SCALES = {
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
 PG_BENCH = "postgres://postgres@127.0.0.1:5432/doluong_bench"
 OUT: list[str] = []
-SMALL = False
 
 
 def say(line: str = "") -> None:
@@ -224,13 +223,16 @@ def write_instruments(path: Path, n: int, rng: random.Random, orgs: dict, today:
 
 
 def bad_file(path: Path, source: Path, every: int, count: int, rng: random.Random) -> list[int]:
-    """A copy of `source` with `count` bad rows scattered (bad dates, unknown communes, bad years)."""
+    """A copy of `source`'s first `every - 2` rows with `count` bad rows scattered (bad dates, unknown communes,
+    bad years)."""
     positions = sorted(rng.sample(range(2, every), count))
     bad = set(positions)
     with source.open(encoding="utf-8") as src, path.open("w", encoding="utf-8", newline="") as dst:
         reader = csv.reader(src)
         writer = csv.writer(dst)
         for number, row in enumerate(reader, start=1):
+            if number >= every:
+                break
             if number in bad:
                 kind = positions.index(number) % 3
                 if kind == 0:
@@ -345,19 +347,32 @@ def bench_import(path: Path, n: int, db: str) -> dict:
     return {"doluong_s": doluong_s, "reference_s": reference_s, "ratio": ratio}
 
 
-def bench_rerun_and_bad(path: Path, n: int, rng: random.Random, tmp: Path) -> None:
+def bench_rerun_and_bad(path: Path, n: int, rng: random.Random, tmp: Path, check_rows: int) -> None:
+    """The same file again (nothing changes), then the file with 37 bad rows (all named, nothing written); at the
+    full scale both on the file's first `check_rows` rows (the issue's 2-million-row file)."""
     from doluong.core import bulk
     from doluong.registry.models import Instrument
 
+    if check_rows < n:
+        part = tmp / f"first-{check_rows}.csv"
+        with path.open(encoding="utf-8") as src, part.open("w", encoding="utf-8") as dst:
+            for number, line in enumerate(src):
+                if number > check_rows:
+                    break
+                dst.write(line)
+        label = f"its first {check_rows:,} rows"
+    else:
+        part, label = path, "same file"
     start = time.perf_counter()
-    with path.open("rb") as stream:
-        again = bulk.run("instruments", path.name, stream, source="bench")
+    with part.open("rb") as stream:
+        again = bulk.run("instruments", part.name, stream, source="bench")
     say(
-        f"  same file again: {again.inserted} added, {again.updated} changed, {again.unchanged:,} unchanged "
+        f"  {label} again: {again.inserted} added, {again.updated} changed, {again.unchanged:,} unchanged "
         f"in {time.perf_counter() - start:.1f} s"
     )
+    n = min(n, check_rows)
     bad_path = tmp / "bad.csv"
-    positions = bad_file(bad_path, path, n + 1, 37, rng)
+    positions = bad_file(bad_path, path, n + 2, 37, rng)
     before = Instrument.objects.count()
     start = time.perf_counter()
     with bad_path.open("rb") as stream:
@@ -370,13 +385,16 @@ def bench_rerun_and_bad(path: Path, n: int, rng: random.Random, tmp: Path) -> No
     )
     for error in result.errors[:3]:
         say(f"    row {error.row}, {error.column}: {error.message}")
+    if part != path:
+        part.unlink()
 
 
 # ------------------------------------------------------------------------------------------ verifications
 
 
-def generate_verifications(per_instrument: int, today: dt.date) -> int:
-    """Records (one per instrument per cycle) and a certificate for each, in SQL (not timed)."""
+def generate_verifications(per_instrument: int, today: dt.date, certificates: str = "all") -> int:
+    """Records (one per instrument per cycle) and a certificate for each (`certificates="latest"`: for the latest
+    cycle's records only, one current certificate per instrument), in SQL (not timed)."""
     from django.db import connection
 
     from doluong.verification import signing
@@ -425,6 +443,10 @@ def generate_verifications(per_instrument: int, today: dt.date) -> int:
                   i.owner_id, ''
                 FROM registry_instrument i JOIN prov p ON p.province_id = i.province_id
                 WHERE i.last_verified_on IS NOT NULL""")
+            if cycle == 0:
+                cursor.execute("SELECT coalesce(max(id), 0) FROM verification_verificationrecord")
+                latest_top = cursor.fetchone()[0]
+        only = f"WHERE r.id <= {int(latest_top)}" if certificates == "latest" else ""
         cursor.execute(f"""
             INSERT INTO verification_certificate (created, last_updated, search_text, number, lookup_key, record_id,
               provider_id, instrument_id, owner_id, province_id, kind, issued_on, verified_on, valid_until,
@@ -432,7 +454,7 @@ def generate_verifications(per_instrument: int, today: dt.date) -> int:
             SELECT {now}, {now}, '', r.id || ' - 26', r.id || '-26', r.id, r.provider_id, r.instrument_id,
               r.owner_id, r.province_id, r.kind, r.performed_on, r.performed_on, NULL, '', 'valid', '', '{{}}', '',
               p.key_id, ''
-            FROM verification_verificationrecord r JOIN prov p ON p.provider_id = r.provider_id""")
+            FROM verification_verificationrecord r JOIN prov p ON p.provider_id = r.provider_id {only}""")
         cursor.execute("SELECT count(*) FROM verification_verificationrecord")
         records = cursor.fetchone()[0]
         cursor.execute("DROP TABLE prov")
@@ -643,12 +665,10 @@ def page_query_counts(numbers: list[str]) -> list[tuple]:
         ("instrument search", "/registry/instruments/?q=N000500092"),
         ("due list summary", "/registry/due/?province=92"),
         ("public check", f"/verify/?n={numbers[1]}"),
+        ("verification records", "/verification/records/"),
+        ("certificates", "/verification/certificates/"),
+        ("bulk loads", "/registry/bulk/"),
     ]
-    if SMALL:  # their filter forms list every instrument (N+1): minutes at 1M rows, see docs/scale.md
-        pages += [
-            ("verification records", "/verification/records/"),
-            ("certificates", "/verification/certificates/"),
-        ]
     found = []
     for label, url in pages:
         client.get(url)
@@ -774,14 +794,23 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10, help="length of each load-test round")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument(
+        "--check-rows",
+        default="2m",
+        help="rows of the re-run and the 37-bad-rows file (default 2m: the whole file below that)",
+    )
+    parser.add_argument(
+        "--certificates",
+        choices=["all", "latest"],
+        default="all",
+        help="a certificate for every verification record, or for the latest cycle's only",
+    )
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the previous run's database: only queries, pages, public check",
     )
     args = parser.parse_args()
-    global SMALL
     n = scale_of(args.scale)
-    SMALL = n <= 100_000
     per_instrument = max(1, round(scale_of(args.verifications) / n)) if args.verifications else 1
     rng = random.Random(args.seed)
     env = reuse_database(args.db, args.scale) if args.reuse else prepare_database(args.db, args.scale)
@@ -805,12 +834,14 @@ def main() -> None:
         write_instruments(path, n, rng, orgs, today)
         say(f"generated {path.name} in {time.perf_counter() - start:.0f} s")
         bench_import(path, n, args.db)
-        bench_rerun_and_bad(path, n, rng, tmp)
+        bench_rerun_and_bad(path, n, rng, tmp, scale_of(args.check_rows))
         say("")
         start = time.perf_counter()
-        records = generate_verifications(per_instrument, today)
+        records = generate_verifications(per_instrument, today, args.certificates)
         say(
-            f"generated {records:,} verification records and certificates in {time.perf_counter() - start:.0f} s"
+            f"generated {records:,} verification records and certificates "
+            f"({'one per record' if args.certificates == 'all' else 'for the latest cycle'}) "
+            f"in {time.perf_counter() - start:.0f} s"
         )
     numbers = sign_sample(500, rng)
     say("")
