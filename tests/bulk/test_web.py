@@ -272,26 +272,43 @@ def test_a_verifier_loads_records_from_a_workbook(client_for, user_for):
     assert "bien-ban.xlsx" in client.get(f"/registry/bulk/{job.pk}/").content.decode()
 
 
-def test_the_background_thread_hands_the_job_to_the_request(monkeypatch, settings, tmp_path, client_for):
-    """Outside the tests the load runs in a thread; the request waits only until the job row exists. A thread
-    that fails before that makes the page say so instead of waiting."""
+def test_the_job_row_exists_before_the_thread_runs_and_a_failed_thread_fails_the_job(
+    monkeypatch, settings, tmp_path, user_for
+):
+    """Outside the tests the load runs in a thread: the request makes the job row and returns at once. A thread
+    that dies before the load starts marks the job failed (it never stays "running") and deletes the upload."""
     from doluong.registry import bulk_views
+    from doluong.registry.models import BulkJob
 
     settings.BULK_IMPORT_INLINE = False
     seen = {}
+    started = threading.Event()
 
-    def fake(kind, file_name, path, *, on_job, **options):
-        seen["thread"] = threading.current_thread().name
-        on_job(42)
+    def fake(job_id, path, *, language):
+        seen["job"], seen["thread"] = job_id, threading.current_thread().name
+        started.set()
 
     monkeypatch.setattr(bulk_views, "run_upload", fake)
-    assert bulk_views.start("instruments", "f.csv", tmp_path / "f.csv", user_id=1) == 42
-    assert seen["thread"] == "bulk-load"
+    monkeypatch.setattr(bulk_views, "close_old_connections", lambda: None)
+    upload = tmp_path / "f.csv"
+    upload.write_bytes(b"a\n")
+    user = user_for("ct.sokhcn")
+    pk = bulk_views.start(
+        "instruments", "f.csv", upload, user=user, source="", only_good=False, rows_expected=1, language="vi"
+    )
+    assert BulkJob.objects.get(pk=pk).status == BulkJob.Status.RUNNING
+    assert started.wait(10) and seen == {"job": pk, "thread": "bulk-load"}
 
-    def broken(*args, **kwargs):
+    def broken(job_id, path, *, language):
         raise RuntimeError("no database")
 
+    class NoClose:  # the test's own connection must stay open
+        @staticmethod
+        def close_all():
+            pass
+
     monkeypatch.setattr(bulk_views, "run_upload", broken)
-    assert bulk_views.start("instruments", "f.csv", tmp_path / "f.csv", user_id=1) is None
-    response = _post(client_for("ct.sokhcn"), b"a,b\n1,2\n")
-    assert response.status_code == 200 and "Không bắt đầu được việc nạp" in response.content.decode()
+    monkeypatch.setattr(bulk_views, "connections", NoClose)
+    bulk_views._thread_main(pk, upload, "vi")  # in this thread, so that it sees the test's transaction
+    assert BulkJob.objects.get(pk=pk).status == BulkJob.Status.FAILED
+    assert not upload.exists()

@@ -563,6 +563,28 @@ def _stage_rows(cursor, d: Dialect, kind: Kind, mapping: list[str | None], rows:
     return count
 
 
+def new_job(
+    kind_name: str, file_name: str, *, user=None, source: str = "", only_good: bool = False, **fields
+):
+    """The `BulkJob` row of a load about to start (a page creates it first, then runs the load in the
+    background with `run(…, job=job)`). Refuses an unknown kind or a file type that cannot be read."""
+    from doluong.registry.models import BulkJob
+
+    if kind_name not in kinds():
+        raise ImportFileError(_("Unknown kind of rows: %(kind)s.") % {"kind": kind_name})
+    lower = file_name.lower()
+    if not (lower.endswith(".csv") or lower.endswith(".txt") or lower.endswith(".xlsx")):
+        raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
+    return BulkJob.objects.create(
+        kind=kind_name,
+        source=(source or "").strip()[:60] or "bulk",
+        file_name=os.path.basename(file_name)[:300],
+        created_by=user if getattr(user, "pk", None) else None,
+        only_good=only_good,
+        **fields,
+    )
+
+
 def run(
     kind_name: str,
     file_name: str,
@@ -572,26 +594,21 @@ def run(
     source: str = "",
     only_good: bool = False,
     on_merge_step: Callable[[str], None] | None = None,
+    job=None,
 ) -> BulkResult:
     """Load `stream` (an .xlsx or .csv file named `file_name`) as rows of `kind_name`.
 
     Writes nothing when any row is bad, unless `only_good`; then exactly the good rows. Raises ImportFileError
-    when the file as a whole cannot be read (nothing is written then either, but the job row records it)."""
+    when the file as a whole cannot be read (nothing is written then either, but the job row records it).
+    `job`: a row made by `new_job` (its source and only-good choice apply); else one is made here."""
     from doluong.registry.models import BulkJob
 
-    kind = kinds()[kind_name]
+    if job is None:
+        job = new_job(kind_name, file_name, user=user, source=source, only_good=only_good)
+    kind = kinds()[job.kind]
     d = dialect()
-    lower = file_name.lower()
-    if not (lower.endswith(".csv") or lower.endswith(".txt") or lower.endswith(".xlsx")):
-        raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
-    source = (source or "").strip()[:60] or "bulk"
-    job = BulkJob.objects.create(
-        kind=kind_name,
-        source=source,
-        file_name=os.path.basename(file_name)[:300],
-        created_by=user if getattr(user, "pk", None) else None,
-        only_good=only_good,
-    )
+    lower = job.file_name.lower()
+    source, only_good = job.source, job.only_good
     ctx = JobContext(
         user=user,
         who=principal(user) if user is not None else _SYSTEM,
@@ -600,7 +617,7 @@ def run(
         today=timezone.localdate(),
         job=job,
     )
-    result = BulkResult(job_id=job.pk, kind=kind_name)
+    result = BulkResult(job_id=job.pk, kind=job.kind)
     clock = time.perf_counter()
     try:
         d.setup()

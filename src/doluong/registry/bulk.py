@@ -199,7 +199,7 @@ class InstrumentKind(bulk.Kind):
             not_found(
                 commune_label, "r.commune", cols["commune"].label, "r.commune <> '' AND r.commune_id IS NULL"
             ),
-            Check(cols["year"].label, _("Enter a whole number."), "r.year <> '' AND r.year_i IS NULL"),
+            Check(cols["year"].label, _("Write a whole number, e.g. 2019."), "r.year <> '' AND r.year_i IS NULL"),
             Check(
                 cols["year"].label,
                 _("The year of manufacture must be between 1900 and %(year)s.")

@@ -1,8 +1,9 @@
 """Bulk loads on the web: the upload page, the load in a background thread, the job page (progress polled with
 htmx, the error report and its download) and the list of jobs.
 
-The load itself is `core.bulk.run` (docs/scale.md): it creates the `BulkJob` row, writes its progress outside the
-merge transaction (so this page can show it while the load runs) and merges in ONE transaction. The upload is
+The page makes the `BulkJob` row (`core.bulk.new_job`) and redirects to it at once; the load itself is
+`core.bulk.run` (docs/scale.md), which writes its progress on that row outside the merge transaction (so the job
+page can show it while the load runs) and merges in ONE transaction. The upload is
 saved under DATA_DIR/bulk first, read by a thread of the web process (as `verification.batch` does), and deleted
 afterwards. The job row records the process that runs it (`BulkJob.host`, `BulkJob.pid`): a job still "running"
 whose process has ended is shown, and saved, as failed — interrupted, nothing written (docs/bulk_import.md).
@@ -12,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import os
-import queue
 import re
 import threading
 import uuid
@@ -21,13 +21,10 @@ from pathlib import Path
 
 from django import forms
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import close_old_connections, connections
 from django.db.models import Q
-from django.db.models.signals import post_save
-from django.dispatch import receiver
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -56,8 +53,6 @@ KIND_MODELS = {"instruments": Instrument, "organisations": Organisation, "record
 #: errors shown on the job page; the download has every reported error
 ERRORS_SHOWN = 100
 JOBS_PER_PAGE = 50
-#: how long the upload request waits for the background thread to create the job row
-START_TIMEOUT = 60
 #: a process that started this long after the job did is another process that reuses the job's process id
 START_SLACK = 10.0
 EXTENSIONS = (".csv", ".xlsx")
@@ -198,89 +193,53 @@ def save_upload(upload) -> tuple[Path, int | None]:
 # ------------------------------------------------------------------------------------------------ the job
 
 
-_watch = threading.local()
-
-
-@receiver(post_save, sender=BulkJob, dispatch_uid="registry.bulk_views.job_created")
-def _job_created(sender, instance, created, **kwargs):
-    """Tell the load started by this thread which job row `core.bulk.run` created for it."""
-    callback = getattr(_watch, "callback", None)
-    if created and callback is not None:
-        _watch.callback = None
-        callback(instance)
-
-
-def run_upload(
-    kind: str,
-    file_name: str,
-    path: Path,
-    *,
-    user_id: int,
-    source: str,
-    only_good: bool,
-    rows_expected: int | None,
-    language: str,
-    on_job=lambda pk: None,
-) -> int | None:
-    """Load the saved upload `path` in the calling thread, then delete it; the job row says what happened.
-    `on_job(pk)` is called as soon as the job row exists. Returns the job's id (None when none was made)."""
-    found: list[int] = []
-
-    def created(job: BulkJob) -> None:
-        found.append(job.pk)
-        if rows_expected is not None:
-            BulkJob.objects.filter(pk=job.pk).update(rows_expected=rows_expected)
-            job.rows_expected = rows_expected
-        on_job(job.pk)
-
-    _watch.callback = created
+def run_upload(job_id: int, path: Path, *, language: str) -> None:
+    """Load the saved upload `path` into the job `job_id` (made by `core.bulk.new_job`) in the calling thread,
+    then delete the file; the job row says what happened."""
+    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
     try:
-        user = get_user_model().objects.get(pk=user_id)
         with translation.override(language), path.open("rb") as stream:
-            bulk.run(kind, file_name, stream, user=user, source=source, only_good=only_good)
+            bulk.run(job.kind, job.file_name, stream, user=job.created_by, job=job)
     except ImportFileError:
         pass  # the file as a whole cannot be read: core.bulk recorded the message on the job row
     except Exception:
         # core.bulk marked the job failed; the merge is one transaction, so nothing was written
-        logger.exception("bulk load %s of %s stopped", found[0] if found else "-", file_name)
+        logger.exception("bulk load %s of %s stopped", job_id, job.file_name)
     finally:
-        _watch.callback = None
         path.unlink(missing_ok=True)
-    return found[0] if found else None
 
 
-def _thread_main(reply: queue.SimpleQueue, args: tuple, options: dict) -> None:
+def _thread_main(job_id: int, path: Path, language: str) -> None:
     close_old_connections()
-    sent = False
-
-    def on_job(pk: int) -> None:
-        nonlocal sent
-        sent = True
-        reply.put(pk)
-
     try:
-        run_upload(*args, on_job=on_job, **options)
-    except BaseException:  # a failure before the job row existed: the request must not wait for nothing
+        run_upload(job_id, path, language=language)
+    except (
+        BaseException
+    ):  # e.g. the database went away before the load started: the job must not stay running
         logger.exception("bulk load thread failed")
+        BulkJob.objects.filter(pk=job_id, status=BulkJob.Status.RUNNING).update(
+            status=BulkJob.Status.FAILED, finished_at=timezone.now()
+        )
+        path.unlink(missing_ok=True)
     finally:
-        if not sent:
-            reply.put(None)
         connections.close_all()
 
 
-def start(kind: str, file_name: str, path: Path, **options) -> int | None:
-    """Start loading the saved upload in a background thread of this process (inline when the setting
-    BULK_IMPORT_INLINE is true, as the tests do); return the job's id once its row exists."""
+def start(
+    kind: str, file_name: str, path: Path, *, user, source: str, only_good: bool, rows_expected, language
+):
+    """Make the job row, then load the saved upload in a background thread of this process (inline when the
+    setting BULK_IMPORT_INLINE is true, as the tests do); return the job's id at once."""
+    job = bulk.new_job(
+        kind, file_name, user=user, source=source, only_good=only_good, rows_expected=rows_expected
+    )
     if getattr(settings, "BULK_IMPORT_INLINE", False):
-        return run_upload(kind, file_name, path, **options)
-    reply: queue.SimpleQueue = queue.SimpleQueue()
-    threading.Thread(
-        target=_thread_main, args=(reply, (kind, file_name, path), options), daemon=True, name="bulk-load"
-    ).start()
-    try:
-        return reply.get(timeout=START_TIMEOUT)
-    except queue.Empty:
-        return None
+        run_upload(job.pk, path, language=language)
+    else:
+        threading.Thread(
+            target=_thread_main, args=(job.pk, path, language), daemon=True, name="bulk-load"
+        ).start()
+    return job.pk
 
 
 def duration(seconds: float) -> str:
@@ -367,7 +326,6 @@ def upload(request):
     if not kinds:
         return render(request, "registry/bulk_upload.html", {"refused": True}, status=403)
     form = BulkUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
-    error = None
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         path, expected = save_upload(data["file"])
@@ -375,17 +333,15 @@ def upload(request):
             data["kind"],
             data["file"].name,
             path,
-            user_id=request.user.pk,
+            user=request.user,
             source=data["source"],
             only_good=data["only_good"],
             rows_expected=expected,
             language=translation.get_language() or settings.LANGUAGE_CODE,
         )
-        if pk is not None:
-            return HttpResponseRedirect(reverse("registry:bulk_job", args=[pk]))
-        error = _("The load could not be started. Try again; if it fails again, tell the administrator.")
+        return HttpResponseRedirect(reverse("registry:bulk_job", args=[pk]))
     guides = [{"name": name, "label": label, "columns": _columns(name)} for name, label in kinds]
-    return render(request, "registry/bulk_upload.html", {"form": form, "error": error, "guides": guides})
+    return render(request, "registry/bulk_upload.html", {"form": form, "guides": guides})
 
 
 @login_required
