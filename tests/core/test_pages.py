@@ -165,3 +165,24 @@ def test_absolute_url_does_not_depend_on_import_order():
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "doluong.settings"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True)
     assert out.stdout.strip() == "/registry/instruments/7/"
+
+
+def test_long_choice_lists_are_not_drop_downs_but_still_filter(client_for, settings):
+    """An administrator's 3,321 communes do not fit a drop-down: the list page renders the commune filter hidden
+    (a link still filters); a provincial officer's own communes (fewer than the limit) stay a drop-down."""
+    import re
+
+    from doluong.core import filtersets
+    from doluong.geo.models import Commune
+    from doluong.registry.models import Instrument
+
+    assert Commune.objects.count() > filtersets.MAX_SELECT >= Commune.objects.filter(province_id="92").count()
+    admin = client_for("admin").get("/registry/instruments/").content.decode()
+    assert re.search(r'<input type="hidden" name="commune"', admin)
+    assert not re.search(r'<select name="commune"', admin)
+    officer = client_for("ct.sokhcn").get("/registry/instruments/").content.decode()
+    assert re.search(r'<select name="commune"', officer)
+    commune = Instrument.objects.filter(province_id="92").values_list("commune_id", flat=True).first()
+    linked = client_for("admin").get("/registry/instruments/", {"commune": commune})
+    shown = linked.context["table"].page.paginator.count
+    assert shown == Instrument.objects.filter(commune_id=commune).count() > 0

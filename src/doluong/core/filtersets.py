@@ -9,6 +9,9 @@ from django.utils.translation import gettext_lazy as _
 from .forms import StyledMixin, narrow
 from .text import fold
 
+#: a choice filter with more options than this in the user's scope is not offered as a drop-down on a page
+MAX_SELECT = 500
+
 
 class BaseFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label=_("Search"))
@@ -26,6 +29,19 @@ class BaseFilterSet(django_filters.FilterSet):
                     # tens of thousands of instruments or records do not fit a drop-down: the filter still
                     # works from a link (?instrument=7); people find rows with the search box
                     flt.extra["widget"] = forms.HiddenInput
+
+    def for_page(self) -> BaseFilterSet:
+        """Before a page renders the form: a drop-down of more than MAX_SELECT choices in the user's scope (an
+        administrator's 3,321 communes, a national table's owners) becomes a hidden field — the filter still works
+        from a link, the search box finds rows — instead of a page of megabytes. At most MAX_SELECT + 1 rows are
+        counted per filter; the API never renders the form, so it never pays for it."""
+        for field in self.form.fields.values():
+            queryset = getattr(field, "queryset", None)
+            if queryset is None or isinstance(field.widget, forms.HiddenInput):
+                continue
+            if queryset[: MAX_SELECT + 1].count() > MAX_SELECT:
+                field.widget = forms.HiddenInput()
+        return self
 
     def search(self, queryset, name, value):
         for term in fold(value).split():

@@ -68,6 +68,8 @@ class ObjectListView(SurfaceView):
         if request.htmx and request.htmx.target == "object-table":
             template = "core/partials/table_block.html"
         links = surface.list_links(request) if surface.list_links else []
+        if template == "core/object_list.html":
+            filterset.for_page()
         return render(
             request, template, self.base_context(table=table, filterset=filterset, list_links=links)
         )

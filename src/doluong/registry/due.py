@@ -117,7 +117,7 @@ class DueSummaryView(LoginRequiredMixin, View):
             request,
             "registry/due.html",
             {
-                "filterset": filterset,
+                "filterset": filterset.for_page(),
                 "rows": page,
                 "totals": totals,
                 "by": by,
@@ -158,7 +158,7 @@ class DueListView(LoginRequiredMixin, View):
             request,
             "registry/due_list.html",
             {
-                "filterset": filterset,
+                "filterset": filterset.for_page(),
                 "table": table,
                 "bucket": bucket,
                 "bucket_label": LIST_BUCKETS[bucket],
