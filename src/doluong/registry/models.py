@@ -568,8 +568,17 @@ class ReminderItem(models.Model):
     instrument = models.ForeignKey(
         Instrument, models.CASCADE, related_name="reminder_items", verbose_name=_("measuring instrument")
     )
+    #: the instrument's province, carried so that every large table can be distributed by province (docs/scale.md)
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", editable=False, db_index=False, verbose_name=_("province")
+    )
     due_date = models.DateField(_("due date"))
     delivered = models.BooleanField(_("delivered"), default=False)
+
+    def save(self, *args, **kwargs):
+        if not self.province_id and self.instrument_id:
+            self.province_id = self.instrument.province_id
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ["due_date", "pk"]

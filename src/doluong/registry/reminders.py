@@ -183,7 +183,9 @@ def _log(reminder: OwnerReminder, on: dt.date, *, delivered: bool) -> ReminderLo
     log.save()
     ReminderItem.objects.bulk_create(
         [
-            ReminderItem(log=log, instrument=i, due_date=i.next_due, delivered=delivered)
+            ReminderItem(
+                log=log, instrument=i, province_id=i.province_id, due_date=i.next_due, delivered=delivered
+            )
             for i in reminder.instruments
         ]
     )

@@ -423,12 +423,13 @@ def do_record_verification(
         record.save()
         _check_in_scope(record, user, ADD)
         for row in rows:
-            row.record = record
+            row.record, row.province_id = record, record.province_id
         MeasurementPoint.objects.bulk_create(rows)
         RecordStandard.objects.bulk_create(
             [
                 RecordStandard(
                     record=record,
+                    province_id=record.province_id,
                     standard=std,
                     standard_valid_until=std.valid_until,
                     standard_certificate=std.external_certificate,

@@ -211,6 +211,10 @@ class RecordStandard(BaseModel):
     """A standard used in a record, with its validity as it was that day (the traceability link)."""
 
     record = models.ForeignKey(VerificationRecord, models.CASCADE, related_name="standard_links")
+    #: the record's province (see MeasurementPoint.province)
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", editable=False, db_index=False, verbose_name=_("province")
+    )
     standard = models.ForeignKey(
         MeasurementStandard, models.PROTECT, related_name="record_links", verbose_name=_("standard")
     )
@@ -219,6 +223,11 @@ class RecordStandard(BaseModel):
         _("calibration certificate of the standard"), max_length=200, blank=True
     )
     traceability = models.CharField(_("traceability"), max_length=500, blank=True)
+
+    def save(self, *args, **kwargs):
+        if not self.province_id and self.record_id:
+            self.province_id = self.record.province_id
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ["record", "pk"]
@@ -243,6 +252,10 @@ class MeasurementPoint(BaseModel):
     record = models.ForeignKey(
         VerificationRecord, models.CASCADE, related_name="points", verbose_name=_("verification record")
     )
+    #: the record's province, carried so that every large table can be distributed by province (docs/scale.md §4)
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", editable=False, db_index=False, verbose_name=_("province")
+    )
     position = models.PositiveSmallIntegerField(_("no."), default=1)
     label = models.CharField(_("test point"), max_length=150, blank=True)
     unit = models.CharField(pgettext_lazy("measurement", "unit"), max_length=20)
@@ -259,6 +272,11 @@ class MeasurementPoint(BaseModel):
     conditions = models.JSONField(_("conditions"), default=dict, blank=True)
     verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, blank=True)
     rule = models.CharField(_("rule applied"), max_length=300, blank=True)
+
+    def save(self, *args, **kwargs):
+        if not self.province_id and self.record_id:
+            self.province_id = self.record.province_id
+        super().save(*args, **kwargs)
 
     class Meta:
         ordering = ["record", "position"]
