@@ -10,7 +10,7 @@ given the reference data, 34 provinces' organisations, then:
 
 1. import: a CSV of N instruments (type mix of the demo, 3,321 communes, owners of the same province, last
    verifications spread over three years so due dates spread) through `core.bulk` (stage, validate, merge) ÷ a
-   raw binary COPY (SQLite: raw executemany) of the very same rows into a copy of the table with the same indexes;
+   raw binary COPY (SQLite: raw executemany) of the very same rows into a copy of the table (same indexes and foreign keys);
 2. verifications and certificates generated in SQL (not timed): one or more records per instrument;
 3. hot queries: the page code's query (ORM: due counts, overdue by commune, monthly dashboard, search,
    certificate lookup) ÷ hand-written SQL on ideal indexes, median of repeats, and the page's query count;
@@ -338,7 +338,9 @@ def bench_import(path: Path, n: int, db: str) -> dict:
                 with transaction.atomic():
                     insert.executemany(f"INSERT INTO ref_instrument ({cols}) VALUES ({marks})", rows)
             reference_s = time.perf_counter() - start
-            label = "raw executemany of the same rows into a copy of the table (same indexes)"
+            label = (
+                "raw executemany of the same rows into a copy of the table (same indexes and foreign keys)"
+            )
             cursor.execute("DROP TABLE ref_instrument")
     say(f"  reference, {label}: {reference_s:.1f} s = {n / reference_s:,.0f} rows/s")
     ratio = reference_s / doluong_s
