@@ -488,6 +488,7 @@ def _create_stage(cursor, d: Dialect, kind: Kind) -> None:
     cursor.execute("DROP TABLE IF EXISTS bulk_stage")
     cursor.execute("DROP TABLE IF EXISTS bulk_typed")
     cursor.execute("DROP TABLE IF EXISTS bulk_errors")
+    cursor.execute("DROP TABLE IF EXISTS bulk_suspect")
     columns = ", ".join(f"c_{name} text" for name in [*_stage_columns(kind), *kind.folds])
     if d.vendor == "postgresql":
         cursor.execute(
@@ -663,7 +664,7 @@ def run(
                 result.loaded = True
                 _finish(job, BulkJob.Status.DONE, result)
             result.timings["merge"] = time.perf_counter() - clock
-            for table in ("bulk_stage", "bulk_typed", "bulk_errors"):
+            for table in ("bulk_stage", "bulk_typed", "bulk_errors", "bulk_suspect"):
                 cursor.execute(f"DROP TABLE IF EXISTS {table}")
         return result
     except ImportFileError as exc:
@@ -700,6 +701,10 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
     cursor.execute(f"CREATE TEMP TABLE bulk_typed AS {sql}", params)
     cursor.execute("ANALYZE bulk_typed")
     checks = kind.checks(d, ctx)
+    # the conditions OR-ed: one pass finds the rows that break any rule (few); only those are expanded into
+    # messages (PostgreSQL), or read again by each rule (SQLite)
+    any_bad = " OR ".join(f"coalesce({check.where}, FALSE)" for check in checks) or "FALSE"
+    any_params = [p for check in checks for p in check.params]
     if d.vendor == "postgresql":  # every rule in one pass over the rows
         values, params = [], []
         for check in checks:
@@ -712,9 +717,6 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
                 check.reason.replace("%(value)s", "{value}"),
                 str(check.column).capitalize(),
             ]
-        # the conditions are first OR-ed as a filter, so that only bad rows (few) are expanded into messages
-        any_bad = " OR ".join(f"coalesce({check.where}, FALSE)" for check in checks)
-        any_params = [p for check in checks for p in check.params]
         cursor.execute(
             "INSERT INTO bulk_errors SELECT r.row_no, v.col, v.reason "
             f"FROM (SELECT * FROM bulk_typed r WHERE {any_bad} {d.fence}) r "
@@ -722,20 +724,25 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
             any_params + params,
         )
         checks = []
+    else:
+        cursor.execute("DROP TABLE IF EXISTS bulk_suspect")
+        cursor.execute(
+            f"CREATE TEMP TABLE bulk_suspect AS SELECT * FROM bulk_typed r WHERE {any_bad}", any_params
+        )
     for check in checks:
         label = str(check.column).capitalize()
         if "{message}" in check.reason:  # SQLite: the Python validator's own message
             reason_sql = check.value_sql
             params = [label, *check.params]
             cursor.execute(
-                f"INSERT INTO bulk_errors SELECT r.row_no, %s, {reason_sql} FROM bulk_typed r WHERE {check.where}",
+                f"INSERT INTO bulk_errors SELECT r.row_no, %s, {reason_sql} FROM bulk_suspect r WHERE {check.where}",
                 params,
             )
             continue
         template = check.reason.replace("%(value)s", "{value}")
         cursor.execute(
             f"INSERT INTO bulk_errors SELECT r.row_no, %s, replace(%s, '{{value}}', coalesce({check.value_sql}, ''))"
-            f" FROM bulk_typed r WHERE {check.where}",
+            f" FROM bulk_suspect r WHERE {check.where}",
             [label, template, *check.params],
         )
     cursor.execute("SELECT count(*), count(DISTINCT row_no) FROM bulk_errors")
