@@ -204,10 +204,6 @@ def py_add_months(day, months):
     return add_months(dt.date.fromisoformat(day), int(months)).isoformat()
 
 
-def py_concat_ws(separator, *parts):
-    return separator.join(str(p) for p in parts if p is not None)
-
-
 class SQLiteDialect(Dialect):
     vendor = "sqlite"
 
@@ -222,7 +218,6 @@ class SQLiteDialect(Dialect):
             ("dl_tax_norm", 1, cached()(py_tax_norm)),
             ("dl_tax_error", 1, cached()(py_tax_error)),
             ("dl_add_months", 2, cached()(py_add_months)),
-            ("concat_ws", -1, py_concat_ws),  # built in from SQLite 3.44 only
         ):
             raw.create_function(name, arity, func, deterministic=True)
 
@@ -780,6 +775,12 @@ def formula_check(column: Column, expr: str) -> Check:
         _("The cell holds a formula: paste values only, without formulas."),
         f"{expr} LIKE '=%%'",
     )
+
+
+def join_words(*exprs: str) -> str:
+    """SQL joining the non-empty values of `exprs` with one space (concat_ws without NULLs and empty strings, in
+    plain SQL: SQLite has concat_ws only from 3.44)."""
+    return "substr(" + " || ".join(f"coalesce(' ' || nullif({e}, ''), '')" for e in exprs) + ", 2)"
 
 
 def choice_sql(d: Dialect, expr: str, choices) -> str:

@@ -59,8 +59,8 @@ def org_lookup(d: bulk.Dialect, alias: str, expr: str) -> tuple[str, str, str]:
     `core.io.resolve` does); returns (joins, id expression, 'several match' condition)."""
     f = d.f
     joins = f"""
-    LEFT JOIN parties_organisation {alias}1 ON {expr} <> '' AND NOT ({alias}1.tax_code = '')
-          AND {alias}1.tax_code = {f}dl_tax_norm({expr})
+    LEFT JOIN parties_organisation {alias}1 ON NOT ({alias}1.tax_code = '')
+          AND {alias}1.tax_code = CASE WHEN {expr} <> '' THEN {f}dl_tax_norm({expr}) END
     LEFT JOIN (SELECT name, min(id) AS id, count(*) AS n FROM parties_organisation
                WHERE name IN (SELECT DISTINCT coalesce(c_{alias}, '') FROM bulk_stage) GROUP BY name) {alias}2
            ON {alias}2.name = {expr}
@@ -111,8 +111,10 @@ class InstrumentKind(bulk.Kind):
         WITH x AS (
           SELECT s.row_no, {", ".join(f"{expr} AS {name}" for name, expr in clean.items())},
                  s.c_fold_head AS fold_head, s.c_fold_site AS fold_site,
-                 {f}dl_int(s.c_year) AS year_i,
-                 {f}dl_date(s.c_last_verified_on) AS lvo, {f}dl_date(s.c_valid_until) AS vu
+                 -- empty cells (and absent columns) need no call of the helpers
+                 CASE WHEN s.c_year <> '' THEN {f}dl_int(s.c_year) END AS year_i,
+                 CASE WHEN s.c_last_verified_on <> '' THEN {f}dl_date(s.c_last_verified_on) END AS lvo,
+                 CASE WHEN s.c_valid_until <> '' THEN {f}dl_date(s.c_valid_until) END AS vu
           FROM bulk_stage s
         ), y AS (
           SELECT x.*,
@@ -152,8 +154,7 @@ class InstrumentKind(bulk.Kind):
           e2.id AS serial_id,
           count(*) OVER (PARTITION BY z.skey) AS key_n, min(z.row_no) OVER (PARTITION BY z.skey) AS key_first,
           min(z.row_no) OVER (PARTITION BY z.type_id, z.manufacturer, z.serial) AS serial_first,
-          concat_ws(' ', nullif(z.fold_head, ''), nullif(z.owner_fold, ''), nullif(z.fold_site, ''),
-                    nullif(z.type_fold, '')) AS search
+          {bulk.join_words("z.fold_head", "z.owner_fold", "z.fold_site", "z.type_fold")} AS search
         FROM z
         LEFT JOIN registry_instrument e ON e.source = %s AND e.source_key = z.skey AND NOT (e.source_key = '')
         LEFT JOIN registry_instrument e2 ON z.serial <> '' AND e2.instrument_type_id = z.type_id
@@ -199,7 +200,9 @@ class InstrumentKind(bulk.Kind):
             not_found(
                 commune_label, "r.commune", cols["commune"].label, "r.commune <> '' AND r.commune_id IS NULL"
             ),
-            Check(cols["year"].label, _("Write a whole number, e.g. 2019."), "r.year <> '' AND r.year_i IS NULL"),
+            Check(
+                cols["year"].label, _("Write a whole number, e.g. 2019."), "r.year <> '' AND r.year_i IS NULL"
+            ),
             Check(
                 cols["year"].label,
                 _("The year of manufacture must be between 1900 and %(year)s.")
