@@ -180,6 +180,8 @@ class VerificationRecord(SearchableModel):
             models.Index(fields=["province", "performed_on"], name="verif_record_prov_date"),
             models.Index(fields=["provider", "performed_on"], name="verif_record_provider_date"),
             models.Index(fields=["owner"], name="verif_record_owner"),
+            # the list's order: its first page is read from the index, not sorted out of 20M rows (docs/scale.md)
+            models.Index(fields=["-performed_on", "-id"], name="verif_record_recent"),
         ]
 
     def __str__(self) -> str:
@@ -562,6 +564,8 @@ class Certificate(SearchableModel):
             ),
         ]
         indexes = [
+            # the list's order (see VerificationRecord)
+            models.Index(fields=["-issued_on", "-id"], name="verif_cert_recent"),
             models.Index(fields=["province", "issued_on"], name="verif_cert_prov_date"),
             models.Index(fields=["owner", "issued_on"], name="verif_cert_owner_date"),
             models.Index(fields=["instrument", "status"], name="verif_cert_instr_status"),
