@@ -269,3 +269,19 @@ def _csv(rows) -> bytes:
     for row in rows:
         writer.writerow(row)
     return buffer.getvalue().encode()
+
+
+def test_the_loads_session_settings_are_reset_afterwards(refdata, load):
+    """The load raises work_mem for its own sorts; the connection (a web worker's) gets its settings back."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL session settings")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        before = cursor.fetchone()[0]
+    content, _expected = instrument_file(refdata, rows=20, bad=0, seed=5)
+    assert load("instruments", content, source="reset").ok
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW work_mem")
+        assert cursor.fetchone()[0] == before != "256MB"

@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -139,6 +139,9 @@ class Dialect:
 
     def setup(self) -> None:
         raise NotImplementedError
+
+    def teardown(self) -> None:
+        """Give the connection back as it was (a web worker's connection serves other requests next)."""
 
     def date_param(self, day: dt.date):
         return day
@@ -282,6 +285,14 @@ class PostgresDialect(Dialect):
         with connection.cursor() as cursor:
             for statement in statements:
                 cursor.execute(statement)
+
+    def teardown(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET work_mem")
+                cursor.execute("RESET jit")
+        except DatabaseError:  # an aborted transaction: the caller rolls back, the session settings go on
+            pass
 
 
 def dialect() -> Dialect:
@@ -672,6 +683,8 @@ def run(
     except Exception:
         BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FAILED, finished_at=timezone.now())
         raise
+    finally:
+        d.teardown()
 
 
 _SYSTEM = Principal(user_id=0, is_admin=True, scopes=())
