@@ -187,8 +187,8 @@ MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
-# One cache for all gunicorn workers (the public check's rate limit counts per site, not per process); files under
-# DATA_DIR, so nothing else has to run. Tests use a fresh in-memory cache per test (tests/conftest.py).
+# One cache for all gunicorn workers; files under DATA_DIR, so nothing else has to run (the public check's rate
+# limit counts in the database, verification.CheckCount). Tests use a fresh in-memory cache per test (tests/conftest.py).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -72,7 +72,7 @@ def _count(client: str) -> int:
 
 
 def rate_limited(json: bool):
-    """Allow VERIFY_RATE_LIMIT lookups per client IP and minute (counted in the cache)."""
+    """Allow VERIFY_RATE_LIMIT lookups per client IP and minute (counted in the database: `_count`)."""
 
     def decorator(view):
         @functools.wraps(view)
