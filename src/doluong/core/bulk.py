@@ -868,5 +868,23 @@ def scope_sql(model, who: Principal, action: str, column: Callable[[str], str]) 
     return "(" + " OR ".join(q_to_sql(q, column) for q in parts) + ")"
 
 
+def update_changed(cursor, d: Dialect, table: str, fields: list[tuple[str, str]], now) -> int:
+    """Merge step shared by the kinds: update the rows of `table` named by `r.existing_id` in `bulk_typed` whose
+    values differ from `fields` ((column, expression over r)); the search column is written but decides nothing.
+    Returns how many rows changed."""
+    differs = " OR ".join(d.distinct(f"{table}.{n}", e) for n, e in fields if n != "search_text")
+    cursor.execute(
+        f"""UPDATE {table} SET last_updated = %s, {", ".join(f"{n} = {e}" for n, e in fields)}
+        FROM bulk_typed r WHERE r.existing_id IS NOT NULL AND {table}.id = r.existing_id AND ({differs})""",
+        [now],
+    )
+    return cursor.rowcount
+
+
+def typed_rows(cursor) -> int:
+    cursor.execute("SELECT count(*) FROM bulk_typed")
+    return cursor.fetchone()[0]
+
+
 def now_param():
     return connection.ops.adapt_datetimefield_value(timezone.now())

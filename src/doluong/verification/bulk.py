@@ -215,13 +215,7 @@ class RecordKindLoader(bulk.Kind):
             )
             inserted = cursor.rowcount
             step("inserted")
-            differs = " OR ".join(d.distinct(f"{t}.{n}", e) for n, e in self.FIELDS if n != "search_text")
-            cursor.execute(
-                f"""UPDATE {t} SET last_updated = %s, {", ".join(f"{n} = {e}" for n, e in self.FIELDS)}
-                FROM bulk_typed r WHERE r.existing_id IS NOT NULL AND {t}.id = r.existing_id AND ({differs})""",
-                [now],
-            )
-            updated = cursor.rowcount
+            updated = bulk.update_changed(cursor, d, t, self.FIELDS, now)
             step("updated")
             # passed verifications move the instrument's dates forward (the latest per instrument)
             kinds = ", ".join(f"'{k}'" for k in sorted(RecordKind.verification_kinds()))
@@ -244,8 +238,7 @@ class RecordKindLoader(bulk.Kind):
                 [now],
             )
             step("instruments")
-            cursor.execute("SELECT count(*) FROM bulk_typed")
-            total = cursor.fetchone()[0]
+            total = bulk.typed_rows(cursor)
         return inserted, updated, total - inserted - updated
 
 

@@ -96,29 +96,7 @@ def rate_limited(json: bool):
     return decorator
 
 
-#: what the check reads of a certificate: the public fields, the signed ones, the signing key's public half and
-#: the superseding certificate's number: one narrow query (~1/3 of the cost of loading three model instances)
-COLUMNS = (
-    "number",
-    "kind",
-    "provider_id",
-    "issued_on",
-    "verified_on",
-    "valid_until",
-    "stamp_number",
-    "status",
-    "status_changed_on",
-    "snapshot",
-    "signature",
-)
-RELATED = {
-    "key_code": F("key__key_id"),
-    "key_public": F("key__public_key"),
-    "key_provider": F("key__provider_id"),
-    "newer": F("superseded_by__number"),
-}
-
-
+#: the columns the signature covers (`signing.payload_of`, with the key's id)
 SIGNED = (
     "number",
     "kind",
@@ -129,6 +107,15 @@ SIGNED = (
     "stamp_number",
     "snapshot",
 )
+#: what the check reads of a certificate: the signed columns, its state and signature, the signing key's public
+#: half and the superseding certificate's number: one narrow query (~1/3 of the cost of three model instances)
+COLUMNS = (*SIGNED, "status", "status_changed_on", "signature")
+RELATED = {
+    "key_code": F("key__key_id"),
+    "key_public": F("key__public_key"),
+    "key_provider": F("key__provider_id"),
+    "newer": F("superseded_by__number"),
+}
 
 
 def _genuine(row: dict, signed: dict) -> bool:
