@@ -18,6 +18,30 @@ import pytest
 #: instruments in the test demo: enough for several pages and every persona's scope, small enough to be quick
 DEMO_INSTRUMENTS = 400
 
+#: The clock every test runs under: the demo database and every expectation are built under it, so no test depends
+#: on the day the suite runs (CI runs the suite a second time under `faketime` 400 days ahead, which moves only
+#: what this pin cannot reach: child processes, the C library's clock). It ticks, so durations still pass; tests
+#: that need another day travel from here (`time_machine.travel(...)`), and data they read was made at PINNED_NOW.
+#: 08:00 in Hồ Chí Minh City (UTC+7), a Monday; the suite never runs long enough to cross midnight.
+PINNED_NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
+PINNED_TODAY = dt.date(2026, 11, 2)
+
+_pinned_clock = None
+
+
+def pytest_configure(config):
+    """Start the pinned clock before anything (Django's setup, the demo build, hypothesis) reads the time."""
+    global _pinned_clock
+    import time_machine
+
+    _pinned_clock = time_machine.travel(PINNED_NOW, tick=True)
+    _pinned_clock.start()
+
+
+def pytest_unconfigure(config):
+    if _pinned_clock is not None:
+        _pinned_clock.stop()
+
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
