@@ -24,7 +24,6 @@ DEMO_INSTRUMENTS = 400
 #: that need another day travel from here (`time_machine.travel(...)`), and data they read was made at PINNED_NOW.
 #: 08:00 in Hồ Chí Minh City (UTC+7), a Monday; the suite never runs long enough to cross midnight.
 PINNED_NOW = dt.datetime(2026, 11, 2, 1, 0, tzinfo=dt.UTC)
-PINNED_TODAY = dt.date(2026, 11, 2)
 
 _pinned_clock = None
 
