@@ -212,6 +212,14 @@ class CalibrationRecord:
     end: date | datetime | float
     in_tolerance: bool
 
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, datetime | date):
+                object.__setattr__(self, name, _checks.finite(value, name))
+        object.__setattr__(self, "in_tolerance", _checks.flag(self.in_tolerance, "in_tolerance"))
+        self.duration()  # the period is checked when the record is made, not when it is first used
+
     def duration(self) -> float:
         s, e = self.start, self.end
         if isinstance(s, datetime | date) and isinstance(e, datetime | date):
@@ -248,7 +256,7 @@ def a3_from_history(
     i0 = _checks.positive(current_interval, "current_interval")
     tol = min(_checks.positive(window, "window"), _checks.positive(window_fraction, "window_fraction") * i0)
     g = n = 0
-    for i, rec in enumerate(records):
+    for i, rec in enumerate(_checks.sequence(records, "records")):
         if not isinstance(rec, CalibrationRecord):
             raise InvalidInput(
                 f"records[{i}] is not a CalibrationRecord", code="bad_record", field="records", value=i
@@ -414,7 +422,11 @@ class S2ModelFit:
     accepted: bool
 
     def reliability(self, t: Any) -> Any:
-        return RELIABILITY_MODELS[self.model].function(np.asarray(t, dtype=float), *self.theta)
+        times = _checks.real_array(t, "t")
+        if np.any(times < 0):
+            raise InvalidInput("times must not be negative", code="negative_value", field="t")
+        with np.errstate(all="ignore"):
+            return RELIABILITY_MODELS[self.model].function(times, *self.theta)
 
 
 @dataclass(frozen=True)
@@ -430,6 +442,7 @@ class S2Result:
     totals: tuple[int, ...]
 
     def fit(self, name: str) -> S2ModelFit:
+        _checks.text(name, "name")
         for f in self.fits:
             if f.model == name:
                 return f
@@ -540,10 +553,13 @@ def s2_interval(
     t = _checks.finite_array(times, "times", min_size=2)
     if np.any(t <= 0):
         raise InvalidInput("resubmission times must be positive", code="not_positive", field="times")
-    if len(in_tolerance) != t.size or len(totals) != t.size:
-        raise InvalidInput(
-            "times, in_tolerance and totals must have the same length", code="length_mismatch", field="totals"
-        )
+    _checks.same_length(
+        times=t,
+        in_tolerance=_checks.sequence(in_tolerance, "in_tolerance"),
+        totals=_checks.sequence(totals, "totals"),
+    )
+    if models is not None:
+        _checks.sequence(models, "models")
     g = np.array([_count(v, f"in_tolerance[{i}]") for i, v in enumerate(in_tolerance)], dtype=float)
     n = np.array([_count(v, f"totals[{i}]") for i, v in enumerate(totals)], dtype=float)
     if np.any(n == 0):
@@ -626,16 +642,11 @@ def bin_history(
     """Group raw results into time bins ``(edges[j], edges[j+1]]`` for :func:`s2_interval`;
     returns (right edges of non-empty bins, in-tolerance counts, totals)."""
     d = _checks.finite_array(durations, "durations")
-    if len(in_tolerance) != d.size:
-        raise InvalidInput(
-            "durations and in_tolerance must have the same length",
-            code="length_mismatch",
-            field="in_tolerance",
-        )
+    _checks.same_length(durations=d, in_tolerance=_checks.sequence(in_tolerance, "in_tolerance"))
     e = _checks.finite_array(edges, "edges", min_size=2)
     if np.any(np.diff(e) <= 0):
         raise InvalidInput("bin edges must increase", code="bad_edges", field="edges")
-    ok = np.array([bool(v) for v in in_tolerance])
+    ok = np.array([_checks.flag(v, f"in_tolerance[{i}]") for i, v in enumerate(in_tolerance)], dtype=bool)
     times, gs, ns = [], [], []
     for lo, hi in zip(e[:-1], e[1:], strict=True):
         sel = (d > lo) & (d <= hi)
