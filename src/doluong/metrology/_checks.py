@@ -97,6 +97,10 @@ def _numeric(values: Any, field: str) -> NDArray[np.float64]:
         raise InvalidType(
             f"{field} must be numbers, got {values!r}", code="not_a_number", field=field, value=values
         )
+    if isinstance(values, list | tuple) and _has_bool(values):  # NumPy would read True as 1.0
+        raise InvalidType(
+            f"{field} must be numbers, got a boolean", code="not_a_number", field=field, value=values
+        )
     try:
         raw = np.asarray(values)
     except (TypeError, ValueError) as exc:  # ragged nesting, or an object NumPy cannot read
@@ -110,6 +114,12 @@ def _numeric(values: Any, field: str) -> NDArray[np.float64]:
         return raw.astype(float)
     raise InvalidType(
         f"{field} must be numbers, got {values!r}", code="not_a_number", field=field, value=values
+    )
+
+
+def _has_bool(values: list | tuple) -> bool:
+    return any(
+        isinstance(v, bool | np.bool_) or (isinstance(v, list | tuple) and _has_bool(v)) for v in values
     )
 
 
@@ -204,15 +214,20 @@ def flag(value: Any, field: str) -> bool:
     return bool(value)
 
 
-def integer(value: Any, field: str, *, minimum: int | None = None) -> int:
+def integer(value: Any, field: str, *, minimum: int | None = None, code: str | None = None) -> int:
+    """An integer (not a bool, not a float such as 2.0), at least ``minimum``; ``code`` overrides the error
+    codes ``not_an_integer`` / ``too_small``."""
     if isinstance(value, bool | np.bool_) or not isinstance(value, int | np.integer):
         raise InvalidType(
-            f"{field} must be an integer, got {value!r}", code="not_an_integer", field=field, value=value
+            f"{field} must be an integer, got {value!r}",
+            code=code or "not_an_integer",
+            field=field,
+            value=value,
         )
     if minimum is not None and value < minimum:
         raise InvalidInput(
             f"{field} must be at least {minimum}, got {value}",
-            code="too_small",
+            code=code or "too_small",
             field=field,
             value=int(value),
         )

@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from . import _checks
-from .errors import ConvergenceError, InvalidInput, SampleTooSmall
+from .errors import ConvergenceError, InvalidInput, InvalidType, SampleTooSmall
 
 __all__ = [
     "RELIABILITY_MODELS",
@@ -85,8 +85,8 @@ class A3Result:
 
 
 def _count(v: Any, field: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int | np.integer):
-        raise InvalidInput(
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+        raise InvalidType(
             f"{field} must be an integer count, got {v!r}", code="not_an_integer", field=field, value=v
         )
     if v < 0:

@@ -669,19 +669,15 @@ def _summary(y: Array, p: float) -> tuple[float, float, tuple[float, float], tup
 def _seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise InvalidInput("seed must be a non-negative integer", code="bad_seed", field="seed", value=seed)
+    if seed is not None:
+        _checks.integer(seed, "seed", minimum=0, code="bad_seed")
     return np.random.SeedSequence(seed)
 
 
 def _workers(workers: int | None) -> int:
     if workers is None:
         return max(1, os.cpu_count() or 1)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInput(
-            "workers must be a positive integer", code="bad_workers", field="workers", value=workers
-        )
-    return workers
+    return _checks.integer(workers, "workers", minimum=1, code="bad_workers")
 
 
 def monte_carlo(
@@ -711,9 +707,7 @@ def monte_carlo(
     if not callable(model):
         raise InvalidType("model must be callable", code="model_not_callable", field="model")
     keep_samples = _checks.flag(keep_samples, "keep_samples")
-    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 2:
-        raise InvalidInput("trials must be an integer >= 2", code="bad_trials", field="trials", value=trials)
-    trials = int(trials)
+    trials = _checks.integer(trials, "trials", minimum=2, code="bad_trials")
     pp = _checks.probability(p, "p")
     entries = _entries(inputs)
     ss = _seed_sequence(seed)
@@ -763,7 +757,8 @@ def monte_carlo_adaptive(
     then computed from all trials together (7.9.4 g).  Raises
     :class:`~doluong.metrology.errors.ConvergenceError` if ``max_trials`` is reached.
     """
-    if isinstance(ndigits, bool) or not isinstance(ndigits, int) or not 1 <= ndigits <= 6:
+    _checks.integer(ndigits, "ndigits", code="bad_ndigits")
+    if not 1 <= ndigits <= 6:
         raise InvalidInput(
             "ndigits must be an integer in 1..6", code="bad_ndigits", field="ndigits", value=ndigits
         )
@@ -773,8 +768,7 @@ def monte_carlo_adaptive(
     pp = _checks.probability(p, "p")
     max_trials = _checks.integer(max_trials, "max_trials", minimum=2)
     m = batch if batch is not None else max(10_000, math.ceil(100 / (1 - pp)))
-    if isinstance(m, bool) or not isinstance(m, int) or m < 100:
-        raise InvalidInput("batch must be an integer >= 100", code="bad_batch", field="batch", value=batch)
+    m = _checks.integer(m, "batch", minimum=100, code="bad_batch")
     entries = _entries(inputs)
     ss = _seed_sequence(seed)
     nw = _workers(workers)
