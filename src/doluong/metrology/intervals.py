@@ -160,7 +160,8 @@ def a3_interval(
     else:
         q = 0.0
     if r0 > rt:
-        calc = b if q >= 1.0 else min(b, 10.0 ** ((r0 - rt) / (1.0 - q)))
+        # min(b, 10^e), without computing 10^e when it is above b (it overflows as q approaches 1)
+        calc = b if q >= 1.0 or (r0 - rt) / (1.0 - q) >= math.log10(b) else 10.0 ** ((r0 - rt) / (1.0 - q))
     elif r0 < rt:
         calc = max(1.0 / b, 10.0 ** ((r0 - rt) * q))
     else:
