@@ -466,3 +466,30 @@ def test_number_patterns_allow_only_the_plain_fields(pattern, bad):
             sandbox.format_pattern(pattern, values)
     else:
         assert sandbox.format_pattern(pattern, values) == pattern.format(**values)
+
+
+def test_the_api_upload_is_checked_the_same(kit, media, client_for):
+    from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
+
+    conf = _settings(kit)
+    client = client_for("ct.kiemdinh")
+    url = f"/api/verification/settings/{conf.pk}/"
+    bad = SimpleUploadedFile("mau.docx", payload_docx("body", "{{ lipsum.__globals__ }}"))
+    response = client.patch(
+        url, encode_multipart(BOUNDARY, {"docx_template": bad}), content_type=MULTIPART_CONTENT
+    )
+    assert response.status_code == 400, response.content[:500]
+    text = response.content.decode()
+    assert "Mẫu Word có chỗ điền không được phép" in text and "lipsum.__globals__" in text
+    conf.refresh_from_db()
+    assert not conf.docx_template
+
+
+def test_many_refused_tags_are_counted():
+    problems = [
+        sandbox.Problem(tag="{{ x" + str(i) + " }}", reason="unknown_name", name=f"x{i}") for i in range(8)
+    ]
+    with translation.override("vi"):
+        message = documents.refusal_message(problems)
+    assert "“{{ x0 }}”" in message and "“{{ x4 }}”" in message and "{{ x5 }}" not in message
+    assert "Và 3 chỗ khác." in message
