@@ -493,3 +493,15 @@ def test_many_refused_tags_are_counted():
         message = documents.refusal_message(problems)
     assert "“{{ x0 }}”" in message and "“{{ x4 }}”" in message and "{{ x5 }}" not in message
     assert "Và 3 chỗ khác." in message
+
+
+def test_markup_in_the_data_is_still_escaped():
+    """A value that claims to be safe XML (a Markup string) is text like any other: it cannot inject XML."""
+    from markupsafe import Markup
+
+    out = docx_render.render_docx(
+        make_docx("Số {{ number }}"),
+        {"number": Markup("</w:t></w:r><w:r><w:t>chèn")},
+        allowed=sandbox.Placeholders.of(["number"]),
+    )
+    assert "Số </w:t></w:r><w:r><w:t>chèn" in docx_text(out)

@@ -44,7 +44,6 @@ from __future__ import annotations
 import string
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 from jinja2 import nodes
@@ -520,13 +519,14 @@ def environment(allowed: Placeholders, *, autoescape: bool = True) -> TemplateEn
 
 
 def _plain(value: Any) -> str | int | float | bool:
+    """Text, a number or a boolean: a value of any other type (a lazy translation, a Decimal, a model)
+    becomes its text, so no object with methods reaches a template."""
     if value is None:
         return ""
-    if isinstance(value, bool | int | float) and type(value) in (bool, int, float):
+    if type(value) in (str, bool, int, float):
         return value
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+    text = value if isinstance(value, str) else str(value)
+    return str.__str__(text)  # an exact str: never a "safe" subclass (Markup) that would skip XML escaping
 
 
 def plain_context(context: Mapping[str, Any], allowed: Placeholders) -> dict[str, Any]:
