@@ -12,6 +12,7 @@ from docx import Document
 from doluong.documents import docx as docx_render
 from doluong.documents.pdf import ROOT, RenderError, render_pdf
 from doluong.documents.qr import qr_png, qr_svg
+from doluong.documents.sandbox import Placeholders
 
 SPECIMEN = ROOT / "documents" / "typst" / "specimen.typ"
 DATA = {
@@ -95,6 +96,7 @@ def test_docx_placeholders_are_listed_and_filled():
     filled = docx_render.render_docx(
         template,
         {"number": "4111 - 26 (YB)", "owner": "Công ty TNHH Đồng Tháp & Cộng sự"},
+        allowed=Placeholders.of(["number", "owner"], images=["qr"]),
         images={"qr": (qr_png("https://doluong.example/verify/4111-26"), 25)},
     )
     document = Document(io.BytesIO(filled))

@@ -103,9 +103,7 @@ def sigma_process_from_itp(itp: ArrayLike) -> NDArray[np.float64] | float:
 
 
 def _prob_array(x: ArrayLike, field: str) -> NDArray[np.float64]:
-    a = np.asarray(x, dtype=float)
-    if not np.all(np.isfinite(a)):
-        raise InvalidInput(f"{field} contains NaN or infinite values", code="nan_value", field=field)
+    a = _checks.real_array(x, field)
     if np.any((a <= 0) | (a >= 1)):
         raise InvalidInput(
             f"{field} must lie strictly between 0 and 1", code="not_a_probability", field=field
@@ -114,10 +112,8 @@ def _prob_array(x: ArrayLike, field: str) -> NDArray[np.float64]:
 
 
 def _pos_array(x: ArrayLike, field: str) -> NDArray[np.float64]:
-    a = np.asarray(x, dtype=float)
-    if np.any(np.isnan(a)):
-        raise InvalidInput(f"{field} contains NaN", code="nan_value", field=field)
-    if np.any(~np.isfinite(a)) or np.any(a <= 0):
+    a = _checks.real_array(x, field)
+    if np.any(a <= 0):
         raise InvalidInput(f"{field} must be finite and positive", code="not_positive", field=field)
     return a
 
@@ -198,7 +194,8 @@ class AcceptanceZone:
         return max(0.0, (self.upper - self.lower) / (self.upper_tolerance - self.lower_tolerance))
 
     def accepts(self, measured: float) -> bool:
-        return (not self.empty) and self.lower <= measured <= self.upper
+        y = _checks.finite(measured, "measured")
+        return (not self.empty) and self.lower <= y <= self.upper
 
 
 def _dobbert_gbf(tur: float) -> float:
@@ -235,6 +232,15 @@ def acceptance_zone(
     and every result is rejected (``AcceptanceZone.empty``).
     """
     _checks.choice(method, "method", GUARD_BAND_METHODS)
+    # every number given is checked, also those the method does not use (a NaN is never silently ignored)
+    if tur is not None:
+        _checks.positive(tur, "tur")
+    if fraction is not None:
+        _checks.finite(fraction, "fraction")
+    if itp is not None:
+        _checks.probability(itp, "itp")
+    if target is not None:
+        _checks.probability(target, "target")
     lo = _checks.number_or_inf(lower, "lower")
     hi = _checks.number_or_inf(upper, "upper")
     if hi <= lo:
@@ -484,25 +490,22 @@ def global_risk_normal(
     limits.  When nothing can be accepted (``P(accept) = 0``) the conditional PFA is
     reported as 0.
     """
-    arrs = [
-        np.asarray(a, dtype=float)
-        for a in (lower, upper, accept_lower, accept_upper, process_mean, measurement_bias)
-    ]
-    names = ("lower", "upper", "accept_lower", "accept_upper", "process_mean", "measurement_bias")
-    for a, n in zip(arrs, names, strict=True):
-        if np.any(np.isnan(a)):
-            raise InvalidInput(f"{n} contains NaN", code="nan_value", field=n)
-    tl, tu, al, au, mu, bias = arrs
-    if np.any(~np.isfinite(mu)) or np.any(~np.isfinite(bias)):
-        raise InvalidInput(
-            "process_mean and measurement_bias must be finite", code="infinite_value", field="process_mean"
-        )
+    given = {
+        "lower": _checks.real_array(lower, "lower", allow_inf=True),
+        "upper": _checks.real_array(upper, "upper", allow_inf=True),
+        "accept_lower": _checks.real_array(accept_lower, "accept_lower", allow_inf=True),
+        "accept_upper": _checks.real_array(accept_upper, "accept_upper", allow_inf=True),
+        "process_mean": _checks.real_array(process_mean, "process_mean"),
+        "measurement_bias": _checks.real_array(measurement_bias, "measurement_bias"),
+        "process_sd": _pos_array(process_sd, "process_sd"),
+        "measurement_sd": _pos_array(measurement_sd, "measurement_sd"),
+    }
+    _checks.same_shape(**given)  # one error naming the shapes, not a NumPy broadcast error later
+    tl, tu, al, au, mu, bias, sp, sm = given.values()
     if np.any(tu <= tl):
         raise InvalidInput(
             "upper tolerance limit must exceed the lower one", code="empty_tolerance", field="upper"
         )
-    sp = _pos_array(process_sd, "process_sd")
-    sm = _pos_array(measurement_sd, "measurement_sd")
     sy = np.hypot(sp, sm)
     rho = sp / sy
     s = sm / sy
@@ -547,14 +550,17 @@ def global_risk(
     """
     t = _pos_array(tur, "tur")
     p = _prob_array(itp, "itp")
-    g = np.asarray(guard_band_factor, dtype=float)
-    if np.any(~np.isfinite(g)) or np.any(g < 0):
+    g = _checks.real_array(guard_band_factor, "guard_band_factor")
+    pb = _checks.real_array(process_bias, "process_bias")
+    mb = _checks.real_array(measurement_bias, "measurement_bias")
+    _checks.same_shape(tur=t, itp=p, guard_band_factor=g, process_bias=pb, measurement_bias=mb)
+    if np.any(g < 0):
         raise InvalidInput(
             "guard_band_factor must be finite and >= 0", code="bad_guard_band", field="guard_band_factor"
         )
     sp = 1.0 / special.ndtri((1.0 + p) / 2.0)
     sm = 1.0 / (2.0 * t)
-    return global_risk_normal(-1.0, 1.0, -g, g, process_bias, sp, sm, measurement_bias)
+    return global_risk_normal(-1.0, 1.0, -g, g, pb, sp, sm, mb)
 
 
 def guard_band_factor_for_pfa(tur: float, itp: float, target: float, *, conditional: bool = False) -> float:
@@ -565,6 +571,7 @@ def guard_band_factor_for_pfa(tur: float, itp: float, target: float, *, conditio
     t = _checks.positive(tur, "tur")
     p = _checks.probability(itp, "itp")
     r = _checks.probability(target, "target")
+    conditional = _checks.flag(conditional, "conditional")
 
     def f(g: float) -> float:
         risk = global_risk(t, p, g)

@@ -23,7 +23,9 @@ __all__ = [
     "ConvergenceError",
     "DataError",
     "InvalidInput",
+    "InvalidType",
     "MetrologyError",
+    "ModelError",
     "OutOfRange",
     "RuleNotFound",
     "SampleTooSmall",
@@ -74,6 +76,20 @@ class InvalidInput(MetrologyError):
     """A value is not acceptable at all: NaN, negative uncertainty, wrong type, …"""
 
     default_code = "invalid_input"
+
+
+class InvalidType(InvalidInput, TypeError):
+    """A value of the wrong type: a string, a boolean or ``None`` where a number is expected, a number where a
+    sequence is expected, … (also a :class:`TypeError`, for callers that only know that)."""
+
+    default_code = "not_a_number"
+
+
+class ModelError(InvalidInput):
+    """A measurement model supplied by the caller raised an exception (the original is ``__cause__``) or
+    returned something that is not a number."""
+
+    default_code = "model_failed"
 
 
 class OutOfRange(MetrologyError):

@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from . import _checks
-from .errors import ConvergenceError, InvalidInput, SampleTooSmall
+from .errors import ConvergenceError, InvalidInput, InvalidType, SampleTooSmall
 
 __all__ = [
     "RELIABILITY_MODELS",
@@ -85,8 +85,8 @@ class A3Result:
 
 
 def _count(v: Any, field: str) -> int:
-    if isinstance(v, bool) or not isinstance(v, int | np.integer):
-        raise InvalidInput(
+    if isinstance(v, bool | np.bool_) or not isinstance(v, int | np.integer):
+        raise InvalidType(
             f"{field} must be an integer count, got {v!r}", code="not_an_integer", field=field, value=v
         )
     if v < 0:
@@ -160,7 +160,8 @@ def a3_interval(
     else:
         q = 0.0
     if r0 > rt:
-        calc = b if q >= 1.0 else min(b, 10.0 ** ((r0 - rt) / (1.0 - q)))
+        # min(b, 10^e), without computing 10^e when it is above b (it overflows as q approaches 1)
+        calc = b if q >= 1.0 or (r0 - rt) / (1.0 - q) >= math.log10(b) else 10.0 ** ((r0 - rt) / (1.0 - q))
     elif r0 < rt:
         calc = max(1.0 / b, 10.0 ** ((r0 - rt) * q))
     else:
@@ -212,6 +213,14 @@ class CalibrationRecord:
     end: date | datetime | float
     in_tolerance: bool
 
+    def __post_init__(self) -> None:
+        for name in ("start", "end"):
+            value = getattr(self, name)
+            if not isinstance(value, datetime | date):
+                object.__setattr__(self, name, _checks.finite(value, name))
+        object.__setattr__(self, "in_tolerance", _checks.flag(self.in_tolerance, "in_tolerance"))
+        self.duration()  # the period is checked when the record is made, not when it is first used
+
     def duration(self) -> float:
         s, e = self.start, self.end
         if isinstance(s, datetime | date) and isinstance(e, datetime | date):
@@ -248,7 +257,7 @@ def a3_from_history(
     i0 = _checks.positive(current_interval, "current_interval")
     tol = min(_checks.positive(window, "window"), _checks.positive(window_fraction, "window_fraction") * i0)
     g = n = 0
-    for i, rec in enumerate(records):
+    for i, rec in enumerate(_checks.sequence(records, "records")):
         if not isinstance(rec, CalibrationRecord):
             raise InvalidInput(
                 f"records[{i}] is not a CalibrationRecord", code="bad_record", field="records", value=i
@@ -414,7 +423,11 @@ class S2ModelFit:
     accepted: bool
 
     def reliability(self, t: Any) -> Any:
-        return RELIABILITY_MODELS[self.model].function(np.asarray(t, dtype=float), *self.theta)
+        times = _checks.real_array(t, "t")
+        if np.any(times < 0):
+            raise InvalidInput("times must not be negative", code="negative_value", field="t")
+        with np.errstate(all="ignore"):
+            return RELIABILITY_MODELS[self.model].function(times, *self.theta)
 
 
 @dataclass(frozen=True)
@@ -430,6 +443,7 @@ class S2Result:
     totals: tuple[int, ...]
 
     def fit(self, name: str) -> S2ModelFit:
+        _checks.text(name, "name")
         for f in self.fits:
             if f.model == name:
                 return f
@@ -540,10 +554,13 @@ def s2_interval(
     t = _checks.finite_array(times, "times", min_size=2)
     if np.any(t <= 0):
         raise InvalidInput("resubmission times must be positive", code="not_positive", field="times")
-    if len(in_tolerance) != t.size or len(totals) != t.size:
-        raise InvalidInput(
-            "times, in_tolerance and totals must have the same length", code="length_mismatch", field="totals"
-        )
+    _checks.same_length(
+        times=t,
+        in_tolerance=_checks.sequence(in_tolerance, "in_tolerance"),
+        totals=_checks.sequence(totals, "totals"),
+    )
+    if models is not None:
+        _checks.sequence(models, "models")
     g = np.array([_count(v, f"in_tolerance[{i}]") for i, v in enumerate(in_tolerance)], dtype=float)
     n = np.array([_count(v, f"totals[{i}]") for i, v in enumerate(totals)], dtype=float)
     if np.any(n == 0):
@@ -626,16 +643,11 @@ def bin_history(
     """Group raw results into time bins ``(edges[j], edges[j+1]]`` for :func:`s2_interval`;
     returns (right edges of non-empty bins, in-tolerance counts, totals)."""
     d = _checks.finite_array(durations, "durations")
-    if len(in_tolerance) != d.size:
-        raise InvalidInput(
-            "durations and in_tolerance must have the same length",
-            code="length_mismatch",
-            field="in_tolerance",
-        )
+    _checks.same_length(durations=d, in_tolerance=_checks.sequence(in_tolerance, "in_tolerance"))
     e = _checks.finite_array(edges, "edges", min_size=2)
     if np.any(np.diff(e) <= 0):
         raise InvalidInput("bin edges must increase", code="bad_edges", field="edges")
-    ok = np.array([bool(v) for v in in_tolerance])
+    ok = np.array([_checks.flag(v, f"in_tolerance[{i}]") for i, v in enumerate(in_tolerance)], dtype=bool)
     times, gs, ns = [], [], []
     for lo, hi in zip(e[:-1], e[1:], strict=True):
         sel = (d > lo) & (d <= hi)

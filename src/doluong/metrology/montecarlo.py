@@ -38,7 +38,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _checks
-from .errors import ConvergenceError, InvalidInput
+from .errors import ConvergenceError, InvalidInput, InvalidType, ModelError
 
 __all__ = [
     "Arcsine",
@@ -76,6 +76,14 @@ class Distribution:
         raise NotImplementedError
 
 
+def _sample_args(rng: Any, n: Any) -> int:
+    if not isinstance(rng, np.random.Generator):
+        raise InvalidType(
+            "rng must be a numpy.random.Generator", code="bad_rng", field="rng", value=repr(rng)
+        )
+    return _checks.integer(n, "n", minimum=1)
+
+
 def _interval(lower: Any, upper: Any, what: str) -> tuple[float, float]:
     a = _checks.finite(lower, f"{what}.lower")
     b = _checks.finite(upper, f"{what}.upper")
@@ -101,6 +109,7 @@ class Normal(Distribution):
         object.__setattr__(self, "sd", _checks.uncertainty(self.sd, "Normal.sd"))
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         x = rng.standard_normal(n)
         x *= self.sd
         x += self.mu
@@ -134,6 +143,7 @@ class Rectangular(Distribution):
         return cls(c - h, c + h)
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         x = rng.random(n)
         x *= self.upper - self.lower
         x += self.lower
@@ -185,6 +195,7 @@ class Triangular(Distribution):
         return cls(c - h, c + h)
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         a, b = self.lower, self.upper
         if self.mode is None:
             x = rng.random(n)
@@ -234,6 +245,7 @@ class Trapezoidal(Distribution):
         object.__setattr__(self, "beta", beta)
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         a, b, beta = self.lower, self.upper, self.beta
         x = rng.random(n)
         x *= 1 + beta
@@ -268,6 +280,7 @@ class StudentT(Distribution):
         object.__setattr__(self, "dof", _checks.positive(self.dof, "StudentT.dof"))
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         x = rng.standard_t(self.dof, n)
         x *= self.scale
         x += self.loc
@@ -302,6 +315,7 @@ class Arcsine(Distribution):
         object.__setattr__(self, "upper", b)
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         x = rng.random(n)
         x *= 2 * math.pi
         np.sin(x, out=x)
@@ -328,6 +342,7 @@ class Constant(Distribution):
         object.__setattr__(self, "value", _checks.finite(self.value, "Constant.value"))
 
     def sample(self, rng: np.random.Generator, n: int) -> Array:
+        n = _sample_args(rng, n)
         return np.full(n, self.value)
 
     @property
@@ -358,18 +373,27 @@ class CorrelatedNormal:
         sds: Sequence[float] | None = None,
         corr: Any = None,
     ) -> None:
-        names_t = tuple(names)
+        names_t = tuple(_checks.sequence(names, "names"))
         n = len(names_t)
         if n < 1 or len(set(names_t)) != n:
             raise InvalidInput("CorrelatedNormal needs distinct names", code="bad_name", field="names")
-        mu = tuple(_checks.finite(m, f"means[{i}]") for i, m in enumerate(means))
+        for nm in names_t:
+            if not isinstance(nm, str) or not nm.isidentifier():
+                raise InvalidInput(
+                    f"input name must be an identifier, got {nm!r}", code="bad_name", field="names", value=nm
+                )
+        mu = tuple(_checks.finite(m, f"means[{i}]") for i, m in enumerate(_checks.sequence(means, "means")))
         if len(mu) != n:
             raise InvalidInput("means must have one value per name", code="length_mismatch", field="means")
         if cov is None:
             if sds is None or corr is None:
                 raise InvalidInput("give cov, or sds and corr", code="missing_covariance", field="cov")
-            s = np.array([_checks.uncertainty(v, f"sds[{i}]") for i, v in enumerate(sds)])
-            r = np.asarray(corr, dtype=float)
+            s = np.array(
+                [_checks.uncertainty(v, f"sds[{i}]") for i, v in enumerate(_checks.sequence(sds, "sds"))]
+            )
+            if s.size != n:
+                raise InvalidInput("sds must have one value per name", code="length_mismatch", field="sds")
+            r = _checks.real_array(corr, "corr")
             if (
                 r.shape != (n, n)
                 or not np.all(np.isfinite(r))
@@ -381,7 +405,7 @@ class CorrelatedNormal:
                 )
             c = r * np.outer(s, s)
         else:
-            c = np.asarray(cov, dtype=float)
+            c = _checks.real_array(cov, "cov")
         if c.shape != (n, n) or not np.all(np.isfinite(c)):
             raise InvalidInput(f"cov must be a finite {n}×{n} matrix", code="bad_covariance", field="cov")
         if not np.allclose(c, c.T, rtol=1e-12, atol=0):
@@ -410,6 +434,7 @@ class CorrelatedNormal:
             return v * np.sqrt(np.clip(w, 0, None))
 
     def sample(self, rng: np.random.Generator, n: int) -> list[Array]:
+        n = _sample_args(rng, n)
         k = len(self.names)
         z = rng.standard_normal((k, n))
         L = self.factor()
@@ -530,16 +555,17 @@ def _draw(
 
 
 def _evaluate(model: Callable[..., Any], samples: dict[str, Array], trials: int) -> Array:
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # reported below, as an error
+        y = _checks.call_model(model, samples)
     try:
-        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):  # reported below, as an error
-            y = model(**samples)
-    except TypeError as exc:
-        raise InvalidInput(
-            f"the model cannot be called with inputs {', '.join(samples)}: {exc}",
-            code="model_call_failed",
-            field="model",
-        ) from exc
-    y = np.asarray(y, dtype=float)
+        raw = np.asarray(y)
+    except (TypeError, ValueError) as exc:
+        raise ModelError("the model must return numbers", code="model_not_numeric", field="model") from exc
+    if raw.dtype.kind not in "iuf":  # strings, booleans, objects: not values of the measurand
+        raise ModelError(
+            f"the model must return numbers, got {raw.dtype} values", code="model_not_numeric", field="model"
+        )
+    y = raw.astype(float, copy=False)
     if y.ndim == 0:
         y = np.full(trials, float(y))
     if y.shape != (trials,):
@@ -598,12 +624,8 @@ def coverage_intervals(y: Array, p: float = 0.95) -> tuple[tuple[float, float], 
     """(probabilistically symmetric, shortest) coverage intervals of the values ``y``
     for coverage probability ``p`` (JCGM 101 7.7.1, 7.7.2)."""
     pp = _checks.probability(p, "p")
-    y = np.asarray(y, dtype=float)
+    y = _checks.finite_array(y, "y", min_size=2)
     M = y.size
-    if M < 2:
-        raise InvalidInput(
-            "at least two values are needed for a coverage interval", code="too_few_values", field="y"
-        )
     q, r = _q_r(M, pp)
     if q >= M:
         raise InvalidInput(
@@ -647,19 +669,15 @@ def _summary(y: Array, p: float) -> tuple[float, float, tuple[float, float], tup
 def _seed_sequence(seed: int | np.random.SeedSequence | None) -> np.random.SeedSequence:
     if isinstance(seed, np.random.SeedSequence):
         return seed
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0):
-        raise InvalidInput("seed must be a non-negative integer", code="bad_seed", field="seed", value=seed)
+    if seed is not None:
+        _checks.integer(seed, "seed", minimum=0, code="bad_seed")
     return np.random.SeedSequence(seed)
 
 
 def _workers(workers: int | None) -> int:
     if workers is None:
         return max(1, os.cpu_count() or 1)
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise InvalidInput(
-            "workers must be a positive integer", code="bad_workers", field="workers", value=workers
-        )
-    return workers
+    return _checks.integer(workers, "workers", minimum=1, code="bad_workers")
 
 
 def monte_carlo(
@@ -687,10 +705,9 @@ def monte_carlo(
         keep_samples: keep the model values in ``McResult.samples``.
     """
     if not callable(model):
-        raise InvalidInput("model must be callable", code="model_not_callable", field="model")
-    if isinstance(trials, bool) or not isinstance(trials, int | np.integer) or trials < 2:
-        raise InvalidInput("trials must be an integer >= 2", code="bad_trials", field="trials", value=trials)
-    trials = int(trials)
+        raise InvalidType("model must be callable", code="model_not_callable", field="model")
+    keep_samples = _checks.flag(keep_samples, "keep_samples")
+    trials = _checks.integer(trials, "trials", minimum=2, code="bad_trials")
     pp = _checks.probability(p, "p")
     entries = _entries(inputs)
     ss = _seed_sequence(seed)
@@ -740,14 +757,18 @@ def monte_carlo_adaptive(
     then computed from all trials together (7.9.4 g).  Raises
     :class:`~doluong.metrology.errors.ConvergenceError` if ``max_trials`` is reached.
     """
-    if isinstance(ndigits, bool) or not isinstance(ndigits, int) or not 1 <= ndigits <= 6:
+    _checks.integer(ndigits, "ndigits", code="bad_ndigits")
+    if not 1 <= ndigits <= 6:
         raise InvalidInput(
             "ndigits must be an integer in 1..6", code="bad_ndigits", field="ndigits", value=ndigits
         )
+    if not callable(model):
+        raise InvalidType("model must be callable", code="model_not_callable", field="model")
+    keep_samples = _checks.flag(keep_samples, "keep_samples")
     pp = _checks.probability(p, "p")
+    max_trials = _checks.integer(max_trials, "max_trials", minimum=2)
     m = batch if batch is not None else max(10_000, math.ceil(100 / (1 - pp)))
-    if isinstance(m, bool) or not isinstance(m, int) or m < 100:
-        raise InvalidInput("batch must be an integer >= 100", code="bad_batch", field="batch", value=batch)
+    m = _checks.integer(m, "batch", minimum=100, code="bad_batch")
     entries = _entries(inputs)
     ss = _seed_sequence(seed)
     nw = _workers(workers)

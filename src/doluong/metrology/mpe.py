@@ -55,7 +55,7 @@ import numpy as np
 
 from . import _checks
 from ._data import data_files, read_csv
-from .errors import DataError, InvalidInput, OutOfRange, RuleNotFound, UnitMismatch
+from .errors import DataError, InvalidInput, InvalidType, OutOfRange, RuleNotFound, UnitMismatch
 from .units import DIMENSIONS, canonical_unit, dimension_of
 from .units import ratio as unit_ratio
 
@@ -398,11 +398,20 @@ class RuleTable:
     @classmethod
     def from_rows(cls, rows: Iterable[Mapping[str, str]], source: str = "rows") -> RuleTable:
         """Validate and compile rows (mappings with the columns of :data:`REQUIRED_COLUMNS`)."""
-        return cls(_compile_rows([(source, rows)]))
+        if isinstance(rows, str | bytes | Mapping) or not isinstance(rows, Iterable):
+            raise InvalidType("rows must be a sequence of mappings", code="not_a_sequence", field="rows")
+        rows = list(rows)
+        for i, row in enumerate(rows):
+            if not isinstance(row, Mapping):
+                raise InvalidType(f"rows[{i}] is not a mapping", code="bad_row", field="rows", value=i)
+        if not rows:
+            raise InvalidInput("a rule table needs at least one row", code="no_rows", field="rows")
+        return cls(_compile_rows([(_checks.text(source, "source"), rows)]))
 
     @classmethod
     def from_csv(cls, text: str, source: str = "csv") -> RuleTable:
         """Validate and compile CSV text (``#`` comment lines allowed)."""
+        _checks.text(text, "text")
         lines = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith("#")]
         return cls.from_rows(csv.DictReader(io.StringIO("\n".join(lines))), source)
 
@@ -413,6 +422,7 @@ class RuleTable:
         return tuple(sorted({c.rule.instrument_type for c in self._rows}))
 
     def accuracy_classes(self, instrument_type: str) -> tuple[str, ...]:
+        _checks.text(instrument_type, "instrument_type")
         return tuple(
             sorted({c.rule.accuracy_class for c in self._rows if c.rule.instrument_type == instrument_type})
         )
@@ -639,6 +649,8 @@ def _mpe_in_rule_unit(c: _Compiled, env: Mapping[str, Decimal]) -> Decimal:
 
 def _params(params: Mapping[str, Any] | None) -> dict[str, Decimal]:
     out: dict[str, Decimal] = {}
+    if params is not None and not isinstance(params, Mapping):
+        raise InvalidType("params must be a mapping name -> number", code="not_a_mapping", field="params")
     for k, v in (params or {}).items():
         d = _dec(v, k)
         if d <= 0:
@@ -721,9 +733,17 @@ def evaluate(
     ref = _dec(reference, "reference")
     ind = _dec(indicated, "indicated")
     p = _params(params)
+    if conditions is not None and not isinstance(conditions, Mapping):
+        raise InvalidType(
+            "conditions must be a mapping name -> value", code="not_a_mapping", field="conditions"
+        )
+    if table is not None and not isinstance(table, RuleTable):
+        raise InvalidType("table must be a RuleTable", code="not_a_rule_table", field="table")
     conds = dict(conditions or {})
     for k, v in conds.items():
-        if isinstance(v, float) and not math.isfinite(v):
+        if isinstance(v, Decimal):
+            _dec(v, k)
+        elif _checks.is_number(v) and not math.isfinite(float(v)):
             raise InvalidInput(f"operating condition {k} is not finite", code="nan_value", field=k, value=v)
     cands = _select(table or default_table(), instrument_type, accuracy_class, stage, unit_c)
     comp, env = _match(cands, ref, unit_c, p, conds)

@@ -35,7 +35,7 @@ import numpy as np
 
 from . import _checks
 from ._data import read_csv
-from .errors import DataError, InvalidInput, OutOfRange, SampleTooSmall, UnitMismatch
+from .errors import DataError, InvalidInput, InvalidType, OutOfRange, SampleTooSmall, UnitMismatch
 from .units import canonical_unit, dimension_of
 from .units import ratio as unit_ratio
 
@@ -243,8 +243,8 @@ def _plans() -> tuple[dict[str, str], ...]:
 
 def sampling_plan(lot_size: int) -> SamplingPlan:
     """Sample size n, allowed number c of units with deficiency > T, and k, for a lot of N units."""
-    if isinstance(lot_size, bool) or not isinstance(lot_size, int | np.integer):
-        raise InvalidInput(
+    if isinstance(lot_size, bool | np.bool_) or not isinstance(lot_size, int | np.integer):
+        raise InvalidType(
             f"lot_size must be an integer, got {lot_size!r}",
             code="not_an_integer",
             field="lot_size",

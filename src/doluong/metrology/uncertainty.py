@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from scipy import special
 
 from . import _checks
-from .errors import InvalidInput
+from .errors import InvalidInput, InvalidType, ModelError
 
 __all__ = [
     "BudgetRow",
@@ -116,6 +116,7 @@ class GumResult:
 
     def table(self, digits: int = 4) -> str:
         """The budget as a plain-text table."""
+        digits = _checks.integer(digits, "digits", minimum=1)
         head = ("quantity", "estimate", "u(x_i)", "dof", "c_i", "|c_i|u(x_i)", "index %")
         rows = [
             (
@@ -147,6 +148,7 @@ def coverage_factor(p: float, dof: float, *, truncate: bool = False) -> float:
     the normal quantile when ``dof`` is infinite."""
     pp = _checks.probability(p, "p")
     nu = _checks.dof(dof, "dof")
+    truncate = _checks.flag(truncate, "truncate")
     if math.isinf(nu):
         return float(special.ndtri((1.0 + pp) / 2.0))
     if truncate:
@@ -157,10 +159,10 @@ def coverage_factor(p: float, dof: float, *, truncate: bool = False) -> float:
 def welch_satterthwaite(u_c: float, contributions: Sequence[float], dofs: Sequence[float]) -> float:
     """Effective degrees of freedom ``u_c⁴ / Σ u_i(y)⁴/ν_i`` (JCGM 100:2008 G.4.1, eq. G.2b)."""
     uc = _checks.uncertainty(u_c, "u_c")
-    if len(contributions) != len(dofs):
-        raise InvalidInput(
-            "contributions and dofs must have the same length", code="length_mismatch", field="dofs"
-        )
+    _checks.sequence(contributions, "contributions")
+    _checks.sequence(dofs, "dofs")
+    if _checks.same_length(contributions=contributions, dofs=dofs) == 0:
+        raise InvalidInput("at least one contribution is required", code="no_inputs", field="contributions")
     denom = 0.0
     for i, (ci, nu) in enumerate(zip(contributions, dofs, strict=True)):
         c = _checks.finite(ci, f"contributions[{i}]")
@@ -174,18 +176,31 @@ def welch_satterthwaite(u_c: float, contributions: Sequence[float], dofs: Sequen
 
 # ----------------------------------------------------------------------------- derivatives
 def _call(model: Callable[..., Any], names: Sequence[str], values: Sequence[Any]) -> Any:
-    return model(**dict(zip(names, values, strict=True)))
+    """The model at ``values``; its own exceptions become :class:`ModelError` (original chained)."""
+    return _checks.call_model(model, dict(zip(names, values, strict=True)))
 
 
 def _scalar(v: Any, what: str) -> complex:
-    a = np.asarray(v)
+    try:
+        a = np.asarray(v)
+    except (TypeError, ValueError) as exc:
+        raise ModelError(
+            f"the model returned {v!r} ({what})", code="model_not_numeric", field="model"
+        ) from exc
     if a.size != 1:
-        raise InvalidInput(
+        raise ModelError(
             f"the model must return one value, got shape {a.shape} ({what})",
             code="model_not_scalar",
             field="model",
         )
-    return complex(a.reshape(()).item()) if np.iscomplexobj(a) else complex(float(a.reshape(()).item()))
+    item = a.reshape(()).item()
+    if np.iscomplexobj(a) or isinstance(item, complex):
+        return complex(item)
+    if not _checks.is_number(item):  # a string, a boolean, None …: not a value of the measurand
+        raise ModelError(
+            f"the model must return a number, got {item!r} ({what})", code="model_not_numeric", field="model"
+        )
+    return complex(float(item))
 
 
 def _complex_step(
@@ -206,7 +221,7 @@ def _complex_step(
                 if not math.isfinite(v.imag) or not math.isfinite(v.real):
                     return None
                 out[i] = v.imag / h
-    except (TypeError, ValueError, AttributeError, OverflowError, ZeroDivisionError, ArithmeticError):
+    except Exception:  # any failure with complex arguments: fall back to finite differences
         return None
     return out
 
@@ -310,17 +325,13 @@ def _correlation_matrix(
             v = _checks.finite(val, f"correlation[{a},{b}]")
             r[index[a], index[b]] = r[index[b], index[a]] = v
     else:
-        r = np.array(correlation, dtype=float)
+        r = _checks.real_array(correlation, "correlation")
         if r.shape != (n, n):
             raise InvalidInput(
                 f"correlation matrix must be {n}x{n}",
                 code="bad_correlation",
                 field="correlation",
                 value=r.shape,
-            )
-        if not np.all(np.isfinite(r)):
-            raise InvalidInput(
-                "correlation matrix contains NaN or inf", code="nan_value", field="correlation"
             )
         if not np.allclose(r, r.T, atol=1e-12) or not np.allclose(np.diag(r), 1.0, atol=1e-12):
             raise InvalidInput(
@@ -370,7 +381,10 @@ def gum(
     """
     _checks.choice(derivative, "derivative", ("auto", "complex", "central"))
     if not callable(model):
-        raise InvalidInput("model must be callable", code="model_not_callable", field="model")
+        raise InvalidType("model must be callable", code="model_not_callable", field="model")
+    truncate_dof = _checks.flag(truncate_dof, "truncate_dof")
+    pp_given = _checks.probability(p, "p")
+    k_given = None if k is None else _checks.positive(k, "k")
     items: list[Input]
     if isinstance(inputs, Mapping):
         items = []
@@ -382,8 +396,19 @@ def gum(
                     field=str(name),
                 )
             items.append(Input(str(name), *spec))
+    elif isinstance(inputs, str | bytes) or not isinstance(inputs, Sequence):
+        raise InvalidType(
+            "inputs must be a list of Input or a mapping name -> (value, u[, dof])",
+            code="bad_input_spec",
+            field="inputs",
+        )
     else:
         items = list(inputs)
+        for i, it in enumerate(items):
+            if not isinstance(it, Input):
+                raise InvalidType(
+                    f"inputs[{i}] is not an Input", code="bad_input_spec", field="inputs", value=i
+                )
     if not items:
         raise InvalidInput("at least one input quantity is required", code="no_inputs", field="inputs")
     names = [it.name for it in items]
@@ -415,8 +440,8 @@ def gum(
             "inputs are correlated: the Welch-Satterthwaite formula was applied to the individual contributions "
             "(JCGM 100 gives no formula for this case)"
         )
-    if k is None:
-        pp = _checks.probability(p, "p")
+    if k_given is None:
+        pp = pp_given
         nu_k = nu_eff
         if nu_eff < 1:
             nu_k = 1.0
@@ -425,7 +450,7 @@ def gum(
             )
         kk = coverage_factor(pp, nu_k, truncate=truncate_dof)
     else:
-        kk = _checks.positive(k, "k")
+        kk = k_given
         pp = None
     idx = (c * (V @ c)) / var if var > 0 else np.zeros_like(c)
     budget = tuple(

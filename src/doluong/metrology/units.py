@@ -11,9 +11,11 @@ The pressure factor for the millimetre of mercury is the conventional
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
-from .errors import UnitMismatch
+from . import _checks
+from .errors import InvalidInput, UnitMismatch
 
 __all__ = ["DIMENSIONS", "canonical_unit", "convert", "dimension_of", "ratio", "same_dimension"]
 
@@ -105,6 +107,7 @@ def same_dimension(a: str, b: str) -> bool:
 
 def convert(value: float, from_unit: str, to_unit: str, *, field: str = "unit") -> float:
     """Convert ``value`` from ``from_unit`` to ``to_unit`` (same dimension only)."""
+    x = _checks.finite(value, "value")
     fu, tu = canonical_unit(from_unit), canonical_unit(to_unit)
     fd, td = dimension_of(fu), dimension_of(tu)
     if fd != td:
@@ -116,6 +119,14 @@ def convert(value: float, from_unit: str, to_unit: str, *, field: str = "unit") 
             expected=to_unit,
         )
     if fu == tu:
-        return float(value)
+        return x
     ratio = DIMENSIONS[fd][fu] / DIMENSIONS[td][tu]
-    return float(value) * ratio.numerator / ratio.denominator
+    out = x * ratio.numerator / ratio.denominator
+    if not math.isfinite(out):
+        raise InvalidInput(
+            f"{value!r} {from_unit} is too large to express in {to_unit}",
+            code="overflow",
+            field="value",
+            value=x,
+        )
+    return out

@@ -12,12 +12,13 @@ import io
 from decimal import Decimal
 from pathlib import Path
 
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from doluong.documents import docx as docx_render
 from doluong.documents import pdf as pdf_render
-from doluong.documents import qr
+from doluong.documents import qr, sandbox
 
 from .choices import RecordKind, Result, Verdict
 from .numbering import settings_for
@@ -81,7 +82,44 @@ DOCX_FIELDS = {
     "signature_short": gettext_lazy("Short signature printed under the QR code"),
     "key_id": gettext_lazy("ID of the signing key"),
     "qr": gettext_lazy("The QR code image (put {{ qr }} alone in a paragraph or cell)"),
+    "has_uncertainty": gettext_lazy(
+        "True when a result has an uncertainty: {% if has_uncertainty %} … {% endif %} shows a column only then"
+    ),
 }
+
+#: the keys of a row of `points` ({%tr for p in points %} … {{ p.label }} … {%tr endfor %})
+DOCX_ROW_FIELDS = {
+    "no": gettext_lazy("Row number (1, 2, 3 …)"),
+    "label": gettext_lazy("Name of the measurement point"),
+    "nominal": gettext_lazy("Nominal (reference) value"),
+    "found": gettext_lazy("Value found"),
+    "error": gettext_lazy("Error"),
+    "mpe": gettext_lazy("Maximum permissible error (±…)"),
+    "uncertainty": gettext_lazy("Expanded uncertainty"),
+    "k": gettext_lazy("Coverage factor k"),
+    "unit": gettext_lazy("Unit"),
+    "verdict": gettext_lazy("Verdict of the point (Đạt / Không đạt)"),
+}
+
+#: the filters a Word template may use ({{ provider_name|upper }}); see doluong.documents.sandbox.FILTERS
+DOCX_FILTERS = {
+    "upper": gettext_lazy("UPPER CASE"),
+    "lower": gettext_lazy("lower case"),
+    "capitalize": gettext_lazy("First letter in capitals"),
+    "title": gettext_lazy("Each Word Capitalised"),
+    "trim": gettext_lazy("Without spaces at the start and end"),
+    "default": gettext_lazy('A text shown when the value is empty: {{ site|default("—", true) }}'),
+    "join": gettext_lazy('Letters or rows joined with a separator: {{ x|join(", ") }}'),
+    "length": gettext_lazy("Number of rows ({{ points|length }}) or of letters"),
+}
+
+_IMAGES = ("qr",)
+#: what a provider's Word template may use: the placeholders above, the rows of `points`, the QR image
+DOCX_PLACEHOLDERS = sandbox.Placeholders.of(
+    text=[name for name in DOCX_FIELDS if name != "points" and name not in _IMAGES],
+    rows={"points": DOCX_ROW_FIELDS},
+    images=_IMAGES,
+)
 
 
 def num(value) -> str:
@@ -281,25 +319,94 @@ def record_pdf(record) -> bytes:
 
 # ------------------------------------------------------------------------------------------------------ DOCX
 
+#: why a tag is refused (sandbox.Problem.reason), in words; %(name)s is the offending name
+_REASONS = {
+    "unknown_name": gettext_lazy("“%(name)s” is not one of the placeholders in the list"),
+    "attribute": gettext_lazy("reading “.%(name)s” of a value is not allowed"),
+    "item": gettext_lazy("only a column name in quotes may be read with [ ]"),
+    "row_key": gettext_lazy("a results row has no column “%(name)s”"),
+    "row_alone": gettext_lazy("write a column of the row, for example p.label, not “%(name)s” alone"),
+    "loop_attribute": gettext_lazy("only loop.index, loop.first, loop.last and loop.length may be used"),
+    "list_outside_loop": gettext_lazy("the list “%(name)s” can only be used in a for loop or with |length"),
+    "image_alone": gettext_lazy("the image “%(name)s” must stand alone: {{ %(name)s }}"),
+    "call": gettext_lazy("calling functions is not allowed"),
+    "filter": gettext_lazy("the filter “%(name)s” is not allowed"),
+    "filter_arguments": gettext_lazy("the filter “%(name)s” takes only plain text or numbers as arguments"),
+    "test": gettext_lazy("tests with “is” are not allowed"),
+    "operator": gettext_lazy("calculations and formatting (“%(name)s”) are not allowed"),
+    "constant": gettext_lazy("this kind of value is not allowed"),
+    "expression": gettext_lazy("this expression is not allowed"),
+    "tag": gettext_lazy("the tag “%(name)s” is not allowed"),
+    "nested_loop": gettext_lazy("loops cannot be nested"),
+    "recursive_loop": gettext_lazy("recursive loops are not allowed"),
+    "loop_target": gettext_lazy("the loop variable “%(name)s” is not allowed (use a new name such as p)"),
+    "loop_over": gettext_lazy("a for loop can only go over points"),
+}
+
+#: at most this many refused tags are named in one message
+_MAX_NAMED = 5
+
+
+def refusal_message(problems: list[sandbox.Problem]) -> str:
+    """The Vietnamese message naming the refused placeholders (the first few, and how many more)."""
+    parts = []
+    for problem in problems[:_MAX_NAMED]:
+        reason = _REASONS.get(problem.reason, _REASONS["expression"])
+        parts.append(f"“{problem.tag}” ({str(reason) % {'name': problem.name}})")
+    text = _("The Word template has placeholders that are not allowed: %(tags)s.") % {
+        "tags": "; ".join(parts)
+    }
+    if len(problems) > _MAX_NAMED:
+        text += " " + _("And %(count)s more.") % {"count": len(problems) - _MAX_NAMED}
+    return text + " " + _("The placeholders and filters you may use are listed in the guide.")
+
+
+def _sample_context() -> dict:
+    """Values to try a template with at upload (every placeholder, two result rows)."""
+    context: dict = {name: "…" for name in DOCX_PLACEHOLDERS.text}
+    context["has_uncertainty"] = True
+    context["points"] = [{key: str(i) for key in DOCX_ROW_FIELDS} for i in (1, 2)]
+    return context
+
 
 def check_docx_template(upload) -> str | None:
-    """None if the Word template can be filled, else the reason (e.g. an unknown placeholder)."""
+    """None if the Word template can be filled, else the reason in Vietnamese: not a Word file, broken
+    placeholder syntax, or a tag outside the whitelist (named). The template is then tried once in the
+    sandbox with sample values."""
     data = upload.read() if hasattr(upload, "read") else bytes(upload)
     if hasattr(upload, "seek"):
         upload.seek(0)
     try:
-        names = docx_render.template_fields(data)
-    except docx_render.TemplateError:
+        problems = docx_render.check_template(data, DOCX_PLACEHOLDERS)
+    except docx_render.TemplateError as exc:
+        if isinstance(exc.__cause__, sandbox.TemplateSyntaxError):
+            return _("A placeholder of the Word template is not written correctly: %(reason)s") % {
+                "reason": exc.__cause__.message
+            }
         return _("This file is not a Word (.docx) template that can be filled.")
-    unknown = sorted(names - set(DOCX_FIELDS))
-    if unknown:
-        return _(
-            "The template uses unknown placeholders: %(names)s. The placeholders you may use are listed in the guide."
-        ) % {"names": ", ".join(unknown)}
+    if problems:
+        return refusal_message(problems)
+    try:
+        docx_render.render_docx(
+            data,
+            _sample_context(),
+            allowed=DOCX_PLACEHOLDERS,
+            images={"qr": (qr.qr_png("https://example.invalid/"), 28)},
+        )
+    except docx_render.TemplateRefused as exc:  # pragma: no cover - the check above saw the same texts
+        return refusal_message(exc.problems)
+    except docx_render.TemplateError as exc:
+        return _("The Word template cannot be filled: %(reason)s") % {"reason": exc}
     return None
 
 
 def certificate_docx(cert) -> bytes:
+    """The certificate in the provider's Word template (or the sample one), filled in the sandbox.
+
+    Raises:
+        ValidationError: the stored template is refused (a placeholder outside the whitelist, named in the
+            message) or cannot be filled; nothing of it was run.
+    """
     conf = settings_for(cert.provider)
     if conf.docx_template:
         with conf.docx_template.open("rb") as fh:
@@ -307,7 +414,27 @@ def certificate_docx(cert) -> bytes:
     else:
         template = SAMPLE_DOCX.read_bytes()
     context = certificate_context(cert)
-    return docx_render.render_docx(template, context, images={"qr": (qr.qr_png(context["check_url"]), 28)})
+    try:
+        return docx_render.render_docx(
+            template,
+            context,
+            allowed=DOCX_PLACEHOLDERS,
+            images={"qr": (qr.qr_png(context["check_url"]), 28)},
+        )
+    except docx_render.TemplateRefused as exc:
+        raise ValidationError(
+            _(
+                "The provider's Word template cannot be used; upload a corrected one in the certificate settings."
+            )
+            + " "
+            + refusal_message(exc.problems),
+            code="docx_template_refused",
+        ) from exc
+    except docx_render.TemplateError as exc:
+        raise ValidationError(
+            _("The provider's Word template cannot be filled: %(reason)s") % {"reason": exc},
+            code="docx_template_broken",
+        ) from exc
 
 
 # ----------------------------------------------------------------------------------------------------- PAdES

@@ -500,8 +500,14 @@ def certificate_pdf(request, pk):
 @login_required
 def certificate_docx(request, pk):
     cert = _get(Certificate, request.user, pk)
+    try:
+        content = documents.certificate_docx(cert)
+    except ValidationError as exc:  # the provider's stored Word template is refused by the sandbox
+        for message in _messages(exc):
+            messages.error(request, message)
+        return HttpResponseRedirect(cert.get_absolute_url())
     return _download(
-        documents.certificate_docx(cert),
+        content,
         f"{safe_name(cert.number)}.docx",
         "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     )

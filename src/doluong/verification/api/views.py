@@ -134,7 +134,7 @@ class CertificateApiMixin(_ActionPermission):
     def docx(self, request, pk=None):
         cert = self.get_object()
         return _pdf(
-            documents.certificate_docx(cert),
+            _call(documents.certificate_docx, cert),  # a refused Word template: 400 with the reason
             f"{safe_name(cert.number)}.docx",
             "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
         )
