@@ -47,6 +47,27 @@ def test_pattern_must_hold_the_sequence_once(kit):
         conf.full_clean()
 
 
+@pytest.mark.parametrize(
+    "pattern", ["{n.__class__.__init__.__globals__}", "{n:>999999999}", "{n!r}", "{n[0]}", "{0}{n}", "{n}{"]
+)
+def test_a_pattern_is_plain_fields_only_at_save_and_at_issue(kit, pattern):
+    conf = CertificateSettings.objects.get(provider=kit.provider)
+    conf.number_pattern = pattern
+    with pytest.raises(ValidationError):
+        conf.full_clean()
+    # stored past the form (an old row, the database edited by hand): issuing is refused, nothing is numbered
+    CertificateSettings.objects.filter(pk=conf.pk).update(number_pattern=pattern)
+    record = actions.do_record_verification(**kit.args())
+    counters = list(NumberCounter.objects.filter(provider=kit.provider).values_list("series", "last_value"))
+    with pytest.raises(ValidationError, match="thiết lập giấy chứng nhận"):
+        actions.do_issue_certificate(
+            record, user=kit.staff, issued_on=record.performed_on, stamp_number="T-1"
+        )
+    assert list(NumberCounter.objects.filter(provider=kit.provider).values_list("series", "last_value")) == (
+        counters
+    )
+
+
 def test_validity_is_the_cycle_in_force_on_the_verification_day(kit):
     # a new rule version from the day after the verification: the old cycle (24 months) still applies to it,
     # and the new one (12 months) to a verification on or after its start

@@ -21,6 +21,7 @@ from doluong.core.dates import today
 from doluong.core.models import BaseModel, SearchableModel
 from doluong.core.scope import ADD, DELETE, VIEW
 from doluong.core.text import nfc
+from doluong.documents.sandbox import check_format_pattern, format_pattern
 from doluong.geo.models import Commune, Province
 from doluong.parties.choices import Role
 from doluong.parties.models import Organisation, Verifier
@@ -298,6 +299,10 @@ class MeasurementPoint(BaseModel):
         return q if action == VIEW else None
 
 
+#: the fields a number pattern may hold
+PATTERN_FIELDS = ("n", "yy", "yyyy")
+
+
 class CertificateSettings(BaseModel):
     """A provider's certificate settings: its own number pattern, the names on the signature block, its Word
     template and an optional PAdES signing certificate (PKCS#12)."""
@@ -343,8 +348,10 @@ class CertificateSettings(BaseModel):
         for name in ("number_pattern", "record_pattern"):
             value = getattr(self, name) or ""
             try:
-                value.format(n=1, yy="26", yyyy="2026")
-            except (KeyError, IndexError, ValueError):
+                bad = check_format_pattern(value, PATTERN_FIELDS)
+            except ValueError:
+                bad = [value]
+            if bad:  # no attribute, index, conversion or width: a pattern is text and three plain fields
                 raise ValidationError(
                     {name: _("Only {n}, {yy} and {yyyy} may appear between braces.")}
                 ) from None
@@ -358,7 +365,19 @@ class CertificateSettings(BaseModel):
                 raise ValidationError({"docx_template": problem})
 
     def _format(self, pattern: str, sequence: int, year: int, digits: int) -> str:
-        return pattern.format(n=str(sequence).zfill(digits), yy=f"{year % 100:02d}", yyyy=str(year))
+        # never str.format on the provider's text: a stored "{n.__class__…}" or "{n:>999999999}" is refused here
+        try:
+            return format_pattern(
+                pattern, {"n": str(sequence).zfill(digits), "yy": f"{year % 100:02d}", "yyyy": str(year)}
+            )
+        except ValueError:
+            raise ValidationError(
+                _(
+                    "The number pattern “%(pattern)s” holds fields other than {n}, {yy} and {yyyy}: correct it in "
+                    "the certificate settings."
+                )
+                % {"pattern": pattern[:80]}
+            ) from None
 
     def format_number(self, sequence: int, year: int) -> str:
         return self._format(self.number_pattern or "{n} - {yy}", sequence, year, self.number_digits or 1)
