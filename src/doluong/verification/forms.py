@@ -103,9 +103,12 @@ class ValidityRuleForm(BaseModelForm):
 
 
 class SigningKeyForm(BaseModelForm):
+    """Nothing of a key is edited: its history changes only through the administrator's actions (rotate,
+    retire), each endorsed by the root key."""
+
     class Meta:
         model = SigningKey
-        fields = ["retired_on"]
+        fields: list[str] = []
 
 
 class BatchJobForm(BaseModelForm):
