@@ -587,7 +587,8 @@ def active_key(provider, user=None) -> SigningKey:
     )
     if key is None:
         raise ValidationError(
-            _("%(org)s has no signing key yet: an administrator must make one (Signing keys).") % {"org": provider}
+            _("%(org)s has no signing key yet: an administrator must make one (Signing keys).")
+            % {"org": provider}
         )
     return key
 
@@ -595,7 +596,8 @@ def active_key(provider, user=None) -> SigningKey:
 def _require_admin(user, provider) -> None:
     if not principal(user).is_admin:
         raise PermissionDenied(
-            _("Only an administrator may make, rotate or retire the signing keys of %(org)s.") % {"org": provider}
+            _("Only an administrator may make, rotate or retire the signing keys of %(org)s.")
+            % {"org": provider}
         )
 
 
@@ -616,7 +618,9 @@ def do_rotate_signing_key(provider, *, user) -> SigningKey:
     _require_admin(user, provider)
     with transaction.atomic():
         now = timezone.now()
-        keys = list(SigningKey.objects.select_for_update().filter(provider=provider).order_by("sequence", "pk"))
+        keys = list(
+            SigningKey.objects.select_for_update().filter(provider=provider).order_by("sequence", "pk")
+        )
         for old in keys:
             if old.retired_at is None:
                 _retire(old, now, user)
@@ -673,7 +677,9 @@ def _state(cert, status: str, reason: str, user, *, superseded_by: str = "", key
     """Append a signed status statement to `cert`'s chain (inside the caller's transaction) and set its status
     columns to match."""
     key = key or active_key(cert.provider, user)
-    last = StatusStatement.objects.filter(certificate=cert).select_related("key").order_by("-sequence").first()
+    last = (
+        StatusStatement.objects.filter(certificate=cert).select_related("key").order_by("-sequence").first()
+    )
     if last is not None:
         last.certificate = cert
         previous = signing.link_hash(statement_record(last), last.signature)
@@ -718,7 +724,9 @@ def do_issue_certificate(
     if not record.permits(user, CHANGE):
         raise PermissionDenied(_("You may not issue certificates for %(org)s.") % {"org": record.provider})
     if record.is_voided:
-        raise ValidationError(_("Record %(number)s is voided: no certificate is issued.") % {"number": record.number})
+        raise ValidationError(
+            _("Record %(number)s is voided: no certificate is issued.") % {"number": record.number}
+        )
     existing = Certificate.objects.filter(record=record).first()
     if existing is not None:
         if existing.status == CertificateStatus.REVOKED:
@@ -860,7 +868,10 @@ def _newer_valid(cert):
     subject = Q(instrument_id=cert.instrument_id) if cert.instrument_id else Q(standard_id=cert.standard_id)
     return (
         Certificate.objects.filter(
-            subject, kind__in=_family(cert.kind), status=CertificateStatus.VALID, verified_on__gte=cert.verified_on
+            subject,
+            kind__in=_family(cert.kind),
+            status=CertificateStatus.VALID,
+            verified_on__gte=cert.verified_on,
         )
         .exclude(pk=cert.pk)
         .first()
@@ -876,10 +887,13 @@ def do_reinstate_certificate(cert, *, user, reason: str) -> Certificate:
     with transaction.atomic():
         cert = Certificate.objects.select_for_update().select_related("record").get(pk=cert.pk)
         if not cert.permits(user, CHANGE):
-            raise PermissionDenied(_("You may not reinstate certificates of %(org)s.") % {"org": cert.provider})
+            raise PermissionDenied(
+                _("You may not reinstate certificates of %(org)s.") % {"org": cert.provider}
+            )
         if cert.status != CertificateStatus.REVOKED:
             raise ValidationError(
-                _("Certificate %(number)s is not revoked: there is nothing to reinstate.") % {"number": cert.number}
+                _("Certificate %(number)s is not revoked: there is nothing to reinstate.")
+                % {"number": cert.number}
             )
         if cert.record.is_voided:
             raise ValidationError(
@@ -928,7 +942,8 @@ def do_void_record(record, *, user, reason: str) -> VerificationRecord:
             do_revoke_certificate(
                 cert,
                 user=user,
-                reason=_("Record %(number)s voided: %(reason)s") % {"number": record.number, "reason": reason},
+                reason=_("Record %(number)s voided: %(reason)s")
+                % {"number": record.number, "reason": reason},
             )
         record.voided_on = timezone.now()
         record.void_reason = reason

@@ -299,6 +299,14 @@ class RevokeForm(StyledMixin, forms.Form):
         self.style_fields()
 
 
+class VoidForm(StyledMixin, forms.Form):
+    reason = forms.CharField(label=_("reason for voiding"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
 class PublicCheckForm(StyledMixin, forms.Form):
     n = forms.CharField(label=_("certificate number"), max_length=80)
     s = forms.CharField(required=False, widget=forms.HiddenInput, max_length=100)

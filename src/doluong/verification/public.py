@@ -259,7 +259,10 @@ def _status(row: dict):
     if row["voided"] is not None and status != CertificateStatus.REVOKED:
         return STATUS_UNTRUSTED, [], None  # a voided record's certificate is revoked by a signed statement
     statements = [
-        {"payload": signing.statement_record_of(r, row["number"], row["provider_id"]), "signature": r["signature"]}
+        {
+            "payload": signing.statement_record_of(r, row["number"], row["provider_id"]),
+            "signature": r["signature"],
+        }
         for r in rows
     ]
     return status, statements, timezone.localdate(at) if at is not None else None
@@ -377,7 +380,9 @@ def key_history() -> dict:
             if key.sequence != index or key.previous_hash != previous:
                 problem = gettext_lazy("the key history's chain is broken here")
             elif not signing.endorsed(record, key.endorsement):
-                problem = gettext_lazy("not in the signed key history: its record does not match the endorsement")
+                problem = gettext_lazy(
+                    "not in the signed key history: its record does not match the endorsement"
+                )
             elif key.retired_at is not None and not signing.verify(
                 root, signing.retirement_record(key), key.retirement
             ):

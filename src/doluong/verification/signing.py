@@ -225,7 +225,9 @@ def root_public(create: bool = True) -> str:
         if not create:
             return ""
         private = Ed25519PrivateKey.generate()
-        raw_pub = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw_pub = private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         raw_private = private.private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
@@ -385,7 +387,9 @@ def payload_of(
 
 def genesis(certificate_signature: str) -> str:
     """The first link of a certificate's status chain: its issue, i.e. its own signature ("valid")."""
-    return hashlib.sha256(b"certificate." + (certificate_signature or "").encode("ascii", "replace")).hexdigest()
+    return hashlib.sha256(
+        b"certificate." + (certificate_signature or "").encode("ascii", "replace")
+    ).hexdigest()
 
 
 def reason_hash(reason: str) -> str:
@@ -415,7 +419,9 @@ def sign(key, data: dict) -> str:
     """Sign `data` with a provider key. A retired key signs nothing new; a key the KEK cannot open, or one that
     is not in the signed key history, gives a clear ValidationError."""
     if key.retired_on is not None or key.retired_at is not None:
-        raise ValidationError(_("Signing key %(key)s is retired: it signs nothing new.") % {"key": key.key_id})
+        raise ValidationError(
+            _("Signing key %(key)s is retired: it signs nothing new.") % {"key": key.key_id}
+        )
     if not key_trusted(key):
         raise ValidationError(
             _(
@@ -498,7 +504,9 @@ def status_chain(number: str, provider_id, certificate_signature: str, rows: lis
     for expected, row in enumerate(rows, start=1):
         if row["sequence"] != expected or row["previous"] != previous:
             return False, "broken_chain", "", None
-        if row["key_provider"] != provider_id or not endorsed(key_record_of(row, "key_"), row["key_endorsement"]):
+        if row["key_provider"] != provider_id or not endorsed(
+            key_record_of(row, "key_"), row["key_endorsement"]
+        ):
             return False, "key_not_in_history", "", None
         data = statement_record_of(row, number, provider_id)
         if not verify(row["key_public"], data, row["signature"]):
