@@ -152,9 +152,13 @@ def test_statement_moved_to_another_certificate_is_not_trusted(kit, client_for):
     chains from its signature."""
     client = client_for(None)
     victim = _issue(kit)
-    other = _issue(kit, instrument=kit.instrument.__class__.objects.filter(
-        instrument_type=kit.itype, province_id="92"
-    ).exclude(pk=kit.instrument.pk).order_by("pk").first())
+    other = _issue(
+        kit,
+        instrument=kit.instrument.__class__.objects.filter(instrument_type=kit.itype, province_id="92")
+        .exclude(pk=kit.instrument.pk)
+        .order_by("pk")
+        .first(),
+    )
     actions.do_revoke_certificate(other, user=kit.staff, reason="x")
     StatusStatement.objects.filter(certificate=other).update(certificate=victim)
     Certificate.objects.filter(pk=victim.pk).update(status="revoked")
@@ -165,9 +169,13 @@ def test_superseded_by_column_must_match_the_statement(kit, client_for):
     client = client_for(None)
     first = _issue(kit, performed_on=kit.day - dt.timedelta(days=5))
     _issue(kit)
-    third_party = _issue(kit, instrument=kit.instrument.__class__.objects.filter(
-        instrument_type=kit.itype, province_id="92"
-    ).exclude(pk=kit.instrument.pk).order_by("pk").first())
+    third_party = _issue(
+        kit,
+        instrument=kit.instrument.__class__.objects.filter(instrument_type=kit.itype, province_id="92")
+        .exclude(pk=kit.instrument.pk)
+        .order_by("pk")
+        .first(),
+    )
     Certificate.objects.filter(pk=first.pk).update(superseded_by=third_party)
     assert _check(client, first)[0] == ["status_untrusted"]
 

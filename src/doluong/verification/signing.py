@@ -22,6 +22,7 @@ key-encryption key (KEK): `DOLUONG_KEK` (one or more Fernet keys, comma-separate
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import functools
 import hashlib
 import json
@@ -343,6 +344,8 @@ def _text(value) -> str | None:
     if isinstance(value, Decimal):
         text = format(value.normalize(), "f")
         return "0" if text in ("-0", "") else text
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).isoformat()  # as the database gives it back, whatever the zone
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return str(value)

@@ -63,7 +63,9 @@ class Command(BaseCommand):
                         token = multi.rotate(value[len(signing.SEALED) :].encode("ascii")).decode("ascii")
                     else:  # left in clear by an old version
                         token = multi.encrypt(value.encode("utf-8")).decode("ascii")
-                    CertificateSettings.objects.filter(pk=conf.pk).update(pades_passphrase=signing.SEALED + token)
+                    CertificateSettings.objects.filter(pk=conf.pk).update(
+                        pades_passphrase=signing.SEALED + token
+                    )
                     counts["PAdES passphrases"] += 1
                 root = signing.root_file()
                 if root.exists():
@@ -71,8 +73,12 @@ class Command(BaseCommand):
                     data["sealed"] = multi.rotate(data["sealed"].encode("ascii")).decode("ascii")
                     signing.replace_file(root, json.dumps(data) + "\n")
                     counts["root key"] = 1
-        except Exception as exc:  # the database rolled back: every secret is still sealed under a key of the file
-            raise CommandError(f"Nothing re-sealed in the database ({exc}); the KEK file keeps every key.") from exc
+        except (
+            Exception
+        ) as exc:  # the database rolled back: every secret is still sealed under a key of the file
+            raise CommandError(
+                f"Nothing re-sealed in the database ({exc}); the KEK file keeps every key."
+            ) from exc
         if not from_env and not keep_old:
             signing.replace_file(path, keys[0].decode("ascii") + "\n")
         for name, count in counts.items():
