@@ -27,6 +27,7 @@ import functools
 import hashlib
 import json
 import os
+import threading
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlencode
@@ -91,7 +92,7 @@ def _write_new(path: Path, content: str) -> None:
     """Create `path` (0600) with `content` unless it exists: atomic, safe against a concurrent creator."""
     path.parent.mkdir(parents=True, exist_ok=True)
     os.chmod(path.parent, 0o700)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(content)
@@ -108,7 +109,7 @@ def _write_new(path: Path, content: str) -> None:
 def replace_file(path: Path, content: str) -> None:
     """Write `path` (0600) atomically: a reader sees the old or the new content, never a part."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as fh:
         fh.write(content)
