@@ -281,3 +281,17 @@ def test_compiled_statement_query_returns_what_the_orm_returns(kit):
     expected = list(public._statement_query(cert.pk))
     assert public._statements(cert.pk) == expected and len(expected) == 2
     assert isinstance(expected[0]["effective_at"], dt.datetime)
+
+
+def test_reinstate_through_the_api(kit, client_for):
+    cert = _issue(kit)
+    actions.do_revoke_certificate(cert, user=kit.staff, reason="x")
+    url = f"/api/verification/certificates/{cert.pk}/reinstate/"
+    assert (
+        client_for("dt.kiemdinh").post(url, {"reason": "y"}, content_type="application/json").status_code
+        == 404
+    )
+    response = client_for("ct.kiemdinh").post(
+        url, {"reason": "Thu hồi nhầm"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["status"] == "valid"

@@ -143,3 +143,23 @@ def test_model_and_queryset_deletes_are_refused(kit):
         StatusStatement.objects.filter(certificate=cert).delete()
     assert VerificationRecord.objects.filter(pk=record.pk).exists()
     assert StatusStatement.objects.filter(certificate=cert).count() == 1
+
+
+def test_void_through_the_api(kit, client_for):
+    record, cert = _issue(kit)
+    url = f"/api/verification/records/{record.pk}/void/"
+    assert (
+        client_for("dt.kiemdinh").post(url, {"reason": "x"}, content_type="application/json").status_code
+        == 404
+    )
+    assert client_for("ct.doanhnghiep").post(
+        url, {"reason": "x"}, content_type="application/json"
+    ).status_code in (
+        403,
+        404,
+    )
+    client = client_for("ct.kiemdinh")
+    assert client.post(url, {}, content_type="application/json").status_code == 400
+    assert client.post(url, {"reason": "Sai"}, content_type="application/json").status_code == 200
+    assert VerificationRecord.objects.get(pk=record.pk).is_voided
+    assert Certificate.objects.get(pk=cert.pk).status == "revoked"
