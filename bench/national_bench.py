@@ -409,18 +409,24 @@ def generate_verifications(per_instrument: int, today: dt.date, certificates: st
             "GROUP BY province_id"
         )
         providers = dict(cursor.fetchall())
+    from django.utils import timezone
+
     keys = []
+    root = signing.root_id()
     for provider in providers.values():
         key_id, public, private = signing.new_keypair()
-        keys.append(
-            SigningKey(
-                provider_id=provider,
-                key_id=key_id,
-                public_key=public,
-                private_key=private,
-                activated_on=today,
-            )
+        key = SigningKey(
+            provider_id=provider,
+            key_id=key_id,
+            public_key=public,
+            private_key=private,
+            activated_on=today,
+            activated_at=timezone.now(),
+            sequence=1,
+            root_id=root,
         )
+        key.endorsement = signing.root_sign(signing.key_record(key))  # in the signed key history
+        keys.append(key)
     SigningKey.objects.bulk_create(keys)
     pg = connection.vendor == "postgresql"
     now = "now()" if pg else "CURRENT_TIMESTAMP"

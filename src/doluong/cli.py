@@ -14,6 +14,27 @@ def _django_setup() -> None:
     django.setup()
 
 
+def _demo_secret_key() -> None:
+    """The demo serves with DEBUG=0 like production, so it needs a real SECRET_KEY: one is made once and kept in
+    DOLUONG_SECRET_KEY_FILE (default DATA_DIR/secret_key, 0600), where the settings read it."""
+    import secrets
+    from pathlib import Path
+
+    if os.environ.get("SECRET_KEY"):
+        return
+    data_dir = Path(os.environ.get("DOLUONG_DATA_DIR") or Path.cwd() / "var")
+    path = Path(os.environ.get("DOLUONG_SECRET_KEY_FILE") or data_dir / "secret_key")
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return
+    with os.fdopen(fd, "w") as fh:
+        fh.write(secrets.token_urlsafe(50) + "\n")
+
+
 def _serve(port: int, host: str, workers: int) -> int:
     from django.conf import settings
     from django.core.management import call_command
@@ -69,6 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     args = parser.parse_args(argv)
+    if args.command == "demo":
+        _demo_secret_key()
     _django_setup()
     from django.core.management import call_command
 

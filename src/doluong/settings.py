@@ -68,7 +68,27 @@ def database_from_url(url: str) -> dict:
 DATA_DIR = Path(env_str("DOLUONG_DATA_DIR", str(Path.cwd() / "var")))
 
 DEBUG = env_bool("DEBUG", False)
-SECRET_KEY = env_str("SECRET_KEY", "doluong-insecure-local-key-change-me-in-production")
+# --- secrets (signing keys, KEK) ----------------------------------------------------------------------------
+# SECRET_KEY signs sessions and CSRF tokens only. It comes from the environment, else from the file
+# DOLUONG_SECRET_KEY_FILE (default DATA_DIR/secret_key, written 0600 by `doluong demo`), else an insecure
+# development default that the system check doluong.E001 refuses when DEBUG=0 (`check --deploy`, gunicorn and
+# runserver through doluong.wsgi). Signing keys and the PAdES passphrase are sealed with the key-encryption key
+# instead: DOLUONG_KEK (Fernet keys, comma-separated, the first seals) or the file DOLUONG_KEK_FILE (one key a
+# line; default DOLUONG_KEYS_DIR/kek, created 0600 on first use). The site root key that endorses every provider
+# key is DOLUONG_ROOT_KEY_FILE (default DOLUONG_KEYS_DIR/root.json); DOLUONG_ROOT_PUBLIC_KEY pins its public half.
+# DOLUONG_KEYS_DIR defaults to DATA_DIR/keys: back it up with the database, apart from it. Rotate the KEK with
+# `doluong manage rotate_kek`. See docs/verification.md.
+INSECURE_SECRET_KEY = "doluong-insecure-local-key-change-me-in-production"
+SECRET_KEY_FILE = Path(env_str("DOLUONG_SECRET_KEY_FILE", str(DATA_DIR / "secret_key")))
+SECRET_KEY = env_str("SECRET_KEY", "") or (
+    SECRET_KEY_FILE.read_text().strip() if SECRET_KEY_FILE.is_file() else INSECURE_SECRET_KEY
+)
+DOLUONG_KEYS_DIR = Path(env_str("DOLUONG_KEYS_DIR", str(DATA_DIR / "keys")))
+DOLUONG_KEK = env_str("DOLUONG_KEK", "")
+DOLUONG_KEK_FILE = env_str("DOLUONG_KEK_FILE", "")
+DOLUONG_ROOT_KEY_FILE = env_str("DOLUONG_ROOT_KEY_FILE", "")
+DOLUONG_ROOT_PUBLIC_KEY = env_str("DOLUONG_ROOT_PUBLIC_KEY", "")
+# --- end of secrets -------------------------------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")

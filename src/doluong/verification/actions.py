@@ -1,4 +1,5 @@
-"""State changes of verification: record a verification, issue a certificate, revoke it, rotate signing keys.
+"""State changes of verification: record a verification, void a record, issue a certificate, revoke, reinstate
+and supersede it (each a signed status statement), make and rotate signing keys (administrators only).
 
 Views, the API, the batch importer, the demo and the tests all go through these functions. Each one validates
 everything first and raises `ValidationError` (Vietnamese messages naming the field) or `PermissionDenied`
@@ -15,6 +16,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -33,6 +35,7 @@ from .models import (
     MeasurementPoint,
     RecordStandard,
     SigningKey,
+    StatusStatement,
     ValidityRule,
     VerificationRecord,
 )
@@ -575,33 +578,133 @@ def _snapshot(record) -> dict:
 
 
 def active_key(provider, user=None) -> SigningKey:
+    """The key that signs for `provider` now. A provider without one cannot issue: only an administrator makes
+    keys (`do_rotate_signing_key`)."""
     key = (
-        SigningKey.objects.filter(provider=provider, retired_on__isnull=True)
-        .order_by("-activated_on", "-pk")
+        SigningKey.objects.filter(provider=provider, retired_on__isnull=True, retired_at__isnull=True)
+        .order_by("-sequence", "-pk")
         .first()
     )
-    return key or do_rotate_signing_key(provider, user=user, check=False)
+    if key is None:
+        raise ValidationError(
+            _("%(org)s has no signing key yet: an administrator must make one (Signing keys).")
+            % {"org": provider}
+        )
+    return key
 
 
-def do_rotate_signing_key(provider, *, user=None, check: bool = True) -> SigningKey:
-    """A new signing key for `provider`; the old ones are retired but stay to verify what they signed."""
-    if check and not _may(user, Certificate, CHANGE, provider):
-        raise PermissionDenied(_("You may not change the signing keys of %(org)s.") % {"org": provider})
+def _require_admin(user, provider) -> None:
+    if not principal(user).is_admin:
+        raise PermissionDenied(
+            _("Only an administrator may make, rotate or retire the signing keys of %(org)s.")
+            % {"org": provider}
+        )
+
+
+def _retire(key, now, user) -> None:
+    key.retired_at = now
+    key.retired_on = timezone.localdate(now)
+    key.retirement = signing.root_sign(signing.retirement_record(key))
+    if user is not None and user.is_authenticated:
+        key._history_user = user
+    key._change_reason = _("Key retired")
+    key.save()
+
+
+def do_rotate_signing_key(provider, *, user) -> SigningKey:
+    """A new signing key for `provider` (its first, or the next one): the active key is retired (it stays to
+    verify what it signed). Both changes are entries of the signed key history, endorsed by the site root key;
+    only an administrator may make them."""
+    _require_admin(user, provider)
     with transaction.atomic():
-        now = today()
-        for old in SigningKey.objects.select_for_update().filter(provider=provider, retired_on__isnull=True):
-            old.retired_on = now
-            if user is not None and user.is_authenticated:
-                old._history_user = user
-            old.save()
+        now = timezone.now()
+        keys = list(
+            SigningKey.objects.select_for_update().filter(provider=provider).order_by("sequence", "pk")
+        )
+        for old in keys:
+            if old.retired_at is None:
+                _retire(old, now, user)
+        last = keys[-1] if keys else None
         key_id, public, sealed = signing.new_keypair()
         key = SigningKey(
-            provider=provider, key_id=key_id, public_key=public, private_key=sealed, activated_on=now
+            provider=provider,
+            key_id=key_id,
+            public_key=public,
+            private_key=sealed,
+            activated_on=timezone.localdate(now),
+            activated_at=now,
+            sequence=(last.sequence if last else 0) + 1,
+            previous_hash=signing.link_hash(signing.key_record(last), last.endorsement) if last else "",
+            root_id=signing.root_id(),
         )
+        key.endorsement = signing.root_sign(signing.key_record(key))
         if user is not None and user.is_authenticated:
             key._history_user = user
+        key._change_reason = _("Key rotated") if last else _("First key")
         key.save()
     return key
+
+
+def do_retire_signing_key(key, *, user) -> SigningKey:
+    """Retire a key without a successor (the provider cannot sign until an administrator makes a new key)."""
+    _require_admin(user, key.provider)
+    with transaction.atomic():
+        key = SigningKey.objects.select_for_update().get(pk=key.pk)
+        if key.retired_at is not None:
+            raise ValidationError(_("Signing key %(key)s is already retired.") % {"key": key.key_id})
+        _retire(key, timezone.now(), user)
+    return key
+
+
+# ------------------------------------------------------------------------------------------ status statements
+
+
+def statement_record(st) -> dict:
+    return signing.status_payload(
+        number=st.certificate.number,
+        provider_id=st.certificate.provider_id,
+        sequence=st.sequence,
+        status=st.status,
+        effective_at=st.effective_at,
+        reason=st.reason,
+        superseded_by=st.superseded_by_number,
+        previous=st.previous,
+        key_id=st.key.key_id,
+    )
+
+
+def _state(cert, status: str, reason: str, user, *, superseded_by: str = "", key=None) -> StatusStatement:
+    """Append a signed status statement to `cert`'s chain (inside the caller's transaction) and set its status
+    columns to match."""
+    key = key or active_key(cert.provider, user)
+    last = (
+        StatusStatement.objects.filter(certificate=cert).select_related("key").order_by("-sequence").first()
+    )
+    if last is not None:
+        last.certificate = cert
+        previous = signing.link_hash(statement_record(last), last.signature)
+    else:
+        previous = signing.genesis(cert.signature)
+    st = StatusStatement(
+        certificate=cert,
+        province_id=cert.province_id,
+        sequence=(last.sequence if last else 0) + 1,
+        status=status,
+        reason=reason,
+        effective_at=timezone.now(),
+        superseded_by_number=superseded_by,
+        previous=previous,
+        key=key,
+        created_by=user if user is not None and user.is_authenticated else None,
+    )
+    st.signature = signing.sign(key, statement_record(st))
+    if user is not None and user.is_authenticated:
+        st._history_user = user
+    st.save()
+    cert.status = status
+    cert.status_reason = reason
+    cert.status_changed_on = timezone.localdate(st.effective_at)
+    return st
 
 
 def do_issue_certificate(
@@ -620,6 +723,10 @@ def do_issue_certificate(
     ).get(pk=record.pk)
     if not record.permits(user, CHANGE):
         raise PermissionDenied(_("You may not issue certificates for %(org)s.") % {"org": record.provider})
+    if record.is_voided:
+        raise ValidationError(
+            _("Record %(number)s is voided: no certificate is issued.") % {"number": record.number}
+        )
     existing = Certificate.objects.filter(record=record).first()
     if existing is not None:
         if existing.status == CertificateStatus.REVOKED:
@@ -674,7 +781,7 @@ def do_issue_certificate(
         if user is not None and user.is_authenticated:
             cert._history_user = user
         cert.save()
-        _supersede(cert, user)
+        _supersede(cert, user, key)
         _update_subject(record, cert, user)
     return cert
 
@@ -683,7 +790,7 @@ def _family(kind: str) -> list[str]:
     return sorted(RecordKind.verification_kinds()) if kind in RecordKind.verification_kinds() else [kind]
 
 
-def _supersede(cert, user) -> None:
+def _supersede(cert, user, key) -> None:
     subject = Q(instrument_id=cert.instrument_id) if cert.instrument_id else Q(standard_id=cert.standard_id)
     older = (
         Certificate.objects.select_for_update()
@@ -696,10 +803,10 @@ def _supersede(cert, user) -> None:
         .exclude(pk=cert.pk)
     )
     for old in older:
-        old.status = CertificateStatus.SUPERSEDED
+        reason = _("Replaced by certificate %(number)s.") % {"number": cert.number}
+        _state(old, CertificateStatus.SUPERSEDED, reason, user, superseded_by=cert.number, key=key)
         old.superseded_by = cert
         old.status_changed_on = cert.issued_on
-        old.status_reason = _("Replaced by certificate %(number)s.") % {"number": cert.number}
         if user is not None and user.is_authenticated:
             old._history_user = user
         old.save()
@@ -742,9 +849,7 @@ def do_revoke_certificate(cert, *, user, reason: str) -> Certificate:
         if cert.status == CertificateStatus.REVOKED:
             raise ValidationError(_("Certificate %(number)s is already revoked.") % {"number": cert.number})
         was_current = cert.status == CertificateStatus.VALID
-        cert.status = CertificateStatus.REVOKED
-        cert.status_reason = reason
-        cert.status_changed_on = today()
+        _state(cert, CertificateStatus.REVOKED, reason, user)
         if user is not None and user.is_authenticated:
             cert._history_user = user
         cert.save()
@@ -757,3 +862,94 @@ def do_revoke_certificate(cert, *, user, reason: str) -> Certificate:
                 inst._change_reason = _("Certificate %(number)s revoked") % {"number": cert.number}
                 inst.save()
     return cert
+
+
+def _newer_valid(cert):
+    subject = Q(instrument_id=cert.instrument_id) if cert.instrument_id else Q(standard_id=cert.standard_id)
+    return (
+        Certificate.objects.filter(
+            subject,
+            kind__in=_family(cert.kind),
+            status=CertificateStatus.VALID,
+            verified_on__gte=cert.verified_on,
+        )
+        .exclude(pk=cert.pk)
+        .first()
+    )
+
+
+def do_reinstate_certificate(cert, *, user, reason: str) -> Certificate:
+    """Make a revoked certificate valid again (a revocation made in error), with a reason: a signed statement
+    like the revocation. Refused when its record is voided or a newer valid certificate replaced it."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for reinstating the certificate.")})
+    with transaction.atomic():
+        cert = Certificate.objects.select_for_update().select_related("record").get(pk=cert.pk)
+        if not cert.permits(user, CHANGE):
+            raise PermissionDenied(
+                _("You may not reinstate certificates of %(org)s.") % {"org": cert.provider}
+            )
+        if cert.status != CertificateStatus.REVOKED:
+            raise ValidationError(
+                _("Certificate %(number)s is not revoked: there is nothing to reinstate.")
+                % {"number": cert.number}
+            )
+        if cert.record.is_voided:
+            raise ValidationError(
+                _("The record of certificate %(number)s is voided: the certificate stays revoked.")
+                % {"number": cert.number}
+            )
+        newer = _newer_valid(cert)
+        if newer is not None:
+            raise ValidationError(
+                _("Certificate %(newer)s replaced %(number)s since: it cannot be reinstated.")
+                % {"newer": newer.number, "number": cert.number}
+            )
+        _state(cert, CertificateStatus.VALID, reason, user)
+        if user is not None and user.is_authenticated:
+            cert._history_user = user
+        cert.save()
+        if cert.instrument_id and cert.kind in RecordKind.verification_kinds():
+            inst = type(cert.instrument).objects.select_for_update().get(pk=cert.instrument_id)
+            if inst.last_verified_on == cert.verified_on:
+                inst.valid_until = cert.valid_until
+                if user is not None and user.is_authenticated:
+                    inst._history_user = user
+                inst._change_reason = _("Certificate %(number)s reinstated") % {"number": cert.number}
+                inst.save()
+    return cert
+
+
+# ------------------------------------------------------------------------------------------------- voiding
+
+
+def do_void_record(record, *, user, reason: str) -> VerificationRecord:
+    """Void a numbered record with a reason: it keeps its number (numbering stays gap-free) and is shown as
+    voided; its certificate, if any and not yet revoked, is revoked by a signed statement in the same
+    transaction."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason for voiding the record.")})
+    with transaction.atomic():
+        record = VerificationRecord.objects.select_for_update().get(pk=record.pk)
+        if not record.permits(user, CHANGE):
+            raise PermissionDenied(_("You may not void records of %(org)s.") % {"org": record.provider})
+        if record.is_voided:
+            raise ValidationError(_("Record %(number)s is already voided.") % {"number": record.number})
+        cert = Certificate.objects.filter(record=record).first()
+        if cert is not None and cert.status != CertificateStatus.REVOKED:
+            do_revoke_certificate(
+                cert,
+                user=user,
+                reason=_("Record %(number)s voided: %(reason)s")
+                % {"number": record.number, "reason": reason},
+            )
+        record.voided_on = timezone.now()
+        record.void_reason = reason
+        record.voided_by = user if user is not None and user.is_authenticated else None
+        if user is not None and user.is_authenticated:
+            record._history_user = user
+        record._change_reason = _("Record voided")
+        record.save()
+    return record

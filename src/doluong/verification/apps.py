@@ -6,3 +6,6 @@ class VerificationConfig(AppConfig):
     name = "doluong.verification"
     label = "verification"
     verbose_name = _("Verification and certificates")
+
+    def ready(self):
+        from . import checks  # noqa: F401  (registers the secrets checks)

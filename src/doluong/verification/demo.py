@@ -117,7 +117,9 @@ def build(ctx) -> dict:
                 head_name=HEADS[head_index % len(HEADS)],
             )
             head_index += 1
-            actions.active_key(provider)
+            actions.do_rotate_signing_key(
+                provider, user=ctx.admin
+            )  # its first key, made by the administrator
             # calibration services of the main centre (its accreditation covers balances)
             if index == 0:
                 registration = provider.registrations.first()

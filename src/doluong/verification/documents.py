@@ -451,7 +451,8 @@ def pades_sign(provider, pdf: bytes) -> bytes:
 
     with conf.pades_certificate.open("rb") as fh:
         p12 = fh.read()
-    passphrase = conf.pades_passphrase.encode("utf-8") if conf.pades_passphrase else None
+    secret = conf.passphrase()  # sealed with the KEK; signing.SealError (a ValidationError) if it cannot open
+    passphrase = secret.encode("utf-8") if secret else None
     signer = signers.SimpleSigner.load_pkcs12_data(p12, other_certs=[], passphrase=passphrase)
     meta = signers.PdfSignatureMetadata(
         field_name="ChuKySo",

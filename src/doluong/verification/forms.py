@@ -103,9 +103,12 @@ class ValidityRuleForm(BaseModelForm):
 
 
 class SigningKeyForm(BaseModelForm):
+    """Nothing of a key is edited: its history changes only through the administrator's actions (rotate,
+    retire), each endorsed by the root key."""
+
     class Meta:
         model = SigningKey
-        fields = ["retired_on"]
+        fields: list[str] = []
 
 
 class BatchJobForm(BaseModelForm):
@@ -290,6 +293,14 @@ class IssueForm(StyledMixin, forms.Form):
 
 class RevokeForm(StyledMixin, forms.Form):
     reason = forms.CharField(label=_("reason"), widget=forms.Textarea(attrs={"rows": 2}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.style_fields()
+
+
+class VoidForm(StyledMixin, forms.Form):
+    reason = forms.CharField(label=_("reason for voiding"), widget=forms.Textarea(attrs={"rows": 2}))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

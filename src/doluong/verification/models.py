@@ -2,8 +2,9 @@
 providers' signing keys, validity rules and certificate settings (Word template, PAdES certificate), and batch
 jobs.
 
-State changes go through `verification.actions` (record, issue, revoke, rotate keys, batch issue); the models
-keep invariants and derived values.
+State changes go through `verification.actions` (record, void, issue, revoke, reinstate, make and rotate keys,
+batch issue); the models keep invariants and derived values. Numbered rows (records, certificates, status
+statements) are never deleted: `refuse_delete` stops the model's delete, the queryset's and the admin's.
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.signals import pre_delete
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -152,6 +154,17 @@ class VerificationRecord(SearchableModel):
         verbose_name=_("standards used"),
     )
     notes = models.TextField(_("notes"), blank=True)
+    voided_on = models.DateTimeField(_("voided on"), null=True, blank=True, editable=False)
+    void_reason = models.TextField(_("reason for voiding"), blank=True, editable=False)
+    voided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("voided by"),
+    )
 
     search_fields = (
         "number",
@@ -205,8 +218,17 @@ class VerificationRecord(SearchableModel):
     def is_verification(self) -> bool:
         return self.kind in RecordKind.verification_kinds()
 
+    @property
+    def is_voided(self) -> bool:
+        return self.voided_on is not None
+
+    def delete(self, *args, **kwargs):
+        refuse_delete(type(self), self)
+
     @classmethod
     def scope_q(cls, scope, action):
+        if action == DELETE:
+            return None  # a numbered record is voided with a reason (actions.do_void_record), never deleted
         return record_scope(scope, action)
 
 
@@ -332,8 +354,9 @@ class CertificateSettings(BaseModel):
     pades_certificate = models.FileField(
         _("signing certificate (PKCS#12)"), upload_to="verification/pades/", blank=True
     )
+    #: sealed with the KEK (`signing.seal_text`, "kek:…"); read it with `passphrase()`
     pades_passphrase = models.CharField(
-        _("passphrase of the signing certificate"), max_length=500, blank=True
+        _("passphrase of the signing certificate"), max_length=1000, blank=True
     )
 
     class Meta:
@@ -363,6 +386,18 @@ class CertificateSettings(BaseModel):
             problem = check_docx_template(self.docx_template)
             if problem:
                 raise ValidationError({"docx_template": problem})
+
+    def save(self, *args, **kwargs):
+        from .signing import seal_text
+
+        self.pades_passphrase = seal_text(self.pades_passphrase)
+        super().save(*args, **kwargs)
+
+    def passphrase(self) -> str:
+        """The PAdES passphrase in clear (raises signing.SealError if the KEK cannot open it)."""
+        from .signing import unseal_text
+
+        return unseal_text(self.pades_passphrase)
 
     def _format(self, pattern: str, sequence: int, year: int, digits: int) -> str:
         # never str.format on the provider's text: a stored "{n.__class__…}" or "{n:>999999999}" is refused here
@@ -472,7 +507,11 @@ class ValidityRule(BaseModel):
 
 class SigningKey(BaseModel):
     """A provider's Ed25519 key. The newest active key signs; retired keys stay to verify what they signed. The
-    private key is stored sealed with the site's secret key; the public keys are published."""
+    private key is stored sealed with the key-encryption key (never SECRET_KEY); the public keys are published.
+
+    The rows of a provider form its signed key history: `sequence` 1, 2, …; each record (`signing.key_record`:
+    provider, sequence, key id, public key, valid from, the previous record's hash) is endorsed by the site root
+    key, and so is each retirement. Only an administrator makes keys (`actions.do_rotate_signing_key`)."""
 
     provider = models.ForeignKey(
         Organisation, models.CASCADE, related_name="signing_keys", verbose_name=_("service provider")
@@ -482,6 +521,13 @@ class SigningKey(BaseModel):
     private_key = models.TextField(editable=False)
     activated_on = models.DateField(_("in use from"))
     retired_on = models.DateField(_("retired on"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("no. in the key history"), default=0, editable=False)
+    activated_at = models.DateTimeField(_("valid from"), null=True, editable=False)
+    retired_at = models.DateTimeField(_("valid until"), null=True, blank=True, editable=False)
+    previous_hash = models.CharField(max_length=64, blank=True, editable=False)
+    root_id = models.CharField(_("root key"), max_length=16, blank=True, editable=False)
+    endorsement = models.CharField(max_length=100, blank=True, editable=False)
+    retirement = models.CharField(max_length=100, blank=True, editable=False)
 
     class Meta:
         ordering = ["provider", "-activated_on", "-pk"]
@@ -495,9 +541,15 @@ class SigningKey(BaseModel):
     def is_active(self) -> bool:
         return self.retired_on is None
 
+    @property
+    def fingerprint(self) -> str:
+        from .signing import fingerprint, grouped
+
+        return grouped(fingerprint(self.public_key))
+
     @classmethod
     def can_add(cls, user) -> bool:
-        return False  # keys are made by actions.do_rotate_signing_key
+        return False  # keys are made by actions.do_rotate_signing_key (administrators only)
 
     @classmethod
     def scope_q(cls, scope, action):
@@ -624,11 +676,77 @@ class Certificate(SearchableModel):
 
         return public_check_url(self.number, self.signature)
 
+    def delete(self, *args, **kwargs):
+        refuse_delete(type(self), self)
+
     @classmethod
     def scope_q(cls, scope, action):
         if action == DELETE:
             return None  # a certificate is revoked, never deleted
         return record_scope(scope, action)
+
+
+class StatusStatement(BaseModel):
+    """A signed change of a certificate's status: revoked, superseded (by a newer certificate) or valid again
+    (reinstated), with the reason, the moment it takes effect and the hash of the previous link of the chain —
+    the certificate's own signature for the first statement (`signing.status_payload`). Signed by the provider's
+    active key; written only by the actions; never changed or deleted. The public check believes the status
+    column only when it is the status of the latest valid statement."""
+
+    certificate = models.ForeignKey(
+        Certificate, models.PROTECT, related_name="statements", verbose_name=_("certificate")
+    )
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False, db_index=False)
+    sequence = models.PositiveIntegerField(_("no."))
+    status = models.CharField(_("status"), max_length=20, choices=CertificateStatus.choices)
+    reason = models.TextField(_("reason"), blank=True)
+    effective_at = models.DateTimeField(_("effective from"))
+    superseded_by_number = models.CharField(_("superseded by"), max_length=80, blank=True)
+    previous = models.CharField(max_length=64)
+    key = models.ForeignKey(
+        SigningKey, models.PROTECT, related_name="statements", verbose_name=_("signing key")
+    )
+    signature = models.CharField(_("signature"), max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["certificate", "sequence"]
+        verbose_name = _("status statement")
+        verbose_name_plural = _("status statements")
+        constraints = [
+            models.UniqueConstraint(fields=["certificate", "sequence"], name="verification_statement_seq")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.certificate_id} #{self.sequence}: {self.status}"
+
+    def delete(self, *args, **kwargs):
+        refuse_delete(type(self), self)
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        return False  # written by the actions (revoke, supersede, reinstate)
+
+    @classmethod
+    def scope_q(cls, scope, action):
+        return record_scope(scope, action, "certificate__") if action == VIEW else None
+
+
+NEVER_DELETED = (VerificationRecord, Certificate, StatusStatement)
+
+
+def refuse_delete(sender, instance=None, **kwargs):
+    """Numbered and signed rows are voided or revoked, never deleted — not even by a superuser."""
+    raise PermissionDenied(
+        _("%(model)s “%(object)s” is numbered: it is voided with a reason, never deleted.")
+        % {"model": sender._meta.verbose_name, "object": instance}
+    )
+
+
+for _model in NEVER_DELETED:
+    pre_delete.connect(refuse_delete, sender=_model, dispatch_uid=f"never-delete-{_model.__name__}")
 
 
 def effective_status(status: str, valid_until: dt.date | None, on: dt.date | None = None) -> str:

@@ -5,6 +5,11 @@ What it shows comes from the certificate's signed snapshot — what the paper sh
 dates, stamp) — and never more: no verifier, no tax code, no revocation reason. Requests are counted per client
 IP in the database (`VERIFY_RATE_LIMIT` per minute, default 30; `CheckCount`); above it the answer is 429 in
 Vietnamese.
+
+Nothing unsigned is believed: the certificate's signature, its key's endorsement by the site root key (the
+signed key history) and its chain of signed status statements are verified on every check; a status column that
+is not the latest statement's status, a broken chain or a key outside the history is "cannot be trusted", never
+"valid". Two queries a check: the certificate (with its key by join) and its statements (with theirs).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from django.db import connection
 from django.db.models import F
 from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -24,10 +30,12 @@ from django.views.decorators.cache import never_cache
 from . import signing
 from .choices import CertificateStatus, RecordKind
 from .documents import dmy
-from .models import Certificate, CheckCount, SigningKey, effective_status
+from .models import Certificate, CheckCount, SigningKey, StatusStatement, effective_status
 
 NOT_FOUND = "not_found"
 MISMATCH = "signature_mismatch"
+KEY_UNTRUSTED = "key_untrusted"
+STATUS_UNTRUSTED = "status_untrusted"
 STATE_LABELS = {
     CertificateStatus.VALID: gettext_lazy("Valid"),
     CertificateStatus.EXPIRED: gettext_lazy("Expired"),
@@ -35,6 +43,8 @@ STATE_LABELS = {
     CertificateStatus.REVOKED: gettext_lazy("Revoked"),
     NOT_FOUND: gettext_lazy("Not found"),
     MISMATCH: gettext_lazy("Not genuine: the signature does not match"),
+    KEY_UNTRUSTED: gettext_lazy("Cannot be trusted: the signing key is not in the signed key history"),
+    STATUS_UNTRUSTED: gettext_lazy("Cannot be trusted: the status is not signed by the provider"),
 }
 STATE_HELP = {
     CertificateStatus.VALID: gettext_lazy("The certificate is genuine and in force."),
@@ -47,6 +57,15 @@ STATE_HELP = {
     MISMATCH: gettext_lazy(
         "The certificate's content or its QR code does not match what the provider signed: it may have been altered "
         "or forged. Do not rely on it and tell the provider or the Department of Science and Technology."
+    ),
+    KEY_UNTRUSTED: gettext_lazy(
+        "The certificate is signed with a key that the site's key history does not vouch for: the key may have "
+        "been replaced. Do not rely on it and tell the provider or the Department of Science and Technology."
+    ),
+    STATUS_UNTRUSTED: gettext_lazy(
+        "The certificate's status (valid, revoked, superseded) does not match the provider's signed status "
+        "statements: it may have been altered. Do not rely on it and tell the provider or the Department of "
+        "Science and Technology."
     ),
 }
 
@@ -109,13 +128,34 @@ SIGNED = (
 )
 #: what the check reads of a certificate: the signed columns, its state and signature, the signing key's public
 #: half and the superseding certificate's number: one narrow query (~1/3 of the cost of three model instances)
-COLUMNS = (*SIGNED, "status", "status_changed_on", "signature")
-RELATED = {
-    "key_code": F("key__key_id"),
-    "key_public": F("key__public_key"),
-    "key_provider": F("key__provider_id"),
-    "newer": F("superseded_by__number"),
-}
+COLUMNS = ("id", *SIGNED, "status", "signature")
+
+
+def key_columns(path: str) -> dict:
+    """The key's columns that its signed record covers (`signing.key_record_of`), joined through `path`."""
+    return {
+        "key_code": F(f"{path}__key_id"),
+        "key_public": F(f"{path}__public_key"),
+        "key_provider": F(f"{path}__provider_id"),
+        "key_seq": F(f"{path}__sequence"),
+        "key_activated_at": F(f"{path}__activated_at"),
+        "key_previous": F(f"{path}__previous_hash"),
+        "key_root": F(f"{path}__root_id"),
+        "key_endorsement": F(f"{path}__endorsement"),
+    }
+
+
+RELATED = {**key_columns("key"), "newer": F("superseded_by__number"), "voided": F("record__voided_on")}
+#: what the check reads of a certificate's status statements (one query, compiled like the certificate's)
+STATEMENT_COLUMNS = (
+    "sequence",
+    "status",
+    "reason",
+    "effective_at",
+    "superseded_by_number",
+    "previous",
+    "signature",
+)
 
 
 def _genuine(row: dict, signed: dict) -> bool:
@@ -123,6 +163,10 @@ def _genuine(row: dict, signed: dict) -> bool:
     if row["key_public"] is None or row["key_provider"] != row["provider_id"]:
         return False
     return signing.verify(row["key_public"], signed, row["signature"])
+
+
+def _key_trusted(row: dict) -> bool:
+    return signing.endorsed(signing.key_record_of(row, "key_"), row["key_endorsement"])
 
 
 def _public(row: dict) -> dict:
@@ -144,8 +188,6 @@ def _public(row: dict) -> dict:
         "issued_on": dmy(row["issued_on"]),
         "valid_until": dmy(row["valid_until"]) if row["valid_until"] else "",
         "stamp_number": row["stamp_number"],
-        "status_changed_on": dmy(row["status_changed_on"]) if row["status_changed_on"] else "",
-        "superseded_by": row["newer"] or "",
         "key_id": row["key_code"],
     }
 
@@ -158,32 +200,72 @@ def _query(lookup_key: str):
     )
 
 
+def _statement_query(certificate_id):
+    return (
+        StatusStatement.objects.filter(certificate_id=certificate_id)
+        .order_by("sequence")
+        .values(*STATEMENT_COLUMNS, **key_columns("key"))
+    )
+
+
 _MARK = "\x00lookup-key"
+_ID_MARK = -7_777_777
 
 
 @functools.cache
-def _compiled(alias: str):
-    """`_query` compiled once per process and database: building and compiling the ORM query costs twice as much
-    as running it (docs/scale.md). Returns the SQL, the names of its columns, and the ORM's converters."""
-    query = _query(_MARK).query
+def _compiled(alias: str, which: str = "certificates"):
+    """`_query` (or `_statement_query`) compiled once per process and database: building and compiling the ORM
+    query costs twice as much as running it (docs/scale.md). Returns the SQL, the names of its columns, and the
+    ORM's converters."""
+    mark = _MARK if which == "certificates" else _ID_MARK
+    query = (_query if which == "certificates" else _statement_query)(mark).query
     compiler = query.get_compiler(alias)
     sql, params = compiler.as_sql()
-    if list(params) != [_MARK]:  # the query must have exactly one parameter, the lookup key
+    if list(params) != [mark]:  # the query must have exactly one parameter, the lookup key (or the id)
         raise RuntimeError(f"unexpected parameters in the public check's query: {params!r}")
     names = [*query.extra_select, *query.values_select, *query.annotation_select]
     converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
     return sql, names, compiler, converters
 
 
-def _rows(lookup_key: str) -> list[dict]:
-    """The rows of `_query(lookup_key)`, exactly as `.values()` would return them."""
-    sql, names, compiler, converters = _compiled(connection.alias)
+def _run(which: str, param) -> list[dict]:
+    sql, names, compiler, converters = _compiled(connection.alias, which)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [lookup_key])
+        cursor.execute(sql, [param])
         rows = cursor.fetchall()
     if converters:
         rows = compiler.apply_converters(rows, converters)
     return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+def _rows(lookup_key: str) -> list[dict]:
+    """The rows of `_query(lookup_key)`, exactly as `.values()` would return them."""
+    return _run("certificates", lookup_key)
+
+
+def _statements(certificate_id: int) -> list[dict]:
+    """The rows of `_statement_query(certificate_id)`, exactly as `.values()` would return them."""
+    return _run("statements", certificate_id)
+
+
+def _status(row: dict):
+    """(state, statements, effective day) from the signed chain, or (untrusted state, [], None)."""
+    rows = _statements(row["id"])
+    ok, status, newer, at = signing.status_chain(row["number"], row["provider_id"], row["signature"], rows)
+    if not ok:
+        return (KEY_UNTRUSTED if status == "key_not_in_history" else STATUS_UNTRUSTED), [], None
+    if status != row["status"] or (status == CertificateStatus.SUPERSEDED and newer != (row["newer"] or "")):
+        return STATUS_UNTRUSTED, [], None
+    if row["voided"] is not None and status != CertificateStatus.REVOKED:
+        return STATUS_UNTRUSTED, [], None  # a voided record's certificate is revoked by a signed statement
+    statements = [
+        {
+            "payload": signing.statement_record_of(r, row["number"], row["provider_id"]),
+            "signature": r["signature"],
+        }
+        for r in rows
+    ]
+    return status, statements, timezone.localdate(at) if at is not None else None
 
 
 def check(number: str, short_sig: str = "") -> list[dict]:
@@ -204,11 +286,21 @@ def check(number: str, short_sig: str = "") -> list[dict]:
         if not _genuine(row, signed):
             results.append({"state": MISMATCH, "number": row["number"]})
             continue
+        if not _key_trusted(row):
+            results.append({"state": KEY_UNTRUSTED, "number": row["number"], "key_id": row["key_code"]})
+            continue
+        status, statements, changed_on = _status(row)
+        if status in (KEY_UNTRUSTED, STATUS_UNTRUSTED):
+            results.append({"state": status, "number": row["number"]})
+            continue
         results.append(
             {
-                "state": effective_status(row["status"], row["valid_until"]),
+                "state": effective_status(status, row["valid_until"]),
                 **_public(row),
-                "signed": {"payload": signed, "signature": row["signature"]},
+                "status_changed_on": dmy(changed_on) if changed_on else "",
+                "superseded_by": (row["newer"] or "") if status == CertificateStatus.SUPERSEDED else "",
+                "record_voided": row["voided"] is not None,
+                "signed": {"payload": signed, "signature": row["signature"], "statements": statements},
             }
         )
     return results
@@ -252,25 +344,106 @@ def verify_api(request):
     )
 
 
-def keys_api(request):
-    """Every provider's public keys (active and retired), to verify a certificate's signature independently."""
-    keys = SigningKey.objects.select_related("provider").order_by("provider__name", "-activated_on")
-    body = {
+def key_history() -> dict:
+    """Every provider's keys with the verdict of the signed key history: each record endorsed by the root key,
+    numbered 1, 2, … and naming the previous record's hash, each retirement endorsed, every key but the newest
+    retired. Keys that fail are listed as refused, without their public half."""
+    root = signing.root_public(create=False)
+    keys = (
+        SigningKey.objects.select_related("provider")
+        .order_by("provider__name", "provider_id", "sequence", "pk")
+        .only(
+            "provider__name",
+            "provider_id",
+            "key_id",
+            "public_key",
+            "sequence",
+            "activated_at",
+            "retired_at",
+            "previous_hash",
+            "root_id",
+            "endorsement",
+            "retirement",
+            "activated_on",
+            "retired_on",
+        )
+    )
+    by_provider: dict[int, list] = {}
+    for key in keys:
+        by_provider.setdefault(key.provider_id, []).append(key)
+    trusted, refused = [], []
+    for chain in by_provider.values():
+        previous = ""
+        for index, key in enumerate(chain, start=1):
+            record = signing.key_record(key)
+            problem = ""
+            if key.sequence != index or key.previous_hash != previous:
+                problem = gettext_lazy("the key history's chain is broken here")
+            elif not signing.endorsed(record, key.endorsement):
+                problem = gettext_lazy(
+                    "not in the signed key history: its record does not match the endorsement"
+                )
+            elif key.retired_at is not None and not signing.verify(
+                root, signing.retirement_record(key), key.retirement
+            ):
+                problem = gettext_lazy("its retirement is not signed")
+            elif key.retired_at is None and index < len(chain):
+                problem = gettext_lazy("a newer key exists but this one's retirement is missing")
+            elif key.retired_on != (timezone.localdate(key.retired_at) if key.retired_at else None):
+                problem = gettext_lazy("its retirement date does not match the signed history")
+            previous = signing.link_hash(record, key.endorsement)
+            if problem:
+                refused.append(
+                    {
+                        "key_id": key.key_id,
+                        "provider": key.provider.name,
+                        "provider_id": key.provider_id,
+                        "problem": str(problem),
+                    }
+                )
+                continue
+            trusted.append(
+                {
+                    "key_id": key.key_id,
+                    "provider": key.provider.name,
+                    "provider_id": key.provider_id,
+                    "public_key": key.public_key,
+                    "fingerprint": signing.grouped(signing.fingerprint(key.public_key)),
+                    "sequence": key.sequence,
+                    "valid_from": key.activated_at.isoformat(),
+                    "valid_until": key.retired_at.isoformat() if key.retired_at else None,
+                    "activated_on": key.activated_on.isoformat(),
+                    "retired_on": key.retired_on.isoformat() if key.retired_on else None,
+                    "record": record,
+                    "endorsement": key.endorsement,
+                    "retirement": key.retirement or None,
+                }
+            )
+    return {
         "algorithm": "Ed25519",
+        "root": {
+            "public_key": root,
+            "key_id": signing.root_id(root) if root else "",
+            "fingerprint": signing.grouped(signing.fingerprint(root)) if root else "",
+        },
+        "keys": trusted,
+        "refused": refused,
+    }
+
+
+def keys_api(request):
+    """Every provider's public keys (active and retired) that the signed key history vouches for, with their
+    fingerprints, validity and endorsements, to verify a certificate's signature independently."""
+    body = {
+        **key_history(),
         "payload": _(
             "UTF-8 bytes of the sorted-key compact JSON of the certificate payload; signature in base64url without "
             "padding; see the guide."
         ),
-        "keys": [
-            {
-                "key_id": k.key_id,
-                "provider": k.provider.name,
-                "provider_id": k.provider_id,
-                "public_key": k.public_key,
-                "activated_on": k.activated_on.isoformat(),
-                "retired_on": k.retired_on.isoformat() if k.retired_on else None,
-            }
-            for k in keys
-        ],
     }
     return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
+
+
+def keys_page(request):
+    """The HTML twin of `/api/public/keys/`."""
+    return render(request, "verification/public_keys.html", key_history())

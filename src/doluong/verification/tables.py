@@ -19,6 +19,11 @@ class VerificationRecordTable(BaseTable):
     subject = tables.Column(verbose_name=_("instrument or standard"), accessor="subject", orderable=False)
     result = tables.Column(attrs={"td": {"class": lambda record: f"result-{record.result}"}})
 
+    def render_result(self, value, record):
+        if record.voided_on is not None:
+            return _("Voided (%(result)s)") % {"result": value}
+        return value
+
     class Meta(BaseTable.Meta):
         model = VerificationRecord
         fields = ["number", "kind", "subject", "owner", "provider", "performed_on", "result"]

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from doluong.core.scope import CHANGE, VIEW
+from doluong.core.scope import CHANGE, VIEW, principal
 from doluong.core.surface import Related, Surface
 from doluong.documents import qr
 
@@ -55,13 +55,17 @@ class VerificationSurface(Surface):
 def _record_context(obj, request):
     user = request.user
     cert = Certificate.objects.filter(record=obj).first()
-    can_issue = cert is None and obj.result != Result.FAILED and obj.permits(user, CHANGE)
+    can_change = obj.permits(user, CHANGE)
+    can_issue = cert is None and obj.result != Result.FAILED and can_change and not obj.is_voided
     return {
         "points": obj.points.all(),
         "standard_links": obj.standard_links.select_related("standard"),
         "certificate": cert if cert and cert.permits(user, VIEW) else None,
         "can_issue": can_issue,
         "issue_form": forms.IssueForm() if can_issue else None,
+        "can_void": can_change and not obj.is_voided,
+        "void_form": forms.VoidForm(),
+        "can_delete": False,  # numbered: voided with a reason, never deleted
     }
 
 
@@ -69,6 +73,10 @@ def _certificate_context(obj, request):
     user = request.user
     can_change = obj.permits(user, CHANGE)
     return {
+        "can_delete": False,
+        "statements": obj.statements.select_related("key").order_by("sequence"),
+        "can_reinstate": can_change and obj.status == "revoked" and not obj.record.is_voided,
+        "reinstate_form": forms.RevokeForm(),
         "genuine": signing.verify_certificate(obj),
         "qr_svg": qr.qr_svg(obj.public_url(), scale=3),
         "public_url": obj.public_url(),
@@ -355,9 +363,17 @@ signing_key = VerificationSurface(
     ],
     detail_template="verification/signingkey_detail.html",
     extra_context=lambda obj, request: {
-        "can_rotate": forms.providers_for(request.user, CHANGE).filter(pk=obj.provider_id).exists()
+        "can_rotate": principal(request.user).is_admin,
+        "can_change": False,
+        "can_delete": False,
+        "trusted": signing.key_trusted(obj),
     },
     extra={"api_mixin": ReadOnlyApiMixin},
+    list_links=lambda request: (
+        [{"title": _("Make a signing key"), "url": reverse("verification:signingkey_rotate")}]
+        if principal(request.user).is_admin
+        else []
+    ),
 )
 
 SURFACES = [record, certificate, batch_job, validity_rule, settings_surface, signing_key, point]
@@ -560,15 +576,80 @@ def docx_sample(request):
 
 @login_required
 @require_POST
-def rotate_key(request):
-    providers = forms.providers_for(request.user)
-    provider = providers.filter(pk=request.POST.get("provider")).first()
-    if provider is None:
-        raise PermissionDenied(_("You may not change the signing keys of this provider."))
+def record_void(request, pk):
+    rec = _get(VerificationRecord, request.user, pk)
+    form = forms.VoidForm(request.POST)
     try:
-        key = actions.do_rotate_signing_key(provider, user=request.user)
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for voiding the record."))
+        actions.do_void_record(rec, user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        for message in _messages(exc):
+            messages.error(request, message)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Record %(number)s is voided.") % {"number": rec.number})
+    return HttpResponseRedirect(rec.get_absolute_url())
+
+
+@login_required
+@require_POST
+def certificate_reinstate(request, pk):
+    cert = _get(Certificate, request.user, pk)
+    form = forms.RevokeForm(request.POST)
+    try:
+        if not form.is_valid():
+            raise ValidationError(_("Give the reason for reinstating the certificate."))
+        actions.do_reinstate_certificate(cert, user=request.user, reason=form.cleaned_data["reason"])
+    except ValidationError as exc:
+        for message in _messages(exc):
+            messages.error(request, message)
+    except PermissionDenied as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Certificate %(number)s is valid again.") % {"number": cert.number})
+    return HttpResponseRedirect(cert.get_absolute_url())
+
+
+def _admin_only(request) -> None:
+    if not principal(request.user).is_admin:
+        raise PermissionDenied(_("Only an administrator may make, rotate or retire signing keys."))
+
+
+@login_required
+@require_POST
+def retire_key(request, pk):
+    _admin_only(request)
+    key = _get(SigningKey, request.user, pk)
+    try:
+        actions.do_retire_signing_key(key, user=request.user)
+    except ValidationError as exc:
+        for message in _messages(exc):
+            messages.error(request, message)
+    else:
+        messages.success(request, _("Signing key %(key)s is retired.") % {"key": key.key_id})
+    return HttpResponseRedirect(key.get_absolute_url())
+
+
+@login_required
+def rotate_key(request):
+    """A provider's first or next signing key: administrators only (a key change is an entry of the signed key
+    history, endorsed by the site root key). GET shows the choice of provider."""
+    _admin_only(request)
+    if request.method != "POST":
+        return render(
+            request,
+            "verification/signingkey_new.html",
+            {"providers": forms.providers_for(request.user).order_by("name"), "surface": signing_key},
+        )
+    provider = forms.providers_for(request.user).filter(pk=request.POST.get("provider")).first()
+    if provider is None:
+        raise Http404(_("No such provider."))
+    try:
+        key = actions.do_rotate_signing_key(provider, user=request.user)
+    except (PermissionDenied, ValidationError) as exc:
+        messages.error(request, " ".join(_messages(exc)) if isinstance(exc, ValidationError) else str(exc))
         return HttpResponseRedirect(signing_key.list_url())
     messages.success(
         request,

@@ -64,7 +64,7 @@ class _ActionPermission:
     """Detail actions (issue, revoke) are POSTs but not creations: the row's scope is checked by the action."""
 
     def get_permissions(self):
-        if self.action in ("issue", "revoke"):
+        if self.action in ("issue", "revoke", "reinstate", "void"):
             return [IsAuthenticated()]
         return super().get_permissions()
 
@@ -101,6 +101,16 @@ class RecordApiMixin(_ActionPermission):
         body = CertificateSerializer(cert, context=self.get_serializer_context()).data
         return Response(body, status=status.HTTP_201_CREATED)
 
+    @extend_schema(request=RevokeInputSerializer, responses=VerificationRecordSerializer)
+    @action(detail=True, methods=["post"])
+    def void(self, request, pk=None):
+        """Void the record with a reason (its certificate, if any, is revoked by a signed statement)."""
+        record = self.get_object()
+        given = RevokeInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        record = _call(actions.do_void_record, record, user=request.user, **given.validated_data)
+        return Response(VerificationRecordSerializer(record, context=self.get_serializer_context()).data)
+
     @extend_schema(responses={(200, "application/pdf"): bytes})
     @action(detail=True, methods=["get"])
     def pdf(self, request, pk=None):
@@ -121,6 +131,15 @@ class CertificateApiMixin(_ActionPermission):
         given = RevokeInputSerializer(data=request.data)
         given.is_valid(raise_exception=True)
         cert = _call(actions.do_revoke_certificate, cert, user=request.user, **given.validated_data)
+        return Response(CertificateSerializer(cert, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=RevokeInputSerializer, responses=CertificateSerializer)
+    @action(detail=True, methods=["post"])
+    def reinstate(self, request, pk=None):
+        cert = self.get_object()
+        given = RevokeInputSerializer(data=request.data)
+        given.is_valid(raise_exception=True)
+        cert = _call(actions.do_reinstate_certificate, cert, user=request.user, **given.validated_data)
         return Response(CertificateSerializer(cert, context=self.get_serializer_context()).data)
 
     @extend_schema(responses={(200, "application/pdf"): bytes})
