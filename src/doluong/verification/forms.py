@@ -53,6 +53,8 @@ class CertificateSettingsForm(BaseModelForm):
         help_text=_("Leave empty to keep the passphrase already saved."),
     )
 
+    upload_kinds = {"docx_template": "template", "pades_certificate": "template"}  # size limits (core.uploads)
+
     class Meta:
         model = CertificateSettings
         fields = [
