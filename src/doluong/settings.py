@@ -296,8 +296,8 @@ DOLUONG_UPLOAD_LIMITS = {
     "bulk": env_size_mb("DOLUONG_UPLOAD_BULK_MB", 500),  # bulk loads (registry)
     "batch": env_size_mb("DOLUONG_UPLOAD_BATCH_MB", 20),  # batch issue of certificates (XLSX)
     "workbook": env_size_mb("DOLUONG_UPLOAD_WORKBOOK_MB", 10),  # a province's plan workbook (XLSX)
-    "template": env_size_mb("DOLUONG_UPLOAD_TEMPLATE_MB", 5),  # a provider's Word template, its PAdES certificate
-    "attachment": env_size_mb("DOLUONG_UPLOAD_ATTACHMENT_MB", 20),  # any other file (a unit report's attachment)
+    "template": env_size_mb("DOLUONG_UPLOAD_TEMPLATE_MB", 5),  # Word template, PAdES certificate
+    "attachment": env_size_mb("DOLUONG_UPLOAD_ATTACHMENT_MB", 20),  # any other file (report attachments)
 }
 #: uploads left behind (previews never confirmed, loads interrupted) are deleted after this many hours
 DOLUONG_UPLOAD_MAX_AGE_HOURS = env_int("DOLUONG_UPLOAD_MAX_AGE_HOURS", 24)

@@ -53,7 +53,8 @@ class CertificateSettingsForm(BaseModelForm):
         help_text=_("Leave empty to keep the passphrase already saved."),
     )
 
-    upload_kinds = {"docx_template": "template", "pades_certificate": "template"}  # size limits (core.uploads)
+    # size limits of the uploads (core.uploads)
+    upload_kinds = {"docx_template": "template", "pades_certificate": "template"}
 
     class Meta:
         model = CertificateSettings
