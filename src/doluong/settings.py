@@ -244,6 +244,9 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATE_INPUT_FORMATS": ["iso-8601", "%d/%m/%Y"],
+    # the schema's path parameter is {pk}: a province's and a commune's key is their code, not an "id"
+    # (`check --deploy` builds the schema and warned)
+    "SCHEMA_COERCE_PATH_PK": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "doluong API",
@@ -254,6 +257,25 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # --- production security (`check --deploy` builds the schema and must be clean: docs/operations.md)
+    # several fields are called "kind" and "status" with different choices: each set gets its own name
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "doluong.parties.choices.OrganisationKind",
+        "RecordKindEnum": "doluong.verification.choices.RecordKind",
+        "PlanKindEnum": "doluong.programs.choices.PlanKind",
+        "EventKindEnum": "doluong.programs.choices.EventKind",
+        "MapKindEnum": "doluong.programs.choices.MapKind",
+        "SupportKindEnum": "doluong.programs.choices.SupportKind",
+        "PlanStatusEnum": "doluong.programs.choices.PlanStatus",
+        "TaskStatusEnum": "doluong.programs.choices.TaskStatus",
+        "RoundStatusEnum": "doluong.programs.choices.RoundStatus",
+        "ReportStatusEnum": "doluong.programs.choices.ReportStatus",
+        "CertificateStatusEnum": "doluong.verification.choices.CertificateStatus",
+        "JobStatusEnum": "doluong.verification.choices.JobStatus",
+        "InstrumentStatusEnum": "doluong.registry.choices.InstrumentStatus",
+        "ReminderStatusEnum": "doluong.registry.models.ReminderStatus",
+        "BulkJobStatusEnum": "doluong.registry.models.BulkJob.Status",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"

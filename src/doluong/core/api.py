@@ -48,13 +48,18 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         return attrs
 
 
+def _display(self, obj) -> str:
+    """The row as people name it (its __str__), for the API's `display` field."""
+    return str(obj)
+
+
 def make_serializer(model_cls, field_names, read_only=()):
     names = list(dict.fromkeys([model_cls._meta.pk.name, "display", *field_names]))
     meta = type("Meta", (), {"model": model_cls, "fields": names, "read_only_fields": list(read_only)})
     attrs = {
         "Meta": meta,
         "display": serializers.SerializerMethodField(),
-        "get_display": lambda self, obj: str(obj),
+        "get_display": _display,
     }
     return type(f"{model_cls.__name__}Serializer", (ScopedModelSerializer,), attrs)
 
