@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.conf import settings as django_settings
+from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.test import Client
@@ -136,6 +137,7 @@ def test_api_throttle_settings():
 
 
 def test_anonymous_api_requests_are_throttled_at_the_real_rate():
+    cache.clear()  # the throttles count in the cache: start from nothing whatever ran before in this process
     client = Client()
     with time_machine.travel(T0, tick=False):
         codes = [client.get("/api/docs/").status_code for _ in range(61)]
@@ -147,6 +149,7 @@ def test_a_users_api_requests_are_throttled(client_for, monkeypatch):
     from rest_framework.throttling import SimpleRateThrottle
 
     monkeypatch.setattr(SimpleRateThrottle, "THROTTLE_RATES", {"user": "3/min", "anon": "3/min"})
+    cache.clear()
     client = client_for("ct.sokhcn")
     with time_machine.travel(T0, tick=False) as clock:
         codes = [client.get("/api/registry/instruments/", {"limit": 1}).status_code for _ in range(4)]
