@@ -6,7 +6,9 @@ ALLOWED_HOSTS and DEBUG=0.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 from urllib.parse import parse_qsl, unquote, urlsplit
 
@@ -39,6 +41,22 @@ def env_int(name: str, default: int) -> int:
         return int(value)
     except ValueError as exc:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from exc
+
+
+def env_size_mb(name: str, default: int) -> int:
+    """A size in megabytes (a positive integer) from the environment, in bytes."""
+    megabytes = env_int(name, default)
+    if megabytes <= 0:
+        raise ImproperlyConfigured(f"{name} must be a positive number of megabytes, got {megabytes!r}")
+    return megabytes * 1024 * 1024
+
+
+def env_rate(name: str, default: str) -> str:
+    """A DRF throttle rate such as 60/min (number/second|minute|hour|day)."""
+    value = env_str(name, default).strip()
+    if not re.fullmatch(r"[1-9]\d*/(s|sec|second|m|min|minute|h|hour|d|day)", value):
+        raise ImproperlyConfigured(f"{name} must be a rate such as 60/min or 1000/hour, got {value!r}")
+    return value
 
 
 def env_list(name: str, default: str) -> list[str]:
@@ -110,6 +128,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "simple_history",
     "rules.apps.AutodiscoverRulesConfig",
+    "axes",
+    "csp",
     "doluong.core",
     "doluong.geo",
     "doluong.parties",
@@ -121,15 +141,20 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "doluong.core.middleware.RequestSizeMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "doluong.core.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "doluong.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # last, as django-axes asks: it turns a locked-out login into the lockout page
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "doluong.urls"
@@ -204,8 +229,6 @@ WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(DATA_DIR / "media")))
-FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 
 # One cache for all gunicorn workers; files under DATA_DIR, so nothing else has to run (the public check's rate
 # limit counts in the database, verification.CheckCount). Tests use a fresh in-memory cache per test (tests/conftest.py).
@@ -232,10 +255,18 @@ REST_FRAMEWORK = {
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
     ],
+    # --- limits (API throttles; the rates are set in the limits block below)
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DATE_INPUT_FORMATS": ["iso-8601", "%d/%m/%Y"],
+    # the schema's path parameter is {pk}: a province's and a commune's key is their code, not an "id"
+    # (`check --deploy` builds the schema and warned)
+    "SCHEMA_COERCE_PATH_PK": False,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "doluong API",
@@ -246,14 +277,110 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # --- production security (`check --deploy` builds the schema and must be clean: docs/operations.md)
+    # several fields are called "kind" and "status" with different choices: each set gets its own name
+    "ENUM_NAME_OVERRIDES": {
+        "OrganisationKindEnum": "doluong.parties.choices.OrganisationKind",
+        "RecordKindEnum": "doluong.verification.choices.RecordKind",
+        "PlanKindEnum": "doluong.programs.choices.PlanKind",
+        "EventKindEnum": "doluong.programs.choices.EventKind",
+        "MapKindEnum": "doluong.programs.choices.MapKind",
+        "SupportKindEnum": "doluong.programs.choices.SupportKind",
+        "PlanStatusEnum": "doluong.programs.choices.PlanStatus",
+        "TaskStatusEnum": "doluong.programs.choices.TaskStatus",
+        "RoundStatusEnum": "doluong.programs.choices.RoundStatus",
+        "ReportStatusEnum": "doluong.programs.choices.ReportStatus",
+        "CertificateStatusEnum": "doluong.verification.choices.CertificateStatus",
+        "JobStatusEnum": "doluong.verification.choices.JobStatus",
+        "InstrumentStatusEnum": "doluong.registry.choices.InstrumentStatus",
+        "ReminderStatusEnum": "doluong.registry.models.ReminderStatus",
+        "BulkJobStatusEnum": "doluong.registry.models.BulkJob.Status",
+    },
 }
 
 DJANGO_TABLES2_TEMPLATE = "core/table.html"
 DJANGO_TABLES2_PAGE_RANGE = 8
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", False)
+
+# --- limits
+# Login lockout (django-axes) on every password login: the site's login page and the admin's (both go through
+# django.contrib.auth.authenticate). The API has no password login (session and token authentication only).
+# 5 failures for one username from one client address lock that pair for 15 minutes; a success resets the
+# count. Unlock earlier with `doluong manage axes_reset_username <name>` (docs/operations.md).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_ENABLED = env_bool("DOLUONG_LOGIN_LOCKOUT", True)
+AXES_FAILURE_LIMIT = env_int("DOLUONG_LOGIN_FAILURES", 5)
+AXES_COOLOFF_TIME = dt.timedelta(minutes=env_int("DOLUONG_LOGIN_LOCK_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "doluong.core.views.lockout"  # a Vietnamese page, HTTP 429
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_CLIENT_IP_CALLABLE = "doluong.core.middleware.client_ip"
+AXES_VERBOSE = False
+#: how many reverse proxies (nginx, a load balancer) stand in front of the server and append to
+#: X-Forwarded-For; 0 = the client's address is REMOTE_ADDR. Also makes Django trust X-Forwarded-Proto.
+DOLUONG_TRUSTED_PROXIES = env_int("DOLUONG_TRUSTED_PROXIES", 0)
+REST_FRAMEWORK["NUM_PROXIES"] = DOLUONG_TRUSTED_PROXIES or None
+# API throttles per client address (anonymous) and per user; the public certificate check has its own limit
+# (VERIFY_RATE_LIMIT, counted in the database) and is not a DRF view.
+REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"] = {
+    "anon": env_rate("DOLUONG_API_ANON_RATE", "60/min"),
+    "user": env_rate("DOLUONG_API_USER_RATE", "1200/min"),
+}
+# Upload sizes per kind of upload, refused with a message before the file is read (core.uploads); the whole
+# request is refused above the largest of them (core.middleware.RequestSizeMiddleware).
+DOLUONG_UPLOAD_LIMITS = {
+    "import": env_size_mb("DOLUONG_UPLOAD_IMPORT_MB", 10),  # list pages' XLSX/CSV import
+    "bulk": env_size_mb("DOLUONG_UPLOAD_BULK_MB", 500),  # bulk loads (registry)
+    "batch": env_size_mb("DOLUONG_UPLOAD_BATCH_MB", 20),  # batch issue of certificates (XLSX)
+    "workbook": env_size_mb("DOLUONG_UPLOAD_WORKBOOK_MB", 10),  # a province's plan workbook (XLSX)
+    "template": env_size_mb("DOLUONG_UPLOAD_TEMPLATE_MB", 5),  # Word template, PAdES certificate
+    "attachment": env_size_mb("DOLUONG_UPLOAD_ATTACHMENT_MB", 20),  # any other file (report attachments)
+}
+#: uploads left behind (previews never confirmed, loads interrupted) are deleted after this many hours
+DOLUONG_UPLOAD_MAX_AGE_HOURS = env_int("DOLUONG_UPLOAD_MAX_AGE_HOURS", 24)
+# files above 2.5 MB are written to a temporary file while they arrive, not kept in memory
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
+FILE_UPLOAD_TEMP_DIR = env_str("DOLUONG_UPLOAD_TEMP_DIR", "") or None
+# the fields of a form (not its files)
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+
+# --- production security
+# DOLUONG_HTTPS=1 (the documented production setup, docs/operations.md) turns on the HTTPS redirect, HSTS and
+# Secure cookies; each can also be set on its own.
+DOLUONG_HTTPS = env_bool("DOLUONG_HTTPS", False)
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", DOLUONG_HTTPS)
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000 if DOLUONG_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# preloading commits the whole domain to HTTPS in browsers for months; a choice for the domain's owner
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", DOLUONG_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+if DOLUONG_TRUSTED_PROXIES:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]  # preload off on purpose
+# Content Security Policy (django-csp): scripts only from the site's own static files (htmx, Bootstrap and
+# Chart.js are vendored), no inline script, no eval. Inline style attributes stay allowed (progress bars).
+DOLUONG_CSP = env_bool("DOLUONG_CSP", True)
+_CSP_DIRECTIVES = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
+CONTENT_SECURITY_POLICY = {"DIRECTIVES": _CSP_DIRECTIVES} if DOLUONG_CSP else None
+#: paths whose responses keep their own caching even for a signed-in user (core.middleware.PrivateCacheMiddleware)
+DOLUONG_PUBLIC_PATHS = ("/verify/", "/api/public/", STATIC_URL)
 
 LOGGING = {
     "version": 1,

@@ -3,6 +3,7 @@ serializer base whose related-field choices are scoped like the forms'."""
 
 from __future__ import annotations
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers, viewsets
@@ -11,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from .actions import delete_object, save_object
 from .forms import narrow
 from .scope import CHANGE, DELETE, VIEW
+from .validators import FORMULA_MESSAGE, looks_like_formula
 
 
 class ScopedModelSerializer(serializers.ModelSerializer):
@@ -28,6 +30,28 @@ class ScopedModelSerializer(serializers.ModelSerializer):
                 target.queryset = narrow(target.queryset, user)
         return fields
 
+    def validate(self, attrs):
+        """Free text that a spreadsheet would run as a formula is refused, as in the forms and the importer."""
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        errors = {}
+        for name, value in attrs.items():
+            try:
+                model_field = model._meta.get_field(name)
+            except FieldDoesNotExist:  # a serializer-only field
+                continue
+            if isinstance(model_field, (models.CharField, models.TextField)) and not model_field.choices:
+                if looks_like_formula(value):
+                    errors[name] = [str(FORMULA_MESSAGE)]
+        if errors:
+            raise ValidationError(errors)
+        return attrs
+
+
+def _display(self, obj) -> str:
+    """The row as people name it (its __str__), for the API's `display` field."""
+    return str(obj)
+
 
 def make_serializer(model_cls, field_names, read_only=()):
     names = list(dict.fromkeys([model_cls._meta.pk.name, "display", *field_names]))
@@ -35,7 +59,7 @@ def make_serializer(model_cls, field_names, read_only=()):
     attrs = {
         "Meta": meta,
         "display": serializers.SerializerMethodField(),
-        "get_display": lambda self, obj: str(obj),
+        "get_display": _display,
     }
     return type(f"{model_cls.__name__}Serializer", (ScopedModelSerializer,), attrs)
 

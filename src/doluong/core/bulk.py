@@ -43,10 +43,15 @@ from .dates import add_months
 from .io import ImportFileError, RowError
 from .scope import Principal, principal
 from .text import fold, nfc
-from .validators import normalise_tax_code, validate_tax_code
+from .validators import looks_like_formula, normalise_tax_code, validate_tax_code
 
-#: at most this many errors are kept on the job row and printed (the count is always exact)
-MAX_REPORTED_ERRORS = 10000
+#: at most this many errors are kept on the job row and printed (the count is always exact: BulkJob.error_count)
+MAX_REPORTED_ERRORS = 1000
+#: a cell's value quoted in an error message is cut to this many characters (a long cell, repeated in every
+#: row of an XLSX file through its shared strings, made a 107 KB file a 105 MB error report)
+VALUE_CHARS = 60
+#: and each message to this many
+MESSAGE_CHARS = 300
 #: rows per executemany / progress update
 CHUNK = 50000
 
@@ -201,6 +206,10 @@ def py_tax_error(value):
     return ""
 
 
+def py_formula(value):
+    return looks_like_formula(value)
+
+
 def py_add_months(day, months):
     if day is None or months is None:
         return None
@@ -221,6 +230,7 @@ class SQLiteDialect(Dialect):
             ("dl_tax_norm", 1, cached()(py_tax_norm)),
             ("dl_tax_error", 1, cached()(py_tax_error)),
             ("dl_add_months", 2, cached()(py_add_months)),
+            ("dl_formula", 1, cached()(py_formula)),
         ):
             raw.create_function(name, arity, func, deterministic=True)
 
@@ -279,6 +289,9 @@ class PostgresDialect(Dialect):
                        <> substr(v, 10, 1)::int THEN 'check'
                   WHEN substr(v, 12) = '000' THEN 'branch'
                   ELSE '' END $$""",
+            # the same rule as validators.looks_like_formula
+            r"""CREATE OR REPLACE FUNCTION pg_temp.dl_formula(t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
+                SELECT coalesce(t ~ '^[=+\-@\t\r]' AND t !~ '^[+-]\s*\d[\d\s.,/()-]*$', FALSE) $$""",
             r"""CREATE OR REPLACE FUNCTION pg_temp.dl_add_months(d date, m int) RETURNS date LANGUAGE sql
                 IMMUTABLE AS $$ SELECT (d + make_interval(months => m))::date $$""",
         ]
@@ -677,7 +690,8 @@ def run(
         BulkJob.objects.filter(pk=job.pk).update(
             status=BulkJob.Status.REJECTED,
             finished_at=timezone.now(),
-            errors=[{"row": 0, "column": "", "reason": str(exc).replace("\x00", "")}],
+            errors=[{"row": 0, "column": "", "reason": short(str(exc).replace("\x00", ""), MESSAGE_CHARS)}],
+            error_count=1,
         )
         raise
     except Exception:
@@ -699,6 +713,7 @@ def _finish(job, status, result: BulkResult) -> None:
         rows_inserted=result.inserted,
         rows_updated=result.updated,
         rows_unchanged=result.unchanged,
+        error_count=result.error_count,
         errors=[{"row": e.row, "column": e.column, "reason": e.message} for e in result.errors],
     )
 
@@ -717,7 +732,8 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
         values, params = [], []
         for check in checks:
             values.append(
-                f"(CASE WHEN {check.where} THEN replace(%s::text, '{{value}}', coalesce(({check.value_sql})::text, ''))"
+                f"(CASE WHEN {check.where} THEN replace(%s::text, '{{value}}', "
+                f"{_cut(f'({check.value_sql})::text')})"
                 " END, %s::text)"
             )
             params += [
@@ -740,7 +756,7 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
     for check in checks:
         label = str(check.column).capitalize()
         if "{message}" in check.reason:  # SQLite: the Python validator's own message
-            reason_sql = check.value_sql
+            reason_sql = f"substr({check.value_sql}, 1, {MESSAGE_CHARS})"
             params = [label, *check.params]
             cursor.execute(
                 f"INSERT INTO bulk_errors SELECT r.row_no, %s, {reason_sql} FROM bulk_suspect r WHERE {check.where}",
@@ -749,7 +765,7 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
             continue
         template = check.reason.replace("%(value)s", "{value}")
         cursor.execute(
-            f"INSERT INTO bulk_errors SELECT r.row_no, %s, replace(%s, '{{value}}', coalesce({check.value_sql}, ''))"
+            f"INSERT INTO bulk_errors SELECT r.row_no, %s, replace(%s, '{{value}}', {_cut(check.value_sql)})"
             f" FROM bulk_suspect r WHERE {check.where}",
             [label, template, *check.params],
         )
@@ -758,7 +774,21 @@ def _validate(cursor, d: Dialect, kind: Kind, ctx: JobContext, result: BulkResul
     cursor.execute(
         f"SELECT row_no, col, reason FROM bulk_errors ORDER BY row_no, col LIMIT {MAX_REPORTED_ERRORS}"
     )
-    result.errors = [RowError(int(r), c, m) for r, c, m in cursor.fetchall()]
+    result.errors = [RowError(int(r), c, short(m, MESSAGE_CHARS)) for r, c, m in cursor.fetchall()]
+
+
+def short(text, limit: int) -> str:
+    """`text` cut to `limit` characters, with an ellipsis when it was longer."""
+    text = "" if text is None else str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _cut(expr: str) -> str:
+    """SQL: the value `expr` as quoted in a message, at most VALUE_CHARS characters (an ellipsis when cut)."""
+    return (
+        f"(CASE WHEN length(coalesce({expr}, '')) > {VALUE_CHARS} "
+        f"THEN substr({expr}, 1, {VALUE_CHARS - 1}) || '…' ELSE coalesce({expr}, '') END)"
+    )
 
 
 # ------------------------------------------------------------------------------------------ helpers for kinds
@@ -782,11 +812,14 @@ def text_checks(columns: dict[str, tuple[Column, int]]) -> list[Check]:
     return [length_check(col, f"r.{name}", limit) for name, (col, limit) in columns.items()]
 
 
-def formula_check(column: Column, expr: str) -> Check:
+def formula_check(column: Column, expr: str, d: Dialect | None = None) -> Check:
+    """Text that a spreadsheet would run as a formula (`core.validators.looks_like_formula`, the rule of the
+    forms, the API and the importer): starts with =, +, -, @, unless it is a signed number such as -5."""
+    f = d.f if d is not None else ("pg_temp." if connection.vendor == "postgresql" else "")
     return Check(
         column.label,
         _("The cell holds a formula: paste values only, without formulas."),
-        f"{expr} LIKE '=%%'",
+        f"{f}dl_formula({expr})",
     )
 
 

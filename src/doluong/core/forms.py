@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from .scope import VIEW, principal
 from .text import nfc
+from .uploads import LimitedFileField, SizeLimit
+from .validators import FORMULA_MESSAGE, looks_like_formula
 
 DATE_PLACEHOLDER = "dd/mm/yyyy"
 
@@ -40,7 +42,10 @@ class StyledMixin:
 
 
 class BaseModelForm(StyledMixin, forms.ModelForm):
-    """Every model form: pass `user=` so that foreign-key choices are scoped."""
+    """Every model form: pass `user=` so that foreign-key choices are scoped. A file field refuses a file above
+    the limit of its upload kind (`upload_kinds` = {field: kind}; "attachment" when not named)."""
+
+    upload_kinds: dict[str, str] = {}
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,6 +64,8 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
                 field.queryset = narrowed
             if isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(format="%d/%m/%Y")
+            if isinstance(field, forms.FileField):
+                field.validators = [*field.validators, SizeLimit(self.upload_kinds.get(name, "attachment"))]
         self.style_fields()
 
     def _current_ids(self, name: str) -> list:
@@ -79,12 +86,16 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
         cleaned = super().clean()
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
-                cleaned[name] = nfc(value).strip()
+                cleaned[name] = value = nfc(value).strip()
+                # free text only (a choice's code is not typed by a person); the same rule as the API and imports
+                if isinstance(self.fields.get(name), forms.CharField) and looks_like_formula(value):
+                    self.add_error(name, FORMULA_MESSAGE)
         return cleaned
 
 
 class ImportUploadForm(StyledMixin, forms.Form):
-    file = forms.FileField(
+    file = LimitedFileField(
+        kind="import",
         label=_("File (XLSX or CSV, UTF-8)"),
         help_text=_("The first row holds the column names, as in the template or an export of this list."),
     )

@@ -8,14 +8,20 @@ actions, so history and scope checks apply exactly as on the edit page.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
+import itertools
+import json
+import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.http import HttpResponse
 from django.utils import timezone
@@ -23,6 +29,7 @@ from django.utils.translation import gettext as _
 
 from .actions import save_object
 from .text import fold, nfc
+from .validators import FORMULA_STARTS, looks_like_formula
 
 MAX_IMPORT_ROWS = 20000
 
@@ -53,40 +60,67 @@ class ImportResult:
 
 # ---------------------------------------------------------------- reading files
 
+#: bytes read from an uploaded file at a time
+READ_CHUNK = 1 << 20
 
-def read_table(name: str, content: bytes) -> tuple[list[str], list[list[Any]]]:
-    """Read an uploaded XLSX or CSV file into a header and rows. Refuses formulas and non-UTF-8 CSV."""
+
+def read_table(name: str, source) -> tuple[list[str], list[list[Any]]]:
+    """Read an uploaded XLSX or CSV file into a header and rows. Refuses formulas and non-UTF-8 CSV.
+
+    `source`: the file's path, an open binary file, or its bytes. The file is read as a stream: a file of more
+    than MAX_IMPORT_ROWS rows is refused as soon as the row after the last allowed one is read."""
     lower = name.lower()
     if lower.endswith(".xlsx"):
-        return _read_xlsx(content)
-    if lower.endswith(".csv") or lower.endswith(".txt"):
-        return _read_csv(content)
-    raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
+        reader = _read_xlsx
+    elif lower.endswith(".csv") or lower.endswith(".txt"):
+        reader = _read_csv
+    else:
+        raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
+    if isinstance(source, (bytes, bytearray)):
+        return reader(io.BytesIO(source))
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as stream:
+            return reader(stream)
+    return reader(source)
 
 
-def _read_xlsx(content: bytes) -> tuple[list[str], list[list[Any]]]:
+def unquote_cell(value):
+    """A cell as it was before `safe_cell` neutralised it on export: the leading apostrophe before =, +, -, @
+    removed (so an export edited in a spreadsheet imports again, and a formula in it is still refused)."""
+    if isinstance(value, str) and value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+def _formula_error(row_number: int, column_number: int) -> ImportFileError:
+    return ImportFileError(
+        _("Cell %(cell)s (row %(row)s) holds a formula: paste values only, without formulas.")
+        % {"cell": _cell_name(row_number, column_number), "row": row_number}
+    )
+
+
+def _read_xlsx(stream) -> tuple[list[str], list[list[Any]]]:
     from openpyxl import load_workbook
 
     try:
-        workbook = load_workbook(io.BytesIO(content), data_only=False, read_only=True)
+        workbook = load_workbook(stream, data_only=False, read_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a damaged file
         raise ImportFileError(
             _("The file is not a readable XLSX workbook (%(error)s).") % {"error": exc}
         ) from exc
-    sheet = workbook.worksheets[0]
-    rows: list[list[Any]] = []
-    for row_number, row in enumerate(sheet.iter_rows(), start=1):
-        values = []
-        for column_number, cell in enumerate(row, start=1):
-            if cell.data_type == "f" or (isinstance(cell.value, str) and cell.value.startswith("=")):
-                raise ImportFileError(
-                    _("Cell %(cell)s (row %(row)s) holds a formula: paste values only, without formulas.")
-                    % {"cell": _cell_name(row_number, column_number), "row": row_number}
-                )
-            values.append(cell.value)
-        rows.append(values)
-    workbook.close()
-    return _split_header(rows)
+    try:
+        rows = _Rows()
+        for row_number, row in enumerate(workbook.worksheets[0].iter_rows(), start=1):
+            values = []
+            for column_number, cell in enumerate(row, start=1):
+                value = unquote_cell(cell.value)
+                if cell.data_type == "f" or looks_like_formula(value):
+                    raise _formula_error(row_number, column_number)
+                values.append(value)
+            rows.add(values)
+    finally:
+        workbook.close()
+    return rows.split()
 
 
 def _cell_name(row: int, column: int) -> str:
@@ -95,39 +129,86 @@ def _cell_name(row: int, column: int) -> str:
     return f"{get_column_letter(column)}{row}"
 
 
-def _read_csv(content: bytes) -> tuple[list[str], list[list[Any]]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ImportFileError(
-            _("The CSV file is not UTF-8 encoded (byte %(position)s): save it as “CSV UTF-8” and try again.")
-            % {"position": exc.start + 1}
-        ) from exc
-    sample = text[:4096]
+def _not_utf8(position: int) -> ImportFileError:
+    return ImportFileError(
+        _("The CSV file is not UTF-8 encoded (byte %(position)s): save it as “CSV UTF-8” and try again.")
+        % {"position": position}
+    )
+
+
+def _text_lines(stream) -> Iterator[str]:
+    """The lines of a UTF-8 binary stream (BOM removed), decoded chunk by chunk; a byte that is not UTF-8 is
+    named by its position in the file."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset = 0
+    pending = ""
+    first = True
+    while True:
+        chunk = stream.read(READ_CHUNK)
+        final = not chunk
+        buffered = len(decoder.getstate()[0])
+        try:
+            text = decoder.decode(chunk, final=final)
+        except UnicodeDecodeError as exc:
+            raise _not_utf8(offset - buffered + exc.start + 1) from exc
+        offset += len(chunk)
+        if first and text:
+            text = text.removeprefix("\ufeff")
+            first = False
+        pending += text
+        lines = pending.split("\n")
+        pending = lines.pop()
+        for line in lines:
+            yield line + "\n"
+        if final:
+            break
+    if pending:
+        yield pending
+
+
+def _read_csv(stream) -> tuple[list[str], list[list[Any]]]:
+    lines = _text_lines(stream)
+    head: list[str] = []
+    for line in lines:  # the delimiter from the first 4096 characters, as before
+        head.append(line)
+        if sum(len(h) for h in head) >= 4096:
+            break
+    sample = "".join(head)[:4096]
     delimiter = ";" if sample.count(";") > sample.count(",") else ","
-    rows = [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    for row_number, row in enumerate(rows, start=1):
+    rows = _Rows()
+    for row_number, row in enumerate(csv.reader(itertools.chain(head, lines), delimiter=delimiter), start=1):
+        row = [unquote_cell(value) for value in row]
         for column_number, value in enumerate(row, start=1):
-            if value.startswith("="):
-                raise ImportFileError(
-                    _("Cell %(cell)s (row %(row)s) holds a formula: paste values only, without formulas.")
-                    % {"cell": _cell_name(row_number, column_number), "row": row_number}
-                )
-    return _split_header(rows)
+            if looks_like_formula(value):
+                raise _formula_error(row_number, column_number)
+        rows.add(row)
+    return rows.split()
 
 
-def _split_header(rows: list[list[Any]]) -> tuple[list[str], list[list[Any]]]:
-    rows = [row for row in rows if any(value not in (None, "") for value in row)]
-    if not rows:
-        raise ImportFileError(_("The file is empty."))
-    header = [nfc(str(value)).strip() if value is not None else "" for value in rows[0]]
-    body = rows[1:]
-    if len(body) > MAX_IMPORT_ROWS:
-        raise ImportFileError(
-            _("The file has %(count)s rows; import at most %(max)s rows at a time.")
-            % {"count": len(body), "max": MAX_IMPORT_ROWS}
-        )
-    return header, body
+class _Rows:
+    """The rows of a file as they are read: blank rows skipped, the header first; refuses the file as soon as
+    it has more than MAX_IMPORT_ROWS data rows (counted while reading, not after)."""
+
+    def __init__(self):
+        self.rows: list[list[Any]] = []
+        self.count = 0
+
+    def add(self, row: list[Any]) -> None:
+        if not any(value not in (None, "") for value in row):
+            return
+        self.count += 1
+        if self.count - 1 > MAX_IMPORT_ROWS:
+            raise ImportFileError(
+                _("The file has more than %(max)s rows; import at most %(max)s rows at a time.")
+                % {"max": MAX_IMPORT_ROWS}
+            )
+        self.rows.append(row)
+
+    def split(self) -> tuple[list[str], list[list[Any]]]:
+        if not self.rows:
+            raise ImportFileError(_("The file is empty."))
+        header = [nfc(str(value)).strip() if value is not None else "" for value in self.rows[0]]
+        return header, self.rows[1:]
 
 
 # ---------------------------------------------------------------- columns
@@ -330,9 +411,10 @@ def _check_duplicates_in_file(model, result: ImportResult) -> None:
                 seen[key] = index
 
 
-def import_rows(surface, user, name: str, content: bytes, *, commit: bool) -> ImportResult:
-    """Validate a file; with commit=True and no error, save every row in one transaction."""
-    header, body = read_table(name, content)
+def import_rows(surface, user, name: str, source, *, commit: bool) -> ImportResult:
+    """Validate a file (`source`: its path, an open binary file or its bytes); with commit=True and no error,
+    save every row in one transaction."""
+    header, body = read_table(name, source)
     result = validate_rows(surface, user, header, body)
     if not commit or not result.ok:
         return result
@@ -376,7 +458,14 @@ def export_value(obj, name: str):
         return str(getattr(obj, f"get_{name}_display")()) if value else ""
     if isinstance(value, dt.datetime):
         return timezone.localtime(value).replace(tzinfo=None)
-    return value if value is not None else ""
+    if isinstance(model_field, models.JSONField) or isinstance(value, (dict, list, tuple)):
+        # a JSON value (e.g. a verification point's readings) as the JSON text the import reads back
+        return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder) if value not in (None, "") else ""
+    if value is None:
+        return ""
+    if not isinstance(value, (str, int, float, Decimal, dt.date, dt.time)):
+        return str(value)  # UUIDs, durations…: what a spreadsheet can hold
+    return value
 
 
 def export_rows(surface, queryset, fmt: str) -> HttpResponse:
@@ -393,41 +482,72 @@ def export_rows(surface, queryset, fmt: str) -> HttpResponse:
     return tabular_response(str(model._meta.verbose_name_plural), filename, headers, rows, fmt)
 
 
+def safe_cell(value):
+    """A cell value safe to open in a spreadsheet: text that starts with =, +, -, @, a tab or a carriage return
+    gets a leading apostrophe, so Excel, LibreOffice and Google Sheets show it as text instead of running it as
+    a formula ("CSV injection"). Numbers, dates and other values are returned unchanged (a number stays a
+    number); a *text* "-5" (from a text field, e.g. a serial) is neutralised like any other. Every export uses
+    it (CSV cells; XLSX cells through `xlsx_cell`); importers undo it (`unquote_cell`)."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def xlsx_cell(sheet, value, *, bold: bool = False):
+    """A write-only XLSX cell for `value`: dates formatted DD/MM/YYYY; text that `safe_cell` would neutralise is
+    stored as a text cell with Excel's own quote prefix (the cell shows the text unchanged, and stays text when
+    edited), never as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, dt.date):
+        cell.number_format = "DD/MM/YYYY"
+    elif safe_cell(value) is not value:
+        cell.data_type = "s"  # openpyxl makes "=…" a formula
+        cell.quotePrefix = True
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def safe_workbook(book):
+    """Neutralise, in place, every text cell of an openpyxl workbook built cell by cell (not write-only) that a
+    spreadsheet would run as a formula, as `xlsx_cell` does; returns `book`. For the exports that build their
+    own workbook (a plan's workbook, the annual report)."""
+    for sheet in book.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                if cell.data_type == "f" or safe_cell(cell.value) is not cell.value:
+                    value = cell.value
+                    cell.value = None
+                    cell.value = value
+                    cell.data_type = "s"
+                    cell.quotePrefix = True
+    return book
+
+
 def tabular_response(title: str, filename: str, headers: list, rows, fmt: str) -> HttpResponse:
     """A download of `rows` under `headers`: CSV (UTF-8 with BOM, dates dd/mm/yyyy) or XLSX (dates formatted
-    DD/MM/YYYY, bold header, text that looks like a formula kept as text), named `filename`.csv/.xlsx."""
+    DD/MM/YYYY, bold header), named `filename`.csv/.xlsx. Text that a spreadsheet would run as a formula is
+    neutralised in both (`safe_cell`, `xlsx_cell`)."""
     if fmt == "csv":
         buffer = io.StringIO()
         buffer.write("\ufeff")
         writer = csv.writer(buffer)
-        writer.writerow(headers)
+        writer.writerow([safe_cell(h) for h in headers])
         for row in rows:
-            writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else v for v in row])
+            writer.writerow([v.strftime("%d/%m/%Y") if isinstance(v, dt.date) else safe_cell(v) for v in row])
         response = HttpResponse(buffer.getvalue(), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
         return response
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title[:31])
-    header_cells = []
-    for text in headers:
-        cell = WriteOnlyCell(sheet, value=text)
-        cell.font = Font(bold=True)
-        header_cells.append(cell)
-    sheet.append(header_cells)
+    sheet.append([xlsx_cell(sheet, text, bold=True) for text in headers])
     for row in rows:
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, value=value)
-            if isinstance(value, dt.date):
-                cell.number_format = "DD/MM/YYYY"
-            elif isinstance(value, str) and value.startswith("="):
-                cell.value = "'" + value
-            cells.append(cell)
-        sheet.append(cells)
+        sheet.append([xlsx_cell(sheet, value) for value in row])
     buffer = io.BytesIO()
     workbook.save(buffer)
     response = HttpResponse(

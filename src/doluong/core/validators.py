@@ -68,3 +68,32 @@ def make_tax_code(first9: str) -> str | None:
     """Complete nine digits into a valid 10-digit tax code (for the demo data and tests)."""
     check = mst_check_digit(first9)
     return None if check is None else f"{first9}{check}"
+
+
+# ------------------------------------------------------------------------------------------ spreadsheet formulas
+
+#: a cell that starts with one of these is a formula to Excel, LibreOffice and Google Sheets ("CSV injection");
+#: tab and carriage return too (some programs skip them and read the formula after)
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+#: ... but "+84 292 3820 000", "-5", "-123" are numbers, phone numbers and serials, not formulas
+_SIGNED_NUMBER = re.compile(r"[+-]\s*\d[\d\s.,/()-]*")
+
+
+def looks_like_formula(value) -> bool:
+    """Whether the text `value` would run as a formula in a spreadsheet: it starts with =, +, -, @ (or a tab or
+    carriage return), unless it is a signed number such as "-5" or "+84 292 3820 000". The one rule of input:
+    forms, the API, the importer and the bulk loader refuse such text in free-text fields (docs/operations.md)."""
+    if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
+        return False
+    return not _SIGNED_NUMBER.fullmatch(value)
+
+
+FORMULA_MESSAGE = _(
+    "Text may not start with =, +, - or @: a spreadsheet would run it as a formula (numbers such as -5 or "
+    "+84 292 3820 000 are fine). Start it with another character (for a list, “•” or “–”)."
+)
+
+
+def validate_no_formula(value) -> None:
+    if looks_like_formula(value):
+        raise ValidationError(FORMULA_MESSAGE, code="formula")

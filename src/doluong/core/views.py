@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from pathlib import Path
 
 from django.conf import settings
@@ -17,6 +16,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from . import io as tabular
+from . import uploads
 from .actions import delete_object, save_object
 from .forms import ImportUploadForm
 from .history import history_entries
@@ -178,6 +178,10 @@ class ObjectDeleteView(SurfaceView):
         return HttpResponseRedirect(self.surface.list_url())
 
 
+#: errors listed on the import page (the count above them is exact)
+ERRORS_SHOWN = 500
+
+
 class ObjectImportView(SurfaceView):
     """Upload → preview with per-row errors → confirm. Nothing is written unless every row is good."""
 
@@ -196,11 +200,10 @@ class ObjectImportView(SurfaceView):
         return self.render_page(form=ImportUploadForm())
 
     def _store(self, upload) -> str:
-        token = uuid.uuid4().hex
-        folder = Path(settings.MEDIA_ROOT) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
+        """Save the upload (chunk by chunk) until the person confirms the preview; its session entry names it."""
         suffix = ".xlsx" if upload.name.lower().endswith(".xlsx") else ".csv"
-        (folder / f"{token}{suffix}").write_bytes(upload.read())
+        path = uploads.save_upload(upload, uploads.imports_folder(), suffix)
+        token = path.stem
         self.request.session[f"import:{token}"] = {
             "name": upload.name,
             "suffix": suffix,
@@ -210,46 +213,62 @@ class ObjectImportView(SurfaceView):
 
     def _load(self, token: str):
         meta = self.request.session.get(f"import:{token}")
-        if not meta or meta.get("surface") != self.surface.basename:
+        if not meta or meta.get("surface") != self.surface.basename or not token.isalnum():
             raise Http404(_("This import has expired; upload the file again."))
-        file_path = Path(settings.MEDIA_ROOT) / "imports" / f"{token}{meta['suffix']}"
+        file_path = uploads.imports_folder() / f"{token}{meta['suffix']}"
         if not file_path.exists():
             raise Http404(_("This import has expired; upload the file again."))
         return meta["name"], file_path
+
+    def _forget(self, token: str, file_path: Path) -> None:
+        file_path.unlink(missing_ok=True)
+        self.request.session.pop(f"import:{token}", None)
 
     def post(self, request):
         token = request.POST.get("token")
         if token:
             name, file_path = self._load(token)
-            content = file_path.read_bytes()
             commit = True
         else:
             form = ImportUploadForm(request.POST, request.FILES)
             if not form.is_valid():
                 return self.render_page(form=form)
+            uploads.clean(["imports"])  # previews abandoned by anyone, older than the setting
             upload = form.cleaned_data["file"]
             token = self._store(upload)
             name, file_path = self._load(token)
-            content = file_path.read_bytes()
             commit = False
         try:
-            result = tabular.import_rows(self.surface, request.user, name, content, commit=commit)
+            result = tabular.import_rows(self.surface, request.user, name, file_path, commit=commit)
         except tabular.ImportFileError as exc:
+            self._forget(token, file_path)  # a file refused as a whole cannot be confirmed
             return self.render_page(form=ImportUploadForm(), file_error=str(exc), file_name=name)
         if commit and result.ok:
-            file_path.unlink(missing_ok=True)
-            request.session.pop(f"import:{token}", None)
+            self._forget(token, file_path)
             messages.success(
                 request, _("Imported %(count)s rows from %(file)s.") % {"count": result.saved, "file": name}
             )
             return HttpResponseRedirect(self.surface.list_url())
+        if not result.ok:
+            self._forget(
+                token, file_path
+            )  # nothing can be confirmed: the person fixes the file and uploads again
         preview_columns = [tabular.column_label(self.surface.model, n) for n in self.surface.import_fields]
         preview = [[row.get(n, "") for n in self.surface.import_fields] for row in result.rows[:100]]
         return self.render_page(
             form=ImportUploadForm(),
             result=result,
+            errors_shown=result.errors[:ERRORS_SHOWN],
             token=token,
             file_name=name,
             preview_columns=preview_columns,
             preview=preview,
         )
+
+
+def lockout(request, original_response=None, credentials=None):
+    """The answer to a login attempt that django-axes refuses (too many wrong passwords for this user name from
+    this address): a Vietnamese page, HTTP 429 (settings AXES_*; docs/operations.md tells how to unlock)."""
+    minutes = max(1, int(settings.AXES_COOLOFF_TIME.total_seconds() // 60))
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "lockout_minutes": minutes}
+    return render(request, "core/lockout.html", context, status=429)

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doluong.core.forms import BaseModelForm
 from doluong.core.scope import principal
+from doluong.core.uploads import LimitedFileField
 from doluong.geo.models import Province
 
 from .choices import RoundStatus
@@ -270,7 +271,7 @@ class UnitReportAttachmentForm(BaseModelForm):
 
 
 class PlanWorkbookForm(forms.Form):
-    file = forms.FileField(label=_("Plan workbook (XLSX)"))
+    file = LimitedFileField(kind="workbook", label=_("Plan workbook (XLSX)"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]

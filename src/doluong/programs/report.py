@@ -444,6 +444,8 @@ def render_xlsx(data: dict) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from doluong.core.io import safe_workbook
+
     book = Workbook()
 
     def sheet(title, headers, rows, widths):
@@ -494,6 +496,7 @@ def render_xlsx(data: dict) -> bytes:
     sheet("Báo cáo đơn vị", ["Đơn vị", "Ngày gửi", "Gửi muộn", "Tóm tắt kết quả", "Khó khăn", "Đề xuất"],
           [[r["unit"], r["submitted"], "Có" if r["late"] else "", r["summary"], r["difficulties"], r["proposals"]]
            for r in data["units"]["rows"]], [40, 12, 10, 70, 40, 40])  # fmt: skip
+    safe_workbook(book)  # the units' own texts: never a formula in Excel
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -103,9 +103,12 @@ def _label(enum, value) -> str:
 
 
 def export_plan(plan: Plan | None) -> bytes:
-    """The plan's workbook (an empty template when `plan` is None), readable again by `import_plan`."""
+    """The plan's workbook (an empty template when `plan` is None), readable again by `import_plan`; text that
+    a spreadsheet would run as a formula is neutralised (core.io.safe_workbook)."""
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
+
+    from doluong.core.io import safe_workbook
 
     book = Workbook()
     book.remove(book.active)
@@ -137,7 +140,7 @@ def export_plan(plan: Plan | None) -> bytes:
             ws.cell(ws.max_row, 2).number_format = "DD/MM/YYYY"
         ws.cell(ws.max_row, 2).alignment = Alignment(wrap_text=True, vertical="top")
     if plan is None:
-        return _save(book)
+        return _save(safe_workbook(book))
     for phase in plan.phases.all():
         sheets["Giai đoạn"].append([phase.code, phase.name, phase.start, phase.end])
     for target in plan.targets.select_related("phase"):
@@ -163,7 +166,7 @@ def export_plan(plan: Plan | None) -> bytes:
                 duty.content,
             ]
         )
-    return _save(book)
+    return _save(safe_workbook(book))
 
 
 def _save(book) -> bytes:

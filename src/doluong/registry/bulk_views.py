@@ -33,11 +33,12 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from doluong.core import bulk
+from doluong.core import bulk, uploads
 from doluong.core.forms import StyledMixin
 from doluong.core.io import ImportFileError, tabular_response
 from doluong.core.scope import principal
 from doluong.core.surface import nav_link
+from doluong.core.uploads import LimitedFileField
 from doluong.parties.choices import Role
 from doluong.parties.models import Membership, Organisation
 from doluong.verification.models import VerificationRecord
@@ -152,8 +153,12 @@ def settle_interrupted(jobs) -> None:
 # ------------------------------------------------------------------------------------------------ the upload
 
 
+def bulk_folder() -> Path:
+    return Path(settings.DATA_DIR) / "bulk"
+
+
 def _folder() -> Path:
-    path = Path(settings.DATA_DIR) / "bulk"
+    path = bulk_folder()
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -289,7 +294,7 @@ class BulkUploadForm(StyledMixin, forms.Form):
             "instead of adding them twice."
         ),
     )
-    file = forms.FileField(label=gettext_lazy("File (.xlsx or .csv)"))
+    file = LimitedFileField(kind="bulk", label=gettext_lazy("File (.xlsx or .csv)"))
     only_good = forms.BooleanField(
         label=gettext_lazy("Load only the valid rows"),
         required=False,
@@ -328,6 +333,9 @@ def upload(request):
     form = BulkUploadForm(request.POST or None, request.FILES or None, kinds=kinds)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        uploads.clean(
+            ["bulk"]
+        )  # files of loads interrupted long ago (a load deletes its own file when it ends)
         path, expected = save_upload(data["file"])
         pk = start(
             data["kind"],
@@ -380,8 +388,9 @@ def job_detail(request, pk: int):
             "progress": progress(job),
             "file_error": errors[0]["reason"] if file_error else "",
             "errors": [] if file_error else errors[:ERRORS_SHOWN],
-            "error_count": 0 if file_error else len(errors),
-            "errors_capped": len(errors) >= bulk.MAX_REPORTED_ERRORS,
+            "error_count": 0 if file_error else max(job.error_count, len(errors)),
+            "errors_kept": len(errors),
+            "errors_capped": job.error_count > len(errors),
         },
     )
 
@@ -398,7 +407,8 @@ def job_progress(request, pk: int):
 
 @login_required
 def job_errors(request, pk: int, fmt: str):
-    """Every reported error of the job (the first 10,000 are kept; the count of bad rows is exact)."""
+    """Every reported error of the job (the first core.bulk.MAX_REPORTED_ERRORS are kept; the counts of
+    errors and of bad rows are exact)."""
     if fmt not in FORMATS:
         raise Http404(_("No such record, or you may not see it."))
     job = _job_for(request.user, pk)

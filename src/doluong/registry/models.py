@@ -646,6 +646,8 @@ class BulkJob(models.Model):
     rows_updated = models.PositiveIntegerField(_("rows changed"), default=0)
     rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True)
+    #: how many errors the load found (exact; `errors` keeps the first core.bulk.MAX_REPORTED_ERRORS of them)
+    error_count = models.PositiveIntegerField(_("errors found"), default=0)
     #: the data rows the file seemed to hold when it was uploaded (for the progress bar; None: not known)
     rows_expected = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
     host = models.CharField(_("host"), max_length=255, blank=True, default=current_host)

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from doluong.core.text import fold
+from doluong.core.uploads import save_upload
 from doluong.parties.models import Verifier
 from doluong.registry.models import Instrument, MeasurementStandard
 
@@ -176,16 +177,32 @@ def template_xlsx() -> bytes:
 # ------------------------------------------------------------------------------------------------- reading
 
 
-def read_sheet(content: bytes) -> tuple[list[str], list[list]]:
-    """(headers, rows) of the first sheet of an XLSX file."""
+def read_sheet(source) -> tuple[list[str], list[list]]:
+    """(headers, rows) of the first sheet of an XLSX file (`source`: its path or its bytes), read as a stream;
+    a sheet of more than MAX_ROWS rows is refused as soon as the row after the last allowed one is read."""
     from openpyxl import load_workbook
 
     try:
-        wb = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        wb = load_workbook(
+            io.BytesIO(source) if isinstance(source, (bytes, bytearray)) else source,
+            read_only=True,
+            data_only=True,
+        )
     except Exception as exc:
         raise FileError(_("This file is not an Excel workbook (.xlsx) that can be read.")) from exc
-    sheet = wb.worksheets[0]
-    rows = [list(r) for r in sheet.iter_rows(values_only=True)]
+    try:
+        rows = []
+        filled = 0
+        for r in wb.worksheets[0].iter_rows(values_only=True):
+            if any(v not in (None, "") for v in r):
+                filled += 1
+                if filled - 1 > MAX_ROWS:
+                    raise FileError(
+                        _("At most %(max)s rows in one job; this sheet has more.") % {"max": MAX_ROWS}
+                    )
+            rows.append(list(r))
+    finally:
+        wb.close()
     while rows and not any(v not in (None, "") for v in rows[-1]):
         rows.pop()
     if not rows:
@@ -453,19 +470,32 @@ def process_all(rows: list[Row], provider, user, *, commit: bool, on_progress=No
 # ------------------------------------------------------------------------------------------------- storage
 
 
-def store_upload(content: bytes) -> str:
-    token = uuid.uuid4().hex
-    (folder("batch") / f"{token}.xlsx").write_bytes(content)
-    return token
+def store_upload(upload) -> str:
+    """Save an uploaded file (chunk by chunk) or bytes until its job runs; return its token."""
+    if isinstance(upload, (bytes, bytearray)):
+        token = uuid.uuid4().hex
+        (folder("batch") / f"{token}.xlsx").write_bytes(upload)
+        return token
+    return save_upload(upload, folder("batch"), ".xlsx").stem
 
 
-def load_upload(token: str) -> bytes:
+def upload_path(token: str) -> Path:
     if not token or not token.isalnum():
         raise FileError(_("This upload has expired; upload the file again."))
     path = folder("batch") / f"{token}.xlsx"
     if not path.exists():
         raise FileError(_("This upload has expired; upload the file again."))
-    return path.read_bytes()
+    return path
+
+
+def load_upload(token: str) -> Path:
+    """The saved upload of `token` (a path: the readers stream it)."""
+    return upload_path(token)
+
+
+def discard_upload(token: str) -> None:
+    if token and token.isalnum():
+        (folder("batch") / f"{token}.xlsx").unlink(missing_ok=True)
 
 
 def _progress_path(job_id: int) -> Path:
@@ -517,13 +547,34 @@ def run(job_id: int) -> BatchJob:
     except Exception as exc:  # a bug or a lost database: the transaction rolled back, say so
         outcomes = [Outcome(row=0, errors=[_("The job stopped: %(error)s") % {"error": exc}])]
     errors = [{"row": o.row, "errors": o.errors} for o in outcomes if o.errors]
-    job.errors = errors
+    job.errors = cap_errors(errors)
     job.status = JobStatus.FAILED if errors else JobStatus.DONE
     job.issued = 0 if errors else sum(1 for o in outcomes if o.certificate)
     job.failed_records = 0 if errors else sum(1 for o in outcomes if o.failed)
     job.finished_at = timezone.now()
     job.save(update_fields=["errors", "status", "issued", "failed_records", "finished_at", "last_updated"])
+    # the job is over (all or nothing): its spreadsheet and progress file are not needed again
+    discard_upload(job.mapping.get("token", ""))
+    _progress_path(job.pk).unlink(missing_ok=True)
     return job
+
+
+#: the job row keeps every bad row (at most MAX_ROWS), with at most this many messages each, each cut to
+#: MESSAGE_CHARS characters (a cell's text repeated in the messages must not make the row huge)
+MESSAGES_PER_ROW = 5
+MESSAGE_CHARS = 200
+
+
+def cap_errors(errors: list[dict]) -> list[dict]:
+    from doluong.core.bulk import short
+
+    capped = []
+    for e in errors:
+        messages = [short(m, MESSAGE_CHARS) for m in e["errors"][:MESSAGES_PER_ROW]]
+        if len(e["errors"]) > MESSAGES_PER_ROW:
+            messages.append(_("… and %(count)s more") % {"count": len(e["errors"]) - MESSAGES_PER_ROW})
+        capped.append({"row": e["row"], "errors": messages})
+    return capped
 
 
 def _thread_main(job_id: int) -> None:

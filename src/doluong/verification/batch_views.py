@@ -11,8 +11,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from doluong.core import uploads
 from doluong.core.forms import StyledMixin
 from doluong.core.scope import CHANGE, VIEW
+from doluong.core.uploads import LimitedFileField
 
 from . import batch
 from .forms import providers_for
@@ -21,7 +23,7 @@ from .models import BatchJob
 
 class UploadForm(StyledMixin, forms.Form):
     provider = forms.ModelChoiceField(label=gettext_lazy("service provider"), queryset=None)
-    file = forms.FileField(label=gettext_lazy("Spreadsheet (XLSX)"))
+    file = LimitedFileField(kind="batch", label=gettext_lazy("Spreadsheet (XLSX)"))
 
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -55,13 +57,14 @@ def upload(request):
     form = UploadForm(request.POST or None, request.FILES or None, user=request.user)
     error = None
     if request.method == "POST" and form.is_valid():
-        content = form.cleaned_data["file"].read()
+        uploads.clean(["batch", "jobs"])  # uploads never mapped or previewed, older than the setting
+        token = batch.store_upload(form.cleaned_data["file"])
         try:
-            headers, _body = batch.read_sheet(content)
+            headers, _body = batch.read_sheet(batch.load_upload(token))
         except batch.FileError as exc:
+            batch.discard_upload(token)  # refused: not kept
             error = str(exc)
         else:
-            token = batch.store_upload(content)
             request.session[f"batch:{token}"] = {
                 "provider": form.cleaned_data["provider"].pk,
                 "name": form.cleaned_data["file"].name,

@@ -53,6 +53,9 @@ class CertificateSettingsForm(BaseModelForm):
         help_text=_("Leave empty to keep the passphrase already saved."),
     )
 
+    # size limits of the uploads (core.uploads)
+    upload_kinds = {"docx_template": "template", "pades_certificate": "template"}
+
     class Meta:
         model = CertificateSettings
         fields = [
