@@ -207,8 +207,8 @@ class RecordKindLoader(bulk.Kind):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"""INSERT INTO {t} (created, last_updated, number, accuracy_class, mpe_rule, mpe_params,
-                    environment_notes, visual_check_passed, technical_check_passed, {names})
-                SELECT %s, %s, r.number, '', '', '{{}}', '', TRUE, TRUE, {exprs}
+                    environment_notes, visual_check_passed, technical_check_passed, void_reason, {names})
+                SELECT %s, %s, r.number, '', '', '{{}}', '', TRUE, TRUE, '', {exprs}
                 FROM bulk_typed r WHERE r.existing_id IS NULL
                 ON CONFLICT (provider_id, number) DO NOTHING""",
                 [now, now],
