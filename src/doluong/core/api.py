@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 
 from .actions import delete_object, save_object
 from .forms import narrow
@@ -29,6 +30,23 @@ class ScopedModelSerializer(serializers.ModelSerializer):
         return fields
 
 
+#: the largest page an API list returns (`?limit=` above it is lowered to it)
+MAX_PAGE_SIZE = 1000
+
+
+class Pagination(LimitOffsetPagination):
+    """`?limit=&offset=` with a ceiling: a limit above MAX_PAGE_SIZE is lowered to it; a limit or offset that is
+    not a positive whole number (garbage, negative, 1e3) falls back to the default page or offset 0; an offset
+    past the end gives an empty page. Never a 500, however large the number."""
+
+    max_limit = MAX_PAGE_SIZE
+
+    def get_offset(self, request):
+        offset = super().get_offset(request)
+        # past the end is an empty page anyway; the cap keeps offset + limit within a 64-bit SQL integer
+        return min(offset, 2**62)
+
+
 def make_serializer(model_cls, field_names, read_only=()):
     names = list(dict.fromkeys([model_cls._meta.pk.name, "display", *field_names]))
     meta = type("Meta", (), {"model": model_cls, "fields": names, "read_only_fields": list(read_only)})
@@ -47,6 +65,7 @@ def make_viewset(surface):
     class SurfaceViewSet(viewsets.ModelViewSet):
         serializer_class = surface.serializer
         filterset_class = surface.filterset
+        pagination_class = Pagination
         ordering_fields = "__all__"
 
         def get_queryset(self):
