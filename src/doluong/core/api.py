@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
@@ -40,6 +42,10 @@ class Pagination(LimitOffsetPagination):
     past the end gives an empty page. Never a 500, however large the number."""
 
     max_limit = MAX_PAGE_SIZE
+    limit_query_description = format_lazy(
+        _("Number of results to return per page (at most {max}; a larger number is lowered to it)."),
+        max=MAX_PAGE_SIZE,
+    )
 
     def get_offset(self, request):
         offset = super().get_offset(request)
