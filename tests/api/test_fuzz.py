@@ -43,6 +43,16 @@ class Tally:
     schema_errors: list = field(default_factory=list)
 
 
+#: the traceback of the last exception a request raised (Django's got_request_exception)
+LAST_EXCEPTION: list[str] = []
+
+
+def _remember_exception(sender, request=None, **kwargs):
+    import traceback
+
+    LAST_EXCEPTION[:] = [traceback.format_exc(limit=-4)]
+
+
 @pytest.fixture
 def wsgi_app():
     """The site's WSGI application, with Django's per-request connection closing switched off (as the test client
@@ -56,6 +66,7 @@ def wsgi_app():
 
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
+    signals.got_request_exception.connect(_remember_exception)
     request_log = logging.getLogger("django.request")
     level = request_log.level
     request_log.setLevel(logging.CRITICAL)  # thousands of 4xx lines; the 5xx are collected and printed below
@@ -63,6 +74,7 @@ def wsgi_app():
         yield application
     finally:
         request_log.setLevel(level)
+        signals.got_request_exception.disconnect(_remember_exception)
         signals.request_started.connect(close_old_connections)
         signals.request_finished.connect(close_old_connections)
 
@@ -125,13 +137,15 @@ def fuzz(schema, username: str, user_for) -> Tally:
         @given(case=st.one_of(strategies))
         def run(case):
             tally.cases += 1
+            LAST_EXCEPTION.clear()
             with transaction.atomic():
                 response = case.call(headers=headers)
                 transaction.set_rollback(True)
             tally.statuses[response.status_code] += 1
             label = f"{case.method.upper()} {case.formatted_path} {case.query or ''}"
             if response.status_code >= 500:
-                tally.server_errors.append((label, response.status_code, response.text[:300]))
+                cause = "".join(LAST_EXCEPTION) or response.text[:300]
+                tally.server_errors.append((f"{label} body={case.body!r:.300}", response.status_code, cause))
                 return
             try:
                 case.validate_response(
@@ -156,8 +170,8 @@ def test_the_api_never_answers_with_a_server_error(username, wsgi_app, user_for)
         f"{len(tally.server_errors)} server errors, {len(tally.schema_errors)} schema mismatches; "
         f"statuses {dict(sorted(tally.statuses.items()))}"
     )
-    for label, status, body in tally.server_errors[:30]:
-        print(f"  {status} {label}\n      {body}")
+    for label, status, cause in tally.server_errors[:30]:
+        print(f"  {status} {label}\n{cause}")
     for label, status, text in tally.schema_errors[:30]:
         print(f"  schema: {status} {label}\n      {text}")
     assert tally.cases >= operations

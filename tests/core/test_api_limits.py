@@ -74,3 +74,34 @@ def test_a_scoped_persona_gets_the_same_guard(client_for):
     for url in list_urls():
         response = client.get(url, {"limit": str(2**64), "offset": str(2**63)})
         assert response.status_code in (200, 403), (url, response.status_code)
+
+
+# ------------------------------------------------------------------------------------------- NUL characters
+# PostgreSQL cannot store or compare a string holding NUL: a filter or a body that carries one must be a 400 (or
+# simply match nothing), never a 500. Found by the fuzzer (tests/api/test_fuzz.py) on PostgreSQL.
+
+
+def test_a_nul_character_in_any_filter_is_not_a_server_error(admin):
+    from doluong.urls import router
+
+    failures = []
+    for prefix, viewset, _basename in router.registry:
+        for name in [*viewset.filterset_class.base_filters, "ordering"]:
+            response = admin.get(f"/api/{prefix}/", {name: "a\x00b"})
+            if response.status_code >= 500:
+                failures.append((prefix, name, response.status_code))
+    assert failures == []
+
+
+def test_a_nul_character_in_a_body_is_refused(admin):
+    from doluong.geo.models import Province
+
+    code = Province.objects.order_by("code").values_list("code", flat=True).first()
+    for url, body, field in [
+        ("/api/programs/events/", {"title": "Hội thảo", "province": f"{code}\x00"}, "province"),
+        ("/api/geo/old-communes/", {"old_code": "1\x002", "old_name": "x", "commune": "00004"}, "old_code"),
+        ("/api/programs/events/", {"title": "Hội thảo", "venue": {"hall": ["A\x00"]}}, "venue"),
+    ]:
+        response = admin.post(url, body, content_type="application/json")
+        assert response.status_code == 400, (url, response.status_code, response.content[:300])
+        assert field in response.json(), response.json()

@@ -15,9 +15,30 @@ from .actions import delete_object, save_object
 from .forms import narrow
 from .scope import CHANGE, DELETE, VIEW
 
+NUL_MESSAGE = _("Null characters are not allowed.")
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(v) for v in value)
+    return False
+
 
 class ScopedModelSerializer(serializers.ModelSerializer):
-    """Related fields only accept rows the requesting user may see."""
+    """Related fields only accept rows the requesting user may see. A NUL character anywhere in the input (a
+    related row's key, a JSON value, a text) is a 400: PostgreSQL cannot store or even compare it, and every field
+    that reaches the database with one would be a 500 there."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            bad = {key: [NUL_MESSAGE] for key, value in data.items() if _holds_nul(key) or _holds_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return super().to_internal_value(data)
 
     def get_fields(self):
         fields = super().get_fields()
