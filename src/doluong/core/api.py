@@ -77,11 +77,11 @@ class Pagination(LimitOffsetPagination):
 def make_serializer(model_cls, field_names, read_only=()):
     names = list(dict.fromkeys([model_cls._meta.pk.name, "display", *field_names]))
     meta = type("Meta", (), {"model": model_cls, "fields": names, "read_only_fields": list(read_only)})
-    attrs = {
-        "Meta": meta,
-        "display": serializers.SerializerMethodField(),
-        "get_display": lambda self, obj: str(obj),
-    }
+
+    def get_display(self, obj) -> str:  # the annotation gives the schema its type
+        return str(obj)
+
+    attrs = {"Meta": meta, "display": serializers.SerializerMethodField(), "get_display": get_display}
     return type(f"{model_cls.__name__}Serializer", (ScopedModelSerializer,), attrs)
 
 
