@@ -6,17 +6,41 @@ from __future__ import annotations
 from django.core.exceptions import FieldDoesNotExist
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import models
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import LimitOffsetPagination
 
 from .actions import delete_object, save_object
 from .forms import narrow
 from .scope import CHANGE, DELETE, VIEW
 from .validators import FORMULA_MESSAGE, looks_like_formula
 
+NUL_MESSAGE = _("Null characters are not allowed.")
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_holds_nul(k) or _holds_nul(v) for k, v in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_nul(v) for v in value)
+    return False
+
 
 class ScopedModelSerializer(serializers.ModelSerializer):
-    """Related fields only accept rows the requesting user may see."""
+    """Related fields only accept rows the requesting user may see. A NUL character anywhere in the input (a
+    related row's key, a JSON value, a text) is a 400: PostgreSQL cannot store or even compare it, and every field
+    that reaches the database with one would be a 500 there."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            bad = {key: [NUL_MESSAGE] for key, value in data.items() if _holds_nul(key) or _holds_nul(value)}
+            if bad:
+                raise ValidationError(bad)
+        return super().to_internal_value(data)
 
     def get_fields(self):
         fields = super().get_fields()
@@ -53,6 +77,27 @@ def _display(self, obj) -> str:
     return str(obj)
 
 
+#: the largest page an API list returns (`?limit=` above it is lowered to it)
+MAX_PAGE_SIZE = 1000
+
+
+class Pagination(LimitOffsetPagination):
+    """`?limit=&offset=` with a ceiling: a limit above MAX_PAGE_SIZE is lowered to it; a limit or offset that is
+    not a positive whole number (garbage, negative, 1e3) falls back to the default page or offset 0; an offset
+    past the end gives an empty page. Never a 500, however large the number."""
+
+    max_limit = MAX_PAGE_SIZE
+    limit_query_description = format_lazy(
+        _("Number of results to return per page (at most {max}; a larger number is lowered to it)."),
+        max=MAX_PAGE_SIZE,
+    )
+
+    def get_offset(self, request):
+        offset = super().get_offset(request)
+        # past the end is an empty page anyway; the cap keeps offset + limit within a 64-bit SQL integer
+        return min(offset, 2**62)
+
+
 def make_serializer(model_cls, field_names, read_only=()):
     names = list(dict.fromkeys([model_cls._meta.pk.name, "display", *field_names]))
     meta = type("Meta", (), {"model": model_cls, "fields": names, "read_only_fields": list(read_only)})
@@ -71,6 +116,7 @@ def make_viewset(surface):
     class SurfaceViewSet(viewsets.ModelViewSet):
         serializer_class = surface.serializer
         filterset_class = surface.filterset
+        pagination_class = Pagination
         ordering_fields = "__all__"
 
         def get_queryset(self):

@@ -25,6 +25,8 @@ from .serializers import (
     VerificationRecordSerializer,
 )
 
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
 
 def _errors(exc: DjangoValidationError):
     if hasattr(exc, "error_dict"):
@@ -148,14 +150,14 @@ class CertificateApiMixin(_ActionPermission):
         cert = self.get_object()
         return _pdf(documents.certificate_pdf(cert), f"{safe_name(cert.number)}.pdf")
 
-    @extend_schema(responses={(200, "application/octet-stream"): bytes})
+    @extend_schema(responses={(200, DOCX): bytes})
     @action(detail=True, methods=["get"])
     def docx(self, request, pk=None):
         cert = self.get_object()
         return _pdf(
             _call(documents.certificate_docx, cert),  # a refused Word template: 400 with the reason
             f"{safe_name(cert.number)}.docx",
-            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            DOCX,
         )
 
 
