@@ -9,6 +9,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 
 from .actions import delete_object, save_object
+from .api_access import apply_field_rules
 from .forms import narrow
 from .scope import CHANGE, DELETE, VIEW
 
@@ -26,7 +27,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             target = getattr(fld, "child_relation", fld)
             if isinstance(target, serializers.RelatedField) and getattr(target, "queryset", None) is not None:
                 target.queryset = narrow(target.queryset, user)
-        return fields
+        return apply_field_rules(self, fields, user)
 
 
 def make_serializer(model_cls, field_names, read_only=()):

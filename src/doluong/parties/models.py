@@ -15,7 +15,6 @@ from doluong.geo.models import Commune, Province
 from .choices import Activity, OrganisationKind, Ownership, Role, Sector, SizeClass
 
 
-
 class Organisation(SearchableModel):
     """Any organisation the plans name: agencies, service providers and labs, enterprises, cooperatives,
     household businesses and associations."""

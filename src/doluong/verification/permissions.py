@@ -108,15 +108,16 @@ PERMISSIONS = [
 # ------------------------------------------------------------------------------------ who records for whom
 
 
-def provider_q(user, action: str = ADD) -> Q | None:
-    """Organisations for which `user` may `action` verification records, per the table (None: every one)."""
+def provider_q(user, action: str = ADD, model=None) -> Q | None:
+    """Organisations for which `user` may `action` verification records (or rows of `model`, a model whose
+    rows belong to a provider), per the table (None: every one)."""
     from .models import VerificationRecord
 
     who = principal(user)
     if who.is_admin:
         return None
     q = Q(pk__in=[])
-    for scope, grant in acting_scopes(user, VerificationRecord, action):
+    for scope, grant in acting_scopes(user, model or VerificationRecord, action):
         if grant.scope == "own_province":
             q |= Q(province_id=scope.province_id)
         elif grant.scope == "own_organisation":
