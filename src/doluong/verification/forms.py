@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -12,7 +11,6 @@ from doluong.parties.models import Organisation, Verifier
 from doluong.registry.models import Instrument, MeasurementStandard
 
 from .choices import RecordKind
-from .permissions import provider_q, servable_instruments
 from .models import (
     BatchJob,
     Certificate,
@@ -22,6 +20,7 @@ from .models import (
     ValidityRule,
     VerificationRecord,
 )
+from .permissions import provider_q, servable_instruments
 
 
 class VerificationRecordForm(BaseModelForm):
