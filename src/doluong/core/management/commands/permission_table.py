@@ -37,9 +37,13 @@ class Command(BaseCommand):
             updated = replace_between_markers(text, table)
             if check:
                 if updated != text:
-                    raise CommandError(f"{path} is out of date: run `doluong manage permission_table --write`")
+                    raise CommandError(
+                        f"{path} is out of date: run `doluong manage permission_table --write`"
+                    )
             else:
                 path.write_text(updated, encoding="utf-8")
         else:
             self.stdout.write(table)
-        self.stdout.write(f"{models} models × {roles} roles × {actions} actions = {models * roles * actions} cells")
+        self.stdout.write(
+            f"{models} models × {roles} roles × {actions} actions = {models * roles * actions} cells"
+        )
