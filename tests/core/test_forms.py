@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 TODAY = dt.datetime(2026, 11, 21, 9, 30, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
 
-WRITERS = ["admin", "ct.sokhcn"]
+#: who may type an instrument's verification dates: only the administrator (the permission table: they follow
+#: from records and certificates; a province officer's form shows them disabled)
+WRITERS = ["admin"]
 
 
 @pytest.fixture
@@ -72,9 +74,40 @@ def test_ddmmyyyy_date_in_the_form_for_a_province_officer(helpers, user_for, tod
     assert bound.cleaned_data["last_verified_on"] == dt.date(2026, 1, 5)  # 5 January, not 1 May
 
 
+def test_verification_dates_are_not_written_by_a_province_officer(helpers, client_for, user_for, today):
+    """Derived dates are written by records and certificates only: the officer's form ignores them, the API
+    leaves them, and a direct save is refused."""
+    from django.core.exceptions import PermissionDenied
+
+    from doluong.core.actions import save_object
+
+    obj = _taximeter()
+    before = (obj.last_verified_on, obj.valid_until)
+    response = _post_edit(
+        client_for("ct.sokhcn"),
+        user_for("ct.sokhcn"),
+        obj,
+        helpers,
+        last_verified_on="15/03/2026",
+        valid_until="",
+    )
+    assert response.status_code == 302
+    obj.refresh_from_db()
+    assert (obj.last_verified_on, obj.valid_until) == before
+    response = client_for("ct.sokhcn").patch(
+        f"/api/registry/instruments/{obj.pk}/", {"valid_until": "01/01/2099"}, content_type="application/json"
+    )
+    assert response.status_code == 200
+    obj.refresh_from_db()
+    assert obj.valid_until == before[1]
+    obj.valid_until = dt.date(2099, 1, 1)
+    with pytest.raises(PermissionDenied):
+        save_object(obj, user_for("ct.sokhcn"))
+
+
 def test_ddmmyyyy_date_through_the_api(client_for, today):
     obj = _taximeter()
-    response = client_for("ct.sokhcn").patch(
+    response = client_for("admin").patch(
         f"/api/registry/instruments/{obj.pk}/",
         {"last_verified_on": "15/03/2026", "valid_until": None},
         content_type="application/json",
@@ -85,7 +118,7 @@ def test_ddmmyyyy_date_through_the_api(client_for, today):
     assert obj.valid_until == dt.date(2027, 9, 15)
 
 
-@pytest.mark.parametrize("username", ["admin", "ct.sokhcn"])
+@pytest.mark.parametrize("username", WRITERS)
 @pytest.mark.parametrize("bad", ["31/02/2026", "2026-02-31", "15/13/2026", "hôm qua", "01/01/2027"])
 def test_impossible_or_future_date_is_refused_and_nothing_changes(
     helpers, client_for, user_for, today, username, bad

@@ -83,10 +83,12 @@ def _org(key_kind: str, province: str = "92") -> Organisation:
     return Organisation.objects.filter(province_id=province, kind=key_kind).order_by("pk").first()
 
 
-def instrument_rows(n: int = 3, prefix: str = "NK") -> list[dict]:
+def instrument_rows(n: int = 3, prefix: str = "NK", dates: bool = False) -> list[dict]:
+    """Instrument rows; with `dates`, the verification dates too (only the administrator may import those: the
+    permission table reserves them to records and certificates)."""
     owner = Organisation.objects.get(memberships__user__username="ct.doanhnghiep")
     provider = Organisation.objects.get(memberships__user__username="ct.kiemdinh")
-    return [
+    rows = [
         {
             "instrument_type": "2",
             "owner": owner.tax_code,
@@ -103,6 +105,11 @@ def instrument_rows(n: int = 3, prefix: str = "NK") -> list[dict]:
         }
         for i in range(1, n + 1)
     ]
+    if not dates:
+        for row in rows:
+            for name in ("last_verified_on", "last_verified_by", "valid_until"):
+                del row[name]
+    return rows
 
 
 def new_tax_codes(n: int) -> list[str]:
@@ -153,12 +160,14 @@ BAD_ROWS = {
 }
 
 
-# the administrator may use every commune, so a commune of another province is only an error for an officer
+# the administrator may use every commune, so a commune of another province is only an error for an officer;
+# only the administrator imports verification dates
 BAD_CASES = [
     (username, case)
     for username in IMPORTERS
     for case in BAD_ROWS
     if not (username == "admin" and case == "commune-of-another-province")
+    and not (username != "admin" and case == "bad-date")
 ]
 
 
@@ -168,7 +177,7 @@ def test_one_bad_row_saves_nothing(client_for, user_for, case, fmt, username):
     surface, field, bad_value = BAD_ROWS[case]
     client = client_for(username)
     columns = labels(client, surface)
-    records = instrument_rows(4) if surface is INSTRUMENT else organisation_rows(4)
+    records = instrument_rows(4, dates=username == "admin") if surface is INSTRUMENT else organisation_rows(4)
     records[3][field] = bad_value
     header, rows = table(records, columns)
     content = xlsx(header, rows) if fmt == "xlsx" else csv_bytes(header, rows)
@@ -193,7 +202,7 @@ def test_one_bad_row_saves_nothing(client_for, user_for, case, fmt, username):
 def test_good_file_preview_then_confirm_writes_rows_with_history(client_for, user_for, username):
     user = user_for(username)
     client = client_for(username)
-    header, rows = table(instrument_rows(3), labels(client, INSTRUMENT))
+    header, rows = table(instrument_rows(3, dates=username == "admin"), labels(client, INSTRUMENT))
     before = Instrument.objects.count()
 
     response = upload(client, INSTRUMENT, "phuong-tien-do.xlsx", xlsx(header, rows))
@@ -209,8 +218,11 @@ def test_good_file_preview_then_confirm_writes_rows_with_history(client_for, use
     for serial in ("NK-2026-001", "NK-2026-002", "NK-2026-003"):
         obj = Instrument.objects.get(serial=serial, manufacturer="Digitax")
         assert obj.province_id == "92"
-        assert obj.last_verified_on == dt.date(2026, 3, 15)
-        assert obj.valid_until == dt.date(2027, 9, 15)
+        if username == "admin":
+            assert obj.last_verified_on == dt.date(2026, 3, 15)
+            assert obj.valid_until == dt.date(2027, 9, 15)
+        else:
+            assert obj.last_verified_on is None
         record = obj.history.get()
         assert record.history_type == "+"
         assert record.history_user == user
@@ -397,3 +409,17 @@ def test_import_template_has_the_import_columns(client_for, helpers):
         assert response.status_code == 200
         assert helpers.read_export(response) == []
     assert list(labels(client, INSTRUMENT)) == INSTRUMENT.import_fields
+
+
+def test_an_officer_may_not_import_verification_dates(client_for):
+    """The import applies the form's field rules: a value in a column the user may not write is a row error
+    (verification dates follow from records and certificates), and nothing is written."""
+    client = client_for("ct.sokhcn")
+    records = [{**row, "valid_until": ""} for row in instrument_rows(2, prefix="ND")]
+    records[1]["valid_until"] = "01/01/2099"
+    header, rows = table(records, labels(client, INSTRUMENT))
+    before = Instrument.objects.count()
+    response = upload(client, INSTRUMENT, "nhap.xlsx", xlsx(header, rows))
+    result = response.context["result"]
+    assert [(e.row, e.column) for e in result.errors] == [(3, vi_label(Instrument, "valid_until"))]
+    assert Instrument.objects.count() == before

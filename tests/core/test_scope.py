@@ -315,9 +315,14 @@ def test_provider_sees_what_it_serves_or_owns(user_for, username):
     assert visible.count() == Instrument.objects.filter(last_verified_by=org).count()
 
 
-def test_verifier_cannot_change_but_provider_staff_can(user_for):
+def test_serving_an_instrument_gives_no_right_over_it(user_for):
+    """Provider staff change only their own organisation's instruments, never the ones they served (the
+    permission table: issue #11); verifiers change none."""
     staff, verifier = user_for("ct.kiemdinh"), user_for("ct.kdv")
-    assert Instrument.objects.restrict(staff, "change").exists()
+    org = staff.memberships.get().organisation
+    assert Instrument.objects.filter(last_verified_by=org).exclude(owner=org).exists()
+    assert not Instrument.objects.restrict(staff, "change").exclude(owner=org).exists()
+    assert Instrument.can_add(staff)  # its own instruments
     assert not Instrument.objects.restrict(verifier, "change").exists()
     assert not Instrument.can_add(verifier)
     assert not Verifier.objects.restrict(verifier, "change").exists()

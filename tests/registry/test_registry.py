@@ -55,7 +55,7 @@ def test_taximeter_rule_is_an_18_month_cycle():
     ],
 )
 def test_valid_until_is_last_verification_plus_the_cycle(user_for, code, last, expected):
-    obj = save_object(_new_instrument(code, last), user_for("ct.sokhcn"))
+    obj = save_object(_new_instrument(code, last), user_for("admin"))
     obj.refresh_from_db()
     rule = obj.instrument_type.rule_on(last)
     assert obj.valid_until == add_months(last, rule.cycle_months) == expected
@@ -68,7 +68,7 @@ def test_unknown_or_no_periodic_cycle_is_never_guessed(user_for, code):
     rule = InstrumentType.objects.get(code=code).rule_on(dt.date(2026, 3, 15))
     assert rule.cycle_status in (CycleStatus.UNKNOWN, CycleStatus.NO_PERIODIC)
     assert rule.cycle_months is None
-    obj = save_object(_new_instrument(code, dt.date(2026, 3, 15)), user_for("ct.sokhcn"))
+    obj = save_object(_new_instrument(code, dt.date(2026, 3, 15)), user_for("admin"))
     obj.refresh_from_db()
     assert obj.valid_until is None
     assert obj.next_due is None
@@ -213,6 +213,6 @@ def test_instrument_type_detail_shows_the_rule_in_force(client_for):
 
 def test_verification_before_the_first_recorded_rule_gets_no_guessed_date(user_for):
     """The catalogue's rules start on 15/10/2024: an earlier verification has no rule, so no date is made up."""
-    obj = save_object(_new_instrument("2", dt.date(2024, 2, 29)), user_for("ct.sokhcn"))
+    obj = save_object(_new_instrument("2", dt.date(2024, 2, 29)), user_for("admin"))
     obj.refresh_from_db()
     assert obj.valid_until is None

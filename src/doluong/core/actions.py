@@ -10,7 +10,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from . import access
 from .scope import ADD, CHANGE, DELETE
+
+
+def check_fields(obj, user) -> None:
+    """Refuse a write of a field `user` may not write (the permission table's field rules), naming only the
+    fields, never a value of a row the user may not read."""
+    refused = access.refused_fields(obj, user)
+    if refused:
+        names = ", ".join(str(type(obj)._meta.get_field(n).verbose_name) for n in refused)
+        raise PermissionDenied(_("You may not set or change: %(fields)s.") % {"fields": names})
 
 
 def _check_in_scope(obj, user, action: str) -> None:
@@ -28,6 +38,9 @@ def save_object(obj, user, *, validate: bool = True, change_reason: str | None =
     creating = obj._state.adding or obj.pk is None
     if not creating:
         _check_in_scope(obj, user, CHANGE)
+    elif not type(obj).can_add(user):
+        _check_in_scope(obj, user, ADD)
+    check_fields(obj, user)
     if validate:
         obj.full_clean()
     if change_reason:

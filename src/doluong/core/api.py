@@ -13,6 +13,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
 from .actions import delete_object, save_object
+from .api_access import apply_field_rules
 from .forms import narrow
 from .scope import CHANGE, DELETE, VIEW
 from .validators import FORMULA_MESSAGE, looks_like_formula
@@ -52,7 +53,7 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             target = getattr(fld, "child_relation", fld)
             if isinstance(target, serializers.RelatedField) and getattr(target, "queryset", None) is not None:
                 target.queryset = narrow(target.queryset, user)
-        return fields
+        return apply_field_rules(self, fields, user)
 
     def validate(self, attrs):
         """Free text that a spreadsheet would run as a formula is refused, as in the forms and the importer."""

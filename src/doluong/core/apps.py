@@ -15,3 +15,7 @@ class CoreConfig(AppConfig):
         for config in apps.get_app_configs():
             if config.name.startswith("doluong.") and importlib.util.find_spec(f"{config.name}.views"):
                 importlib.import_module(f"{config.name}.views")
+        # Every app declares its rows of the permission table in <app>/permissions.py (core.access).
+        from . import access
+
+        access.collect()

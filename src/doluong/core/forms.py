@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .scope import VIEW, principal
@@ -66,7 +67,33 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
                 field.widget = forms.DateInput(format="%d/%m/%Y")
             if isinstance(field, forms.FileField):
                 field.validators = [*field.validators, SizeLimit(self.upload_kinds.get(name, "attachment"))]
+        if user is not None:
+            self.limit_to_writable(user)
         self.style_fields()
+
+    def limit_to_writable(self, user) -> None:
+        """The permission table's field rules: fields `user` may not write are shown disabled (their posted
+        value is ignored), and choices limited by the table (`choices`) are narrowed."""
+        from .access import field_choices, writable_fields
+
+        model = self._meta.model
+        target = self.instance if self.instance is not None and self.instance.pk is not None else model
+        allowed = writable_fields(user, target)
+        for name, field in self.fields.items():
+            if (
+                allowed is not None
+                and name not in allowed
+                and name in {f.name for f in model._meta.get_fields()}
+            ):
+                field.disabled = True
+                field.required = False
+            if isinstance(field, (forms.ModelChoiceField, forms.ModelMultipleChoiceField)):
+                limited = field_choices(model, name, user, field.queryset)
+                if limited is not field.queryset:
+                    keep = Q(pk__in=limited.values("pk")) | Q(pk__in=self._current_ids(name))
+                    field.queryset = field.queryset.model._default_manager.filter(keep).order_by(
+                        *(field.queryset.query.order_by or ())
+                    )
 
     def _current_ids(self, name: str) -> list:
         if self.instance is None or self.instance.pk is None or name not in self.initial:

@@ -376,6 +376,13 @@ def validate_rows(surface, user, header: list[str], body: list[list[Any]]) -> Im
             except ValidationError as exc:
                 result.errors.append(RowError(index, column_label(model, name), " ".join(exc.messages)))
                 row_ok = False
+                continue
+            if form.fields[name].disabled and _given(data[name], form[name].value()):
+                # the permission table's field rules: the form ignores this column for this user; say so
+                result.errors.append(
+                    RowError(index, column_label(model, name), _("You may not set this column."))
+                )
+                row_ok = False
         if instance is not None:
             for name in fields:
                 if name not in data and name in form.fields:
@@ -391,6 +398,13 @@ def validate_rows(surface, user, header: list[str], body: list[list[Any]]) -> Im
                 result.errors.append(RowError(index, column, " ".join(messages)))
     _check_duplicates_in_file(model, result)
     return result
+
+
+def _given(value, current) -> bool:
+    """Whether a cell gives a value other than the row's current one (an empty cell gives nothing)."""
+    if value in (None, "", [], ()):
+        return False
+    return str(value) != str(current if current is not None else "")
 
 
 def _check_duplicates_in_file(model, result: ImportResult) -> None:

@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from . import access
 from .scope import ADD, VIEW, Scope, principal
 from .text import fold, nfc
 
@@ -18,7 +19,7 @@ class RestrictedQuerySet(models.QuerySet):
         """Only the rows `user` may perform `action` on (NetBox's `restrict`, driven by `Model.scope_q`)."""
         who = principal(user)
         if who.is_admin:
-            return self
+            return self.none() if access.forbidden(self.model, action) else self
         scope_q = getattr(self.model, "scope_q", None)
         if scope_q is None:
             return self.none()
@@ -57,15 +58,17 @@ class BaseModel(models.Model):
 
     @classmethod
     def scope_q(cls, scope: Scope | None, action: str) -> Q | None:
-        """Rows that the holder of `scope` may `action`; None means none. Anonymous gets scope=None."""
-        return None
+        """Rows that the holder of `scope` may `action`, read from the permission table (`core.access`, each
+        app's `permissions.py`); None means none. Anonymous gets scope=None."""
+        return access.scope_q(cls, scope, action)
 
     @classmethod
     def can_add(cls, user) -> bool:
-        """Whether `user` may create rows of this model at all (row-level checks happen in clean)."""
+        """Whether `user` may create rows of this model at all, per the permission table (the new row's scope is
+        checked again when it is saved)."""
         who = principal(user)
         if who.is_admin:
-            return True
+            return not access.forbidden(cls, ADD)
         return any(cls.scope_q(s, ADD) is not None for s in who.scopes)
 
     def permits(self, user, action: str = VIEW) -> bool:

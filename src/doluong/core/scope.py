@@ -1,7 +1,8 @@
 """Who a user is, for scoping: one place that turns a user's memberships into scope facts.
 
-Every scoped model implements `scope_q(membership, action)`; `RestrictedQuerySet.restrict(user, action)` ORs the
-answers over the user's memberships. Views, the API, exports and imports all start from `restrict()`.
+`BaseModel.scope_q(scope, action)` reads the permission table (`core.access`, each app's `permissions.py`);
+`RestrictedQuerySet.restrict(user, action)` ORs the answers over the user's memberships. Views, the API, exports
+and imports all start from `restrict()`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,6 @@ units are kept as aliases pointing to the unit they went into, so legacy address
 from __future__ import annotations
 
 from django.db import models
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.models import SearchableModel
@@ -45,10 +44,6 @@ class Province(SearchableModel):
                 return self.name[len(prefix) :]
         return self.name
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == "view" else None
-
 
 class Commune(SearchableModel):
     """A commune-level unit (xã, phường, đặc khu); there is no district level since 2025."""
@@ -72,10 +67,6 @@ class Commune(SearchableModel):
 
     def __str__(self) -> str:
         return f"{self.name}, {self.province.short_name}" if self.province_id else self.name
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == "view" else None
 
     @classmethod
     def narrow_choices(cls, queryset, who):
@@ -109,10 +100,6 @@ class ProvinceAlias(SearchableModel):
     def __str__(self) -> str:
         return f"{self.old_name} → {self.province}"
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == "view" else None
-
 
 class CommuneAlias(SearchableModel):
     """A pre-2025 commune and a new commune it went into (partial merges have several rows)."""
@@ -137,10 +124,6 @@ class CommuneAlias(SearchableModel):
 
     def __str__(self) -> str:
         return f"{self.old_name} → {self.commune}"
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == "view" else None
 
 
 _PROVINCE_PREFIXES = ("thanh pho ", "tinh ", "tp. ", "tp ")

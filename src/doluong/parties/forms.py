@@ -1,7 +1,4 @@
-from django.db.models import Q
-
 from doluong.core.forms import BaseModelForm
-from doluong.core.scope import VIEW
 
 from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
 
@@ -88,18 +85,9 @@ class VerifierForm(BaseModelForm):
 
 
 class MembershipForm(BaseModelForm):
+    """The accounts offered are limited by the permission table (parties.permissions.assignable_users), for the
+    form and the API alike."""
+
     class Meta:
         model = Membership
         fields = ["user", "organisation", "role", "is_active"]
-
-    def __init__(self, *args, user=None, **kwargs):
-        super().__init__(*args, user=user, **kwargs)
-        if user is not None and not user.is_superuser:
-            # A provincial officer assigns roles to non-administrator accounts that are new (no membership yet)
-            # or already belong to organisations the officer may view; another province's staff are not listed.
-            accounts = self.fields["user"].queryset.model.objects.filter(is_superuser=False)
-            seen = Membership.objects.restrict(user, VIEW).values("user_id")
-            keep = Q(pk__in=seen) | Q(memberships__isnull=True)
-            if self.instance.pk is not None:
-                keep |= Q(pk=self.instance.user_id)
-            self.fields["user"].queryset = accounts.filter(keep).distinct().order_by("username")

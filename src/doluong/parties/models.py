@@ -9,30 +9,10 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.models import RestrictedQuerySet, SearchableModel
-from doluong.core.scope import VIEW
 from doluong.core.validators import normalise_tax_code, validate_tax_code
 from doluong.geo.models import Commune, Province
 
 from .choices import Activity, OrganisationKind, Ownership, Role, Sector, SizeClass
-
-R = Role
-
-
-def org_scope(scope, action, org_path: str) -> Q | None:
-    """Scope of rows that belong to an organisation reached by `org_path` ("" = the organisation itself)."""
-    prefix = f"{org_path}__" if org_path else ""
-    pk = f"{org_path}_id" if org_path else "pk"
-    if scope is None:
-        return None
-    if scope.role == R.PROVINCE_OFFICER:
-        return Q(**{f"{prefix}province_id": scope.province_id})
-    if scope.role == R.COMMUNE_OFFICER:
-        if action == VIEW:
-            return Q(**{f"{prefix}province_id": scope.province_id})
-        return Q(**{f"{prefix}commune_id": scope.commune_id}) if scope.commune_id else None
-    if action == VIEW or scope.role in {R.PROVIDER_STAFF, R.ENTERPRISE_USER}:
-        return Q(**{pk: scope.organisation_id})
-    return None
 
 
 class Organisation(SearchableModel):
@@ -108,10 +88,6 @@ class Organisation(SearchableModel):
     def is_provider(self) -> bool:
         return self.kind in OrganisationKind.providers()
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return org_scope(scope, action, "")
-
 
 class Registration(SearchableModel):
     """A provider's certificate of registration for verification, calibration or testing services."""
@@ -157,12 +133,6 @@ class Registration(SearchableModel):
         if self.valid_until and self.issued_on and self.valid_until < self.issued_on:
             raise ValidationError({"valid_until": _("The end date is before the issue date.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope and scope.role != R.PROVINCE_OFFICER and action != VIEW:
-            return None
-        return org_scope(scope, action, "organisation")
-
 
 class RegistrationScope(SearchableModel):
     """One line of a registration's scope: an activity on an instrument type or quantity, range and accuracy."""
@@ -203,12 +173,6 @@ class RegistrationScope(SearchableModel):
         super().clean()
         if not self.instrument_type_id and not self.quantity:
             raise ValidationError(_("A scope line names an instrument type or a quantity."))
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope and scope.role != R.PROVINCE_OFFICER and action != VIEW:
-            return None
-        return org_scope(scope, action, "registration__organisation")
 
 
 class Designation(SearchableModel):
@@ -252,12 +216,6 @@ class Designation(SearchableModel):
         if self.valid_until and self.valid_from and self.valid_until < self.valid_from:
             raise ValidationError({"valid_until": _("The end date is before the start date.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope and scope.role != R.PROVINCE_OFFICER and action != VIEW:
-            return None
-        return org_scope(scope, action, "organisation")
-
 
 class Person(SearchableModel):
     """A person working for an organisation (verifiers, officers, contacts)."""
@@ -288,10 +246,6 @@ class Person(SearchableModel):
 
     def __str__(self) -> str:
         return self.full_name
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return org_scope(scope, action, "organisation")
 
 
 class Verifier(SearchableModel):
@@ -343,12 +297,6 @@ class Verifier(SearchableModel):
             and self.issued_on <= on_date <= self.valid_until
             and self.instrument_types.filter(pk=instrument_type.pk).exists()
         )
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope and scope.role == R.VERIFIER and action != VIEW:
-            return None
-        return org_scope(scope, action, "organisation")
 
 
 class MembershipQuerySet(RestrictedQuerySet):
@@ -414,11 +362,3 @@ class Membership(SearchableModel):
             raise ValidationError(
                 {"organisation": _("A commune officer's organisation must have a commune.")}
             )
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope is None:
-            return None
-        if scope.role == R.PROVINCE_OFFICER:
-            return Q(organisation__province_id=scope.province_id)
-        return Q(organisation_id=scope.organisation_id) if action == VIEW else None

@@ -249,12 +249,10 @@ class UnitReportForm(BaseModelForm):
         super().__init__(*args, user=user, **kwargs)
         if not self.instance.pk:
             self.fields["round"].queryset = self.fields["round"].queryset.filter(status=RoundStatus.OPEN)
-        who = principal(user) if user is not None else None
-        if who is not None and not who.is_admin and not any(s.role == "province_officer" for s in who.scopes):
-            own = {s.organisation_id for s in who.scopes}
-            self.fields["organisation"].queryset = self.fields["organisation"].queryset.filter(pk__in=own)
-            if len(own) == 1 and not self.instance.pk:
-                self.initial.setdefault("organisation", next(iter(own)))
+        # the units offered come from the permission table (programs.permissions.reporting_units)
+        units = self.fields["organisation"].queryset
+        if user is not None and not self.instance.pk and units.count() == 1:
+            self.initial.setdefault("organisation", units.first().pk)
 
 
 class UnitReportItemForm(BaseModelForm):

@@ -18,12 +18,11 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from doluong.core import access
 from doluong.core.dates import today
 from doluong.core.models import BaseModel, RestrictedQuerySet, SearchableModel
-from doluong.core.scope import VIEW
 from doluong.core.text import fold
 from doluong.geo.models import Province
-from doluong.parties.choices import Role as R
 from doluong.parties.models import Organisation
 
 from .choices import (
@@ -47,18 +46,6 @@ from .choices import (
 #: Decision 996/QĐ-TTg was signed on 10/08/2018: a phase printed without a start year ("đến năm 2025") starts
 #: with the first full year of the scheme.
 SCHEME_FIRST_YEAR = 2019
-
-
-def plan_scope(scope, action, province_path: str) -> Q | None:
-    """Plans and everything in them: the province's officers manage all of it; department reporters and commune
-    officers of the province read it; nobody else sees it."""
-    if scope is None:
-        return None
-    if scope.role == R.PROVINCE_OFFICER:
-        return Q(**{province_path: scope.province_id})
-    if scope.role in (R.DEPARTMENT_REPORTER, R.COMMUNE_OFFICER) and action == VIEW:
-        return Q(**{province_path: scope.province_id})
-    return None
 
 
 def _year_ok(year: int | None) -> bool:
@@ -139,10 +126,6 @@ class Plan(SearchableModel):
         if errors:
             raise ValidationError(errors)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "province_id")
-
 
 class Phase(BaseModel):
     """A sub-period of a plan (giai đoạn); a plan's phases cover its period."""
@@ -183,10 +166,6 @@ class Phase(BaseModel):
                         % {"period": plan.period_label}
                     }
                 )
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "plan__province_id")
 
 
 class Source(models.TextChoices):
@@ -303,10 +282,6 @@ class Target(SearchableModel):
             Comparator.EQ: actual == self.value,
         }.get(self.comparator, actual >= self.value)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "plan__province_id")
-
 
 class Task(SearchableModel):
     """A row of the plan's appendix: content, lead and coordinating units, timeline, expected result, status.
@@ -379,19 +354,6 @@ class Task(SearchableModel):
         if errors:
             raise ValidationError(errors)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope is None:
-            return None
-        if scope.role == R.PROVINCE_OFFICER:
-            return Q(plan__province_id=scope.province_id)
-        if scope.role in (R.DEPARTMENT_REPORTER, R.COMMUNE_OFFICER) and action == VIEW:
-            assigned = Task.assignees.through.objects.filter(organisation_id=scope.organisation_id)
-            return Q(plan__province_id=scope.province_id) & (
-                Q(lead_org_id=scope.organisation_id) | Q(pk__in=assigned.values("task_id"))
-            )
-        return None
-
 
 class ReportingDuty(BaseModel):
     """Who reports to whom on the plan, how often and by which day of the year (25/11, 15/12 …)."""
@@ -446,10 +408,6 @@ class ReportingDuty(BaseModel):
         ):
             raise ValidationError({"due_day": _("This month has no such day.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "plan__province_id")
-
 
 class ManualFigure(BaseModel):
     """A yearly figure typed by an officer for a target that no record in doluong measures (marked as manual)."""
@@ -491,10 +449,6 @@ class ManualFigure(BaseModel):
         if errors:
             raise ValidationError(errors)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "target__plan__province_id")
-
 
 # ------------------------------------------------------------------------------------------- activities
 
@@ -521,10 +475,6 @@ class Activity(SearchableModel):
 
     def __str__(self) -> str:
         return f"{self.date:%d/%m/%Y} · {self.title}"
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "province_id")
 
 
 def check_activity_targets(province_id, date, targets, *, label: str = "") -> list[str]:
@@ -628,13 +578,6 @@ class Attendance(BaseModel):
             self.full_name, self.birth_date, self.national_id, self.organisation_name
         )
         super().save(*args, **kwargs)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        # personal data: the province's officers only
-        if scope is not None and scope.role == R.PROVINCE_OFFICER:
-            return Q(training__province_id=scope.province_id)
-        return None
 
 
 class Event(Activity):
@@ -785,10 +728,6 @@ class ReportRound(BaseModel):
             .order_by("kind", "name")
         )
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return plan_scope(scope, action, "plan__province_id")
-
 
 class UnitReport(BaseModel):
     """A department's or commune's yearly report on the plan's tasks assigned to it."""
@@ -871,17 +810,6 @@ class UnitReport(BaseModel):
             if task.pk not in have:
                 UnitReportItem.objects.create(report=self, task=task, status=task.status)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if scope is None:
-            return None
-        province = Q(round__plan__province_id=scope.province_id)
-        if scope.role == R.PROVINCE_OFFICER:
-            return province
-        if scope.role in (R.DEPARTMENT_REPORTER, R.COMMUNE_OFFICER):
-            return province & Q(organisation_id=scope.organisation_id)
-        return None
-
 
 class UnitReportItem(BaseModel):
     """A unit's figures and text on one assigned task."""
@@ -919,13 +847,6 @@ class UnitReportItem(BaseModel):
         if self.figure is not None and self.figure < 0:
             raise ValidationError({"figure": _("A figure cannot be negative.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        inner = UnitReport.scope_q(scope, action)
-        if inner is None:
-            return None
-        return Q(report__in=UnitReport.objects.filter(inner))
-
 
 class UnitReportAttachment(BaseModel):
     """A file attached to a unit report (the signed report, photos, lists)."""
@@ -957,13 +878,6 @@ class UnitReportAttachment(BaseModel):
         if self.file and getattr(self.file, "size", 0) > 10 * 1024 * 1024:
             raise ValidationError({"file": _("A file of at most 10 MB.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        inner = UnitReport.scope_q(scope, action)
-        if inner is None:
-            return None
-        return Q(report__in=UnitReport.objects.filter(inner))
-
 
 class ReminderLog(models.Model):
     """A reminder e-mail sent to a unit that had not reported; one per round, unit and stage (idempotent)."""
@@ -993,6 +907,5 @@ class ReminderLog(models.Model):
 
     @classmethod
     def scope_q(cls, scope, action):
-        if scope is not None and scope.role == R.PROVINCE_OFFICER and action == VIEW:
-            return Q(round__plan__province_id=scope.province_id)
-        return None
+        """Not a BaseModel (no history): its rows in the permission table are read the same way."""
+        return access.scope_q(cls, scope, action)

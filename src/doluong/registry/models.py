@@ -15,10 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from doluong.core.dates import add_months, today
 from doluong.core.models import SearchableModel
-from doluong.core.scope import VIEW
 from doluong.geo.models import Commune, Province
-from doluong.parties.choices import Role
-from doluong.parties.models import Organisation, org_scope
+from doluong.parties.models import Organisation
 
 from .choices import CycleStatus, DueState, Field, InstrumentStatus, SourceStatus, StandardLevel
 
@@ -56,10 +54,6 @@ class InstrumentType(SearchableModel):
             if rule.effective_from <= day and (rule.effective_to is None or day <= rule.effective_to):
                 return rule
         return None
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == VIEW else None
 
 
 class InstrumentTypeRule(SearchableModel):
@@ -152,10 +146,6 @@ class InstrumentTypeRule(SearchableModel):
                 names.append(str(self._meta.get_field(flag).verbose_name))
         return names
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == VIEW else None
-
 
 def due_state(next_due: dt.date | None, on: dt.date | None = None) -> str:
     if next_due is None:
@@ -168,24 +158,6 @@ def due_state(next_due: dt.date | None, on: dt.date | None = None) -> str:
         if days <= limit:
             return state
     return DueState.LATER
-
-
-def instrument_scope(scope, action, owner_path: str, commune_path: str, province_path: str, served_path: str):
-    if scope is None:
-        return None
-    if scope.role == Role.PROVINCE_OFFICER:
-        return Q(**{province_path: scope.province_id})
-    if scope.role == Role.COMMUNE_OFFICER:
-        if action == VIEW:
-            return Q(**{province_path: scope.province_id})
-        return Q(**{commune_path: scope.commune_id}) if scope.commune_id else None
-    if scope.role in (Role.PROVIDER_STAFF, Role.VERIFIER):
-        if action == VIEW or scope.role == Role.PROVIDER_STAFF:
-            return Q(**{served_path: scope.organisation_id}) | Q(**{owner_path: scope.organisation_id})
-        return None
-    if scope.role == Role.ENTERPRISE_USER:
-        return Q(**{owner_path: scope.organisation_id})
-    return None
 
 
 class Instrument(SearchableModel):
@@ -306,10 +278,6 @@ class Instrument(SearchableModel):
     def get_due_state_display(self) -> str:
         return DueState(self.due_state).label
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return instrument_scope(scope, action, "owner_id", "commune_id", "province_id", "last_verified_by_id")
-
 
 class MeasurementStandard(SearchableModel):
     """A measurement standard (chuẩn đo lường) held by an organisation, with its traceability link: calibrated
@@ -394,10 +362,6 @@ class MeasurementStandard(SearchableModel):
     def is_valid_on(self, day: dt.date) -> bool:
         return self.valid_until is not None and day <= self.valid_until
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return org_scope(scope, action, "holder")
-
 
 # ------------------------------------------------------------------------------------------ due-date reminders
 
@@ -471,10 +435,6 @@ class ReminderLeadTime(SearchableModel):
         )
         return dict(rows.values_list("instrument_type_id", "lead_days"))
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return Q() if action == VIEW else None  # reference data: everyone reads, the administrator edits
-
 
 class ReminderContact(SearchableModel):
     """Where an owner wants its due-date reminders sent (defaults to the organisation's e-mail), or that it
@@ -505,10 +465,6 @@ class ReminderContact(SearchableModel):
     @property
     def address(self) -> str:
         return self.email or self.owner.email
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return org_scope(scope, action, "owner")
 
 
 class ReminderStatus(models.TextChoices):
@@ -552,12 +508,6 @@ class ReminderLog(SearchableModel):
         if self.owner_id and not self.province_id:
             self.province_id = self.owner.province_id
         super().save(*args, **kwargs)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        if action != VIEW:
-            return None  # written only by the send_reminders command
-        return org_scope(scope, action, "owner")
 
 
 class ReminderItem(models.Model):

@@ -310,17 +310,23 @@ def _check_standards(standards, provider, subject_standard, day, errors) -> None
 
 
 def _may(user, model, action, provider) -> bool:
-    """Whether `user` may `action` records of `provider` (checked again on the saved row)."""
-    who = principal(user)
-    if who.is_admin:
-        return True
-    for scope in who.scopes:
-        q = model.scope_q(scope, action)
-        if q is None:
-            continue
-        if scope.organisation_id == provider.pk or scope.province_id == provider.province_id:
-            return True
-    return False
+    """Whether `user` may `action` records of `provider`, per the permission table (checked again on the saved
+    row)."""
+    from doluong.parties.models import Organisation
+
+    from .permissions import provider_q
+
+    q = provider_q(user, action, model)
+    return q is None or Organisation.objects.filter(q, pk=provider.pk).exists()
+
+
+def _check_servable(provider, instrument) -> None:
+    """A provider records only for the instruments it may serve (a type of its registered scope or designation, in
+    its territory); the refusal names nothing of an instrument the user may not see."""
+    from .permissions import servable_instruments
+
+    if instrument is not None and not servable_instruments(provider).filter(pk=instrument.pk).exists():
+        raise PermissionDenied(_("This provider may not record verifications for this instrument."))
 
 
 def _check_in_scope(obj, user, action) -> None:
@@ -356,6 +362,7 @@ def do_record_verification(
     every problem found (nothing written) or PermissionDenied."""
     if not _may(user, VerificationRecord, ADD, provider):
         raise PermissionDenied(_("You may not record verifications for %(org)s.") % {"org": provider})
+    _check_servable(provider, instrument)
     errors: list[str] = []
     if kind not in RecordKind.values:
         raise ValidationError({"kind": _("Unknown kind of record: %(kind)s.") % {"kind": kind}})

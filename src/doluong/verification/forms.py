@@ -1,12 +1,11 @@
 from __future__ import annotations
 
 from django import forms
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from doluong.core.forms import BaseModelForm, StyledMixin, narrow
-from doluong.core.scope import ADD, principal
+from doluong.core.scope import ADD
 from doluong.parties.choices import OrganisationKind
 from doluong.parties.models import Organisation, Verifier
 from doluong.registry.models import Instrument, MeasurementStandard
@@ -21,6 +20,7 @@ from .models import (
     ValidityRule,
     VerificationRecord,
 )
+from .permissions import provider_q, servable_instruments
 
 
 class VerificationRecordForm(BaseModelForm):
@@ -121,20 +121,11 @@ class BatchJobForm(BaseModelForm):
 
 
 def providers_for(user, action: str = ADD):
-    """Providers for which `user` may record verifications (ADD) or issue certificates (CHANGE)."""
-    who = principal(user)
+    """Providers for which `user` may record verifications (ADD) or issue certificates (CHANGE), per the
+    permission table (verification.permissions.provider_q)."""
     qs = Organisation.objects.filter(kind__in=OrganisationKind.providers())
-    if who.is_admin:
-        return qs
-    q = Q(pk__in=[])
-    for scope in who.scopes:
-        if VerificationRecord.scope_q(scope, action) is None:
-            continue
-        if scope.role == "province_officer":
-            q |= Q(province_id=scope.province_id)
-        else:
-            q |= Q(pk=scope.organisation_id)
-    return qs.filter(q)
+    q = provider_q(user, action)
+    return qs if q is None else qs.filter(q)
 
 
 class RecordCreateForm(StyledMixin, forms.Form):
@@ -202,13 +193,21 @@ class RecordCreateForm(StyledMixin, forms.Form):
         text = (self.cleaned_data.get("instrument") or "").strip()
         if not text:
             return None
-        qs = Instrument.objects.select_related("instrument_type", "owner")
+        # only the instruments the chosen provider (or, before one is chosen, any of the user's providers) may
+        # serve: an instrument outside them is "not found", whatever it is — the message shows nothing of it
+        provider = self.cleaned_data.get("provider")
+        providers = [provider] if provider is not None else list(self.fields["provider"].queryset[:20])
+        qs = Instrument.objects.none()
+        for each in providers:
+            qs = qs | servable_instruments(each)
+        qs = Instrument.objects.filter(pk__in=qs.values("pk")).select_related("instrument_type", "owner")
         matches = list(qs.filter(serial=text)[:3])
         if not matches and text.isdigit():
             matches = list(qs.filter(pk=int(text)))
         if not matches:
             raise forms.ValidationError(
-                _("No instrument with ID or serial number “%(text)s”.") % {"text": text}
+                _("No instrument with ID or serial number “%(text)s” that this provider may verify.")
+                % {"text": text}
             )
         if len(matches) > 1:
             raise forms.ValidationError(

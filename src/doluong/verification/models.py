@@ -21,7 +21,6 @@ from django.utils.translation import pgettext_lazy
 
 from doluong.core.dates import today
 from doluong.core.models import BaseModel, SearchableModel
-from doluong.core.scope import ADD, DELETE, VIEW
 from doluong.core.text import nfc
 from doluong.documents.sandbox import check_format_pattern, format_pattern
 from doluong.geo.models import Commune, Province
@@ -32,47 +31,6 @@ from doluong.registry.models import Instrument, InstrumentType, MeasurementStand
 from .choices import CertificateStatus, JobStatus, RecordKind, Result, Series, Verdict
 
 R = Role
-
-
-def record_scope(scope, action, prefix: str = "") -> Q | None:
-    """Who sees and changes verification records and certificates.
-
-    Provincial officers: everything about instruments in their province or done by providers of their province;
-    commune officers read the province; provider staff their organisation's work (verifiers read it and record
-    new verifications); enterprises read the certificates of what they own; anyone else nothing."""
-    if scope is None:
-        return None
-    p = prefix
-    if scope.role == R.PROVINCE_OFFICER:
-        return Q(**{f"{p}province_id": scope.province_id}) | Q(
-            **{f"{p}provider__province_id": scope.province_id}
-        )
-    if scope.role == R.COMMUNE_OFFICER:
-        if action != VIEW:
-            return None
-        return Q(**{f"{p}province_id": scope.province_id}) | Q(
-            **{f"{p}provider__province_id": scope.province_id}
-        )
-    if scope.role == R.PROVIDER_STAFF:
-        return Q(**{f"{p}provider_id": scope.organisation_id})
-    if scope.role == R.VERIFIER:
-        return Q(**{f"{p}provider_id": scope.organisation_id}) if action in (VIEW, ADD) else None
-    if scope.role == R.ENTERPRISE_USER:
-        return Q(**{f"{p}owner_id": scope.organisation_id}) if action == VIEW else None
-    return None
-
-
-def provider_scope(scope, action, path: str = "provider") -> Q | None:
-    """Settings that belong to a provider: its staff change them, province officers read them."""
-    if scope is None:
-        return None
-    if scope.role == R.PROVINCE_OFFICER:
-        return Q(**{f"{path}__province_id": scope.province_id}) if action == VIEW else None
-    if scope.role == R.PROVIDER_STAFF:
-        return Q(**{f"{path}_id": scope.organisation_id})
-    if scope.role == R.VERIFIER and action == VIEW:
-        return Q(**{f"{path}_id": scope.organisation_id})
-    return None
 
 
 class VerificationRecord(SearchableModel):
@@ -225,11 +183,6 @@ class VerificationRecord(SearchableModel):
     def delete(self, *args, **kwargs):
         refuse_delete(type(self), self)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if action == DELETE:
-            return None  # a numbered record is voided with a reason (actions.do_void_record), never deleted
-        return record_scope(scope, action)
 
 
 class RecordStandard(BaseModel):
@@ -264,10 +217,6 @@ class RecordStandard(BaseModel):
 
     def __str__(self) -> str:
         return str(self.standard)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return record_scope(scope, action, "record__")
 
 
 class MeasurementPoint(BaseModel):
@@ -314,11 +263,6 @@ class MeasurementPoint(BaseModel):
     @classmethod
     def can_add(cls, user) -> bool:
         return False  # points are written with their record (actions.do_record_verification)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        q = record_scope(scope, action, "record__")
-        return q if action == VIEW else None
 
 
 #: the fields a number pattern may hold
@@ -420,10 +364,6 @@ class CertificateSettings(BaseModel):
     def format_record_number(self, sequence: int, year: int) -> str:
         return self._format(self.record_pattern or "BB {n}/{yyyy}", sequence, year, 1)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return provider_scope(scope, action)
-
 
 class NumberCounter(models.Model):
     """The last number used in a provider's yearly series. Allocation locks this row (select_for_update on
@@ -500,10 +440,6 @@ class ValidityRule(BaseModel):
         if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
             raise ValidationError({"effective_to": _("The end date is before the start date.")})
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        return provider_scope(scope, action)
-
 
 class SigningKey(BaseModel):
     """A provider's Ed25519 key. The newest active key signs; retired keys stay to verify what they signed. The
@@ -550,11 +486,6 @@ class SigningKey(BaseModel):
     @classmethod
     def can_add(cls, user) -> bool:
         return False  # keys are made by actions.do_rotate_signing_key (administrators only)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        q = provider_scope(scope, action)
-        return q if action == VIEW else None
 
 
 class Certificate(SearchableModel):
@@ -679,11 +610,6 @@ class Certificate(SearchableModel):
     def delete(self, *args, **kwargs):
         refuse_delete(type(self), self)
 
-    @classmethod
-    def scope_q(cls, scope, action):
-        if action == DELETE:
-            return None  # a certificate is revoked, never deleted
-        return record_scope(scope, action)
 
 
 class StatusStatement(BaseModel):
@@ -728,10 +654,6 @@ class StatusStatement(BaseModel):
     @classmethod
     def can_add(cls, user) -> bool:
         return False  # written by the actions (revoke, supersede, reinstate)
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        return record_scope(scope, action, "certificate__") if action == VIEW else None
 
 
 NEVER_DELETED = (VerificationRecord, Certificate, StatusStatement)
@@ -789,8 +711,3 @@ class BatchJob(BaseModel):
         from .forms import providers_for
 
         return providers_for(user, "change").exists()
-
-    @classmethod
-    def scope_q(cls, scope, action):
-        q = provider_scope(scope, action)
-        return q if action == VIEW else None
