@@ -184,7 +184,6 @@ class VerificationRecord(SearchableModel):
         refuse_delete(type(self), self)
 
 
-
 class RecordStandard(BaseModel):
     """A standard used in a record, with its validity as it was that day (the traceability link)."""
 
@@ -609,7 +608,6 @@ class Certificate(SearchableModel):
 
     def delete(self, *args, **kwargs):
         refuse_delete(type(self), self)
-
 
 
 class StatusStatement(BaseModel):
