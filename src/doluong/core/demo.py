@@ -134,7 +134,7 @@ MIX = {
         "0–300 mmHg",
     ),
     # clinical glass thermometers: initial verification only, so these have no due date (the list has no cycle)
-    "34.1": (0.008, "health", ["Aurora", "Vinmed"], ["TM-01", "NK-02"], "±0,1 °C", "35–42 °C"),
+    "34.1": (0.004, "health", ["Aurora", "Vinmed"], ["TM-01", "NK-02"], "±0,1 °C", "35–42 °C"),
     "10": (0.0075, "logistics", ["Mettler Toledo", "Keli"], ["IND570", "XK3118T1"], "III", "80 t"),
     "7": (0.0075, "enterprise", ["Shimadzu", "Ohaus"], ["UW620H", "PX3202"], "II", "620 g"),
 }
