@@ -243,3 +243,20 @@ def test_sources_and_status_are_shown_to_administrators(client_for):
         reverse("admin:registry_instrumenttype_change", args=[InstrumentType.objects.get(code="2").pk])
     )
     assert change.status_code == 200 and "07/2019" in change.content.decode()
+
+
+def test_demo_instruments_lack_a_due_date_only_where_the_list_has_no_cycle():
+    instruments = list(
+        Instrument.objects.select_related("instrument_type").prefetch_related("instrument_type__rules")
+    )
+    without = [i for i in instruments if i.next_due is None]
+    assert len(without) < 0.02 * len(instruments)
+    for instrument in without:
+        rule = instrument.instrument_type.rule_on(instrument.last_verified_on)
+        assert rule is not None and rule.cycle_status == CycleStatus.NO_PERIODIC, instrument
+
+
+def test_types_are_listed_in_the_order_of_the_list():
+    codes = list(InstrumentType.objects.values_list("code", flat=True))
+    assert codes[:6] == ["1.1", "1.2", "1.3", "1.4", "2", "3"]
+    assert codes.index("9") < codes.index("10") < codes.index("43.1") < codes.index("69.3")

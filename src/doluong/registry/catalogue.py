@@ -202,6 +202,9 @@ def load(files=None) -> Summary:
     latest: dict[str, dict] = {}
     for r in sorted(rows, key=lambda r: r["effective_from"]):
         latest[r["code"]] = r
+    order = {}
+    for r in rows:  # the files' order is the list's order
+        order.setdefault(r["code"], len(order) + 1)
     existing = {t.code: t for t in InstrumentType.objects.all()}
     for code, r in latest.items():
         if code in existing:
@@ -228,6 +231,7 @@ def load(files=None) -> Summary:
         else:
             summary.types_updated += 1
         itype.name, itype.name_en, itype.field = r["name_vi"], r["name_en"], r["field"]
+        itype.list_order = order[code]
         changed_types.append(itype)
     prepare_for_bulk(changed_types)
     InstrumentType.objects.bulk_create(
@@ -235,7 +239,7 @@ def load(files=None) -> Summary:
         batch_size=500,
         update_conflicts=True,
         unique_fields=["code"],
-        update_fields=["name", "name_en", "field", "search_text"],
+        update_fields=["name", "name_en", "field", "list_order", "search_text"],
     )
     types = {t.code: t for t in InstrumentType.objects.filter(code__in=list(latest))}
 
