@@ -226,10 +226,10 @@ def load(files=None) -> Summary:
             summary.types_kept.append(code)
             continue
         if itype is None:
-            itype = InstrumentType(code=code)
             summary.types_created += 1
         else:
             summary.types_updated += 1
+        itype = InstrumentType(code=code)  # an upsert on the code: the other fields (MPE rule, notes) stay
         itype.name, itype.name_en, itype.field = r["name_vi"], r["name_en"], r["field"]
         itype.list_order = order[code]
         changed_types.append(itype)
@@ -248,7 +248,7 @@ def load(files=None) -> Summary:
         (rule.instrument_type_id, rule.effective_from): rule
         for rule in InstrumentTypeRule.objects.filter(instrument_type__in=types.values())
     }
-    wanted = {}
+    wanted, to_write = {}, []
     for r in rows:
         itype = types[r["code"]]
         key = (itype.pk, r["effective_from"])
@@ -263,7 +263,6 @@ def load(files=None) -> Summary:
             summary.versions_updated += 1
         ta, initial, periodic, after_repair = r["flags"]
         rule = InstrumentTypeRule(
-            pk=rule.pk if rule else None,
             instrument_type=itype,
             in_catalogue=r["in_catalogue"],
             type_approval=ta,
@@ -280,11 +279,11 @@ def load(files=None) -> Summary:
             source_url=r["source_url"],
         )
         wanted[key] = rule
+        to_write.append(rule)
     # versions the loader once wrote that the files no longer hold (an earlier file's provisional rows)
     stale = [rule.pk for key, rule in present.items() if key not in wanted and rule.pk not in edited_rules]
     if stale:
         summary.versions_removed = InstrumentTypeRule.objects.filter(pk__in=stale).delete()[0]
-    to_write = [rule for rule in wanted.values() if rule.pk is None or rule.pk not in edited_rules]
     prepare_for_bulk(to_write)
     InstrumentTypeRule.objects.bulk_create(
         to_write,
