@@ -210,7 +210,7 @@ def test_valid_until_before_last_verification_is_refused(helpers, client_for, us
 
 
 def test_unknown_cycle_leaves_valid_until_empty(helpers, client_for, user_for, today):
-    unknown = InstrumentType.objects.get(code="U11")  # fuel dispenser: cycle not yet read in the law
+    unknown = InstrumentType.objects.get(code="34.1")  # clinical glass thermometer: no periodic cycle
     obj = Instrument.objects.filter(instrument_type=unknown).first()
     response = _post_edit(
         client_for("admin"), user_for("admin"), obj, helpers, last_verified_on="15/03/2026", valid_until=""

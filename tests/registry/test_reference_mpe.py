@@ -13,9 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_mpe_rules_are_loaded_and_known_to_the_library():
     rules = dict(InstrumentType.objects.exclude(mpe_rule="").values_list("code", "mpe_rule"))
-    assert (
-        rules["U11"] == "fuel_dispenser" and rules["8.1"] == "nawi" and rules["?-water-mech"] == "water_meter"
-    )
+    assert rules["19"] == "fuel_dispenser" and rules["8.1"] == "nawi" and rules["21.1"] == "water_meter"
     assert set(rules.values()) <= set(mpe.instrument_types())
 
 

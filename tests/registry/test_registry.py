@@ -51,7 +51,7 @@ def test_taximeter_rule_is_an_18_month_cycle():
         ("2", dt.date(2026, 3, 15), dt.date(2027, 9, 15)),  # taximeter, 18 months
         ("2", dt.date(2025, 8, 31), dt.date(2027, 2, 28)),  # clamped to the month's last day
         ("10", dt.date(2026, 1, 31), dt.date(2027, 1, 31)),  # vehicle scale, 12 months
-        ("?-water-mech", dt.date(2025, 2, 28), dt.date(2030, 2, 28)),  # water meter, 60 months
+        ("21.1", dt.date(2025, 2, 28), dt.date(2030, 2, 28)),  # water meter, 60 months
     ],
 )
 def test_valid_until_is_last_verification_plus_the_cycle(user_for, code, last, expected):
@@ -63,11 +63,23 @@ def test_valid_until_is_last_verification_plus_the_cycle(user_for, code, last, e
     assert obj.province_id == "92"
 
 
-@pytest.mark.parametrize("code", ["U11", "11", "1.1", "CT-1P-CAM-UNG"])
+@pytest.mark.parametrize("code", ["1.1", "34.1", "43.1", "UNKNOWN"])
 def test_unknown_or_no_periodic_cycle_is_never_guessed(user_for, code):
+    if code == "UNKNOWN":  # the catalogue has no unknown cycle any more: an administrator's new type
+        itype = InstrumentType.objects.create(code="T-UNKNOWN", name="Loại thử chưa rõ chu kỳ", field="other")
+        InstrumentTypeRule.objects.create(
+            instrument_type=itype,
+            legal_basis="x",
+            effective_from=dt.date(2020, 1, 1),
+            periodic_verification=True,
+        )
+        code = itype.code
     rule = InstrumentType.objects.get(code=code).rule_on(dt.date(2026, 3, 15))
-    assert rule.cycle_status in (CycleStatus.UNKNOWN, CycleStatus.NO_PERIODIC)
-    assert rule.cycle_months is None
+    if code == "43.1":  # removed from the list on 15/10/2024: no rule at all, so no due date either
+        assert rule is None
+    else:
+        assert rule.cycle_status in (CycleStatus.UNKNOWN, CycleStatus.NO_PERIODIC)
+        assert rule.cycle_months is None
     obj = save_object(_new_instrument(code, dt.date(2026, 3, 15)), user_for("admin"))
     obj.refresh_from_db()
     assert obj.valid_until is None
@@ -84,13 +96,13 @@ def test_a_typed_valid_until_is_kept(user_for):
 
 
 def test_rule_versions_are_chosen_by_date():
-    meter = InstrumentType.objects.get(code="CT-1P-CAM-UNG")
-    old = meter.rule_on(dt.date(2020, 1, 1))
-    new = meter.rule_on(dt.date(2025, 1, 1))
+    taxi = InstrumentType.objects.get(code="2")
+    old = taxi.rule_on(dt.date(2020, 1, 1))
+    new = taxi.rule_on(dt.date(2025, 1, 1))
     assert old.effective_to == dt.date(2024, 10, 14)
     assert new.effective_from == dt.date(2024, 10, 15)
     assert old != new
-    assert meter.rule_on(dt.date(2013, 12, 14)) is None
+    assert taxi.rule_on(dt.date(2019, 12, 31)) is None  # the 2013 wording is not in the catalogue
 
 
 def test_an_overlapping_rule_version_is_refused():
@@ -212,7 +224,8 @@ def test_instrument_type_detail_shows_the_rule_in_force(client_for):
 
 
 def test_verification_before_the_first_recorded_rule_gets_no_guessed_date(user_for):
-    """The catalogue's rules start on 15/10/2024: an earlier verification has no rule, so no date is made up."""
-    obj = save_object(_new_instrument("2", dt.date(2024, 2, 29)), user_for("admin"))
+    """The catalogue's rules start on 01/01/2020 (the 07/2019 wording; the 2013 wording is not recorded): an
+    earlier verification has no rule, so no date is made up."""
+    obj = save_object(_new_instrument("2", dt.date(2019, 12, 31)), user_for("admin"))
     obj.refresh_from_db()
     assert obj.valid_until is None

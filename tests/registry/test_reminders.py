@@ -155,10 +155,10 @@ def test_dry_run_writes_and_sends_nothing(demo_contacts, frozen):
 def test_lead_time_is_per_type(user_for, frozen):
     owner = Organisation.objects.get(memberships__user__username="ct.doanhnghiep")
     ReminderContact.objects.update_or_create(owner=owner, defaults={"email": "kythuat@capnuoc.vn"})
-    water = _instrument(owner, "?-water-mech", ON + dt.timedelta(days=45), "LEAD-W-45")
+    water = _instrument(owner, "21.1", ON + dt.timedelta(days=45), "LEAD-W-45")
     taxi = _instrument(owner, "2", ON + dt.timedelta(days=45), "LEAD-T-45")
     taxi_soon = _instrument(owner, "2", ON + dt.timedelta(days=25), "LEAD-T-25")
-    ReminderLeadTime.objects.filter(instrument_type__code__in=["?-water-mech", "2"]).delete()
+    ReminderLeadTime.objects.filter(instrument_type__code__in=["21.1", "2"]).delete()
 
     def listed():
         return {i.pk for r in plan(ON) if r.owner == owner for i in r.instruments}

@@ -104,9 +104,9 @@ PROVINCES = {
 
 # instrument type code → (share of the demo instruments, owner group, manufacturers, models, class, range)
 MIX = {
-    "U28": (0.30, "power", ["EMIC", "Gelex", "Vinasino"], ["CE-18G", "DDS26D", "VSE11-20"], "1", "5(20) A"),
-    "U29": (0.05, "power", ["EMIC", "Landis+Gyr"], ["ME-41", "E650"], "0.5S", "3x5(6) A"),
-    "?-water-mech": (
+    "43.2": (0.30, "power", ["EMIC", "Gelex", "Vinasino"], ["CE-18G", "DDS26D", "VSE11-20"], "1", "5(20) A"),
+    "43.4": (0.05, "power", ["EMIC", "Landis+Gyr"], ["ME-41", "E650"], "0.5S", "3x5(6) A"),
+    "21.1": (
         0.28,
         "water",
         ["Asahi", "Itron", "Zenner"],
@@ -116,7 +116,7 @@ MIX = {
     ),
     "8.1": (0.14, "market", ["Nhơn Hòa", "Đồng Hồ Việt"], ["NHS-5", "NHS-30", "ĐH-60"], "IIII", "5–60 kg"),
     "8.2": (0.05, "market", ["Nhơn Hòa", "Vinacan"], ["Bàn 150", "Bàn 300"], "III", "300 kg"),
-    "U11": (
+    "19": (
         0.06,
         "petrol",
         ["Tatsuno", "Tokheim", "Gilbarco"],
@@ -125,7 +125,7 @@ MIX = {
         "5–50 L/min",
     ),
     "2": (0.04, "taxi", ["Digitax", "Tín Phát"], ["F2 Plus", "TP-09"], "—", "—"),
-    "?-bp": (
+    "32": (
         0.035,
         "health",
         ["Omron", "ALPK2", "Microlife"],
@@ -133,6 +133,8 @@ MIX = {
         "±3 mmHg",
         "0–300 mmHg",
     ),
+    # clinical glass thermometers: initial verification only, so these have no due date (the list has no cycle)
+    "34.1": (0.004, "health", ["Aurora", "Vinmed"], ["TM-01", "NK-02"], "±0,1 °C", "35–42 °C"),
     "10": (0.0075, "logistics", ["Mettler Toledo", "Keli"], ["IND570", "XK3118T1"], "III", "80 t"),
     "7": (0.0075, "enterprise", ["Shimadzu", "Ohaus"], ["UW620H", "PX3202"], "II", "620 g"),
 }
@@ -537,22 +539,22 @@ PROVIDERS = {
 STANDARD_KITS = [
     ("Bộ quả cân chuẩn cấp chính xác F1", "Khối lượng", "1 mg – 20 kg", "Cấp F1", ["6", "7"]),
     ("Bộ quả cân chuẩn cấp chính xác M1", "Khối lượng", "1 g – 20 kg", "Cấp M1", ["8.1", "8.2", "9", "10"]),
-    ("Bình chuẩn kim loại hạng 2 (20 L)", "Dung tích", "20 L", "U = 0,02 % (k=2)", ["U11"]),
+    ("Bình chuẩn kim loại hạng 2 (20 L)", "Dung tích", "20 L", "U = 0,02 % (k=2)", ["19"]),
     (
         "Đồng hồ chuẩn đo nước",
         "Lưu lượng",
         "0,01–10 m³/h",
         "U = 0,3 % (k=2)",
-        ["?-water-mech", "?-water-elec"],
+        ["21.1", "21.2"],
     ),
     (
         "Thiết bị kiểm định công tơ điện 3 pha",
         "Năng lượng điện",
         "3x(0,01–100) A",
         "Cấp 0,05",
-        ["U28", "U29", "CT-1P-CAM-UNG"],
+        ["43.2", "43.4", "43.1"],
     ),
-    ("Áp kế chuẩn điện tử", "Áp suất", "0–400 mmHg", "U = 0,5 mmHg (k=2)", ["?-bp"]),
+    ("Áp kế chuẩn điện tử", "Áp suất", "0–400 mmHg", "U = 0,5 mmHg (k=2)", ["32"]),
     ("Hệ thống chuẩn kiểm định taximet", "Độ dài và thời gian", "0–10 km", "U = 0,1 % (k=2)", ["2"]),
 ]
 
@@ -725,6 +727,7 @@ def _instruments(ctx: Ctx, total: int, types: dict, communes: dict) -> int:
             if itype is None:
                 continue
             rule = itype.rule_on(ctx.today)
+            first_rule = min((r.effective_from for r in itype.rules.all()), default=ctx.today)
             owners = ctx.groups.get((province, group)) or ctx.groups[(province, "enterprise")]
             providers = [p for p in ctx.providers[province] if code in p.served_codes] or ctx.providers[
                 province
@@ -761,11 +764,16 @@ def _instruments(ctx: Ctx, total: int, types: dict, communes: dict) -> int:
                     else InstrumentStatus.OUT_OF_SERVICE,
                 )
                 if rule and rule.cycle_status == CycleStatus.KNOWN:
-                    # verified some time within 1.25 cycles: about a fifth are overdue
+                    # verified some time within 1.25 cycles: about a fifth are overdue; never before the first
+                    # rule version the catalogue holds, and valid for the cycle of the verification day
                     months_ago = rng.uniform(0, rule.cycle_months * 1.25)
                     verified = ctx.today - dt.timedelta(days=int(months_ago * 30.4))
-                    instrument.last_verified_on = max(verified, dt.date(instrument.year, 1, 1))
-                    instrument.valid_until = add_months(instrument.last_verified_on, rule.cycle_months)
+                    instrument.last_verified_on = max(verified, dt.date(instrument.year, 1, 1), first_rule)
+                    rule_then = itype.rule_on(instrument.last_verified_on)
+                    if rule_then and rule_then.cycle_status == CycleStatus.KNOWN:
+                        instrument.valid_until = add_months(
+                            instrument.last_verified_on, rule_then.cycle_months
+                        )
                 else:
                     instrument.last_verified_on = ctx.today - dt.timedelta(days=rng.randint(10, 700))
                 instrument.last_verified_by = rng.choice(providers)

@@ -459,14 +459,16 @@ def _reports(ctx, plans) -> int:
 def _coverage_gap_instruments(ctx) -> int:
     """Grain moisture meters at rice and food companies and LPG dispensers at petrol stations: types outside
     every local provider's registered scope."""
-    types = {t.code: t for t in InstrumentType.objects.filter(code__in=["U20", "U12"])}
+    types = {
+        t.code: t for t in InstrumentType.objects.filter(code__in=["35", "20"]).prefetch_related("rules")
+    }
     rows = []
     for province in ("92", "82"):
         in_province = Instrument.objects.filter(province_id=province).count()
         share = max(3, in_province // 40)
         for code, group, maker, model in (
-            ("U20", "enterprise", "Kett", "PM-450"),
-            ("U12", "petrol", "Tatsuno", "LPG-S"),
+            ("35", "enterprise", "Kett", "PM-450"),
+            ("20", "petrol", "Tatsuno", "LPG-S"),
         ):
             itype = types.get(code)
             owners = ctx.groups.get((province, group), [])
@@ -490,7 +492,7 @@ def _coverage_gap_instruments(ctx) -> int:
                     )
                 )
     for row in rows:
-        row.next_due = row.valid_until
+        row.compute_dates()  # valid until: the cycle of the type's rule on the verification day
     prepare_for_bulk(rows)
     bulk_create_with_history(rows, Instrument, batch_size=1000, default_user=ctx.admin)
     return len(rows)

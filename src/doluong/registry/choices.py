@@ -6,6 +6,7 @@ class Field(models.TextChoices):
     LENGTH = "length", _("Length")
     SPEED = "speed", _("Speed")
     MASS = "mass", _("Mass")
+    FORCE = "force", _("Force and torque")
     VOLUME = "volume", _("Volume and capacity")
     FLOW = "flow", _("Flow")
     PRESSURE = "pressure", _("Pressure")
@@ -15,6 +16,7 @@ class Field(models.TextChoices):
     ELECTRICAL = "electrical", _("Electrical")
     OPTICS = "optics", _("Optics")
     MEDICAL = "medical", _("Medical")
+    HYDROMET = "hydromet", _("Hydrometeorology")
     OTHER = "other", _("Other")
 
 
@@ -26,6 +28,9 @@ class CycleStatus(models.TextChoices):
 
 class SourceStatus(models.TextChoices):
     VERIFIED = "verified", _("Read in the legal text")
+    TWO_SOURCES = "two_sources", _("Read in the legal text and confirmed by a second source")
+    ASSUMED = "assumed", _("Assumed unchanged from the previous wording, to be confirmed")
+    SECONDARY = "secondary", _("Read in a secondary source only")
     UNVERIFIED = "unverified", _("Not yet checked against the legal text")
 
 

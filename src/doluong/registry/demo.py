@@ -15,8 +15,8 @@ from .reminders import send_reminders
 
 #: instrument type code -> reminder lead time in days (types not listed: 30 days)
 LEAD_TIMES = {
-    "U11": 45,  # fuel dispensers: stations book the verifier early
-    "?-water-mech": 60,  # water meters: the utility replaces them in batches
+    "19": 45,  # fuel dispensers: stations book the verifier early
+    "21.1": 60,  # water meters: the utility replaces them in batches
     "2": 20,  # taximeters
 }
 

@@ -35,12 +35,14 @@ class InstrumentType(SearchableModel):
         _("MPE rule"), max_length=60, blank=True, help_text=_("Key of the metrology library's rule table")
     )
     notes = models.TextField(_("notes"), blank=True)
+    #: the entry's place in the list (1.1, 1.2, 2, … 10, 11): set by the catalogue loader from its file's order
+    list_order = models.PositiveIntegerField(_("order in the list"), default=0, editable=False)
 
     natural_key_fields = ("code", "name")
     search_fields = ("code", "name", "name_en")
 
     class Meta:
-        ordering = ["code"]
+        ordering = ["list_order", "code"]
         verbose_name = _("instrument type")
         verbose_name_plural = _("instrument types")
 

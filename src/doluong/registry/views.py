@@ -38,8 +38,7 @@ instrument_type = Surface(
     nav_order=30,
     prefetch_related=["rules"],
     extra_context=_type_context,
-    detail_template="registry/instrumenttype_detail.html",
-    related=[Related(_("Rule versions"), lambda obj, user: obj.rules.all())],
+    detail_template="registry/instrumenttype_detail.html",  # lists the rule versions with their sources
 )
 instrument_type_rule = Surface(
     model=InstrumentTypeRule,

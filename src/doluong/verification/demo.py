@@ -50,14 +50,14 @@ PLANS = {
         ],
         "ĐLVN 13:2019",
     ),
-    "?-bp": (
+    "32": (
         RecordKind.PERIODIC,
         "",
         {},
         [("50 mmHg", "50", "mmHg", {}), ("150 mmHg", "150", "mmHg", {}), ("250 mmHg", "250", "mmHg", {})],
         "ĐLVN 09:2011",
     ),
-    "?-water-mech": (
+    "21.1": (
         RecordKind.INITIAL,
         "2",
         {"Q3": "2.5", "R": "80"},
@@ -189,7 +189,7 @@ def _provider_records(ctx, provider, types, counts) -> str:
         if verifier is None or not used:
             continue
         fail = rng.random() < 0.08
-        step = Decimal(params.get("e", "1")) if code != "?-bp" else Decimal("1")
+        step = Decimal(params.get("e", "1")) if code != "32" else Decimal("1")
         points = []
         for label, nominal, unit, conditions in plan:
             nominal_d = Decimal(nominal)

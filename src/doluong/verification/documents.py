@@ -187,6 +187,12 @@ def _points(snapshot_points) -> list[dict]:
     ]
 
 
+def _computed_mpe(rule: str) -> bool:
+    """A point's `rule` is "<rule id>: <clause>" when the metrology library gave the MPE (actions.py)."""
+    head, sep, _clause = rule.partition(": ")
+    return bool(sep) and " " not in head
+
+
 def _conclusion(kind, result) -> str:
     if result == Result.FAILED:
         return "Không đạt yêu cầu kỹ thuật đo lường"
@@ -227,6 +233,12 @@ def certificate_context(cert) -> dict:
         "environment": _environment(record),
         "points": _points(snap.get("points", [])),
         "has_uncertainty": any(p.get("uncertainty") for p in snap.get("points", [])),
+        # points whose MPE the verifier typed (no rule of the type judged them): marked on the certificate
+        "mpe_manual_points": [
+            str(i)
+            for i, p in enumerate(record.points.order_by("position"), start=1)
+            if p.mpe is not None and not _computed_mpe(p.rule)
+        ],
         "conclusion": _conclusion(cert.kind, snap.get("result")),
         "stamp_number": cert.stamp_number,
         "verified_on": dmy(cert.verified_on),

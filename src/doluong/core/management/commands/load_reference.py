@@ -1,6 +1,8 @@
 """Load the reference data shipped with doluong: provinces, communes, old→new aliases, the Group 2 catalogue.
 
-Idempotent: rows already present are updated in place, new rows are added, nothing is deleted.
+Idempotent: rows already present are updated in place, new rows are added. The Group 2 catalogue keeps what an
+administrator edited and may drop rule versions it wrote earlier that its files no longer hold
+(`doluong.registry.catalogue`, docs/catalogue.md).
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ import csv
 import datetime as dt
 from importlib import resources
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from doluong.core.models import prepare_for_bulk
 from doluong.geo.models import Commune, CommuneAlias, Province, ProvinceAlias
 from doluong.metrology import mpe
-from doluong.registry.models import InstrumentType, InstrumentTypeRule
+from doluong.registry import catalogue
+from doluong.registry.models import InstrumentType
 
 EFFECTIVE_2025 = dt.date(2025, 7, 1)
 
@@ -107,54 +111,12 @@ class Command(BaseCommand):
             ["old_name", "merge_type", "search_text"],
         )
 
-        types = {}
-        rules = []
-        for r in _rows("doluong.registry", "group2_catalogue.csv"):
-            if r["code"] not in types:
-                types[r["code"]] = InstrumentType(
-                    code=r["code"], name=r["name_vi"], name_en=r["name_en"], field=r["field"]
-                )
-            rules.append(r)
-        _upsert(InstrumentType, list(types.values()), ["code"], ["name", "name_en", "field", "search_text"])
-        ids = dict(InstrumentType.objects.values_list("code", "pk"))
-        _upsert(
-            InstrumentTypeRule,
-            [
-                InstrumentTypeRule(
-                    instrument_type_id=ids[r["code"]],
-                    in_catalogue=r["in_catalogue"] == "True",
-                    type_approval=r["type_approval"] == "True",
-                    initial_verification=r["initial"] == "True",
-                    periodic_verification=r["periodic"] == "True",
-                    after_repair_verification=r["after_repair"] == "True",
-                    cycle_status=r["cycle_status"],
-                    cycle_months=int(r["cycle_months"]) if r["cycle_months"] else None,
-                    legal_basis=r["legal_basis"],
-                    effective_from=_date(r["effective_from"]),
-                    effective_to=_date(r["effective_to"]),
-                    source_status=r["source_status"],
-                    notes=r["notes"],
-                    source_url=r["source_url"],
-                )
-                for r in rules
-            ],
-            ["instrument_type", "effective_from"],
-            [
-                "in_catalogue",
-                "type_approval",
-                "initial_verification",
-                "periodic_verification",
-                "after_repair_verification",
-                "legal_basis",
-                "effective_to",
-                "source_status",
-                "notes",
-                "source_url",
-                "search_text",
-            ],
-        )
+        try:
+            catalogue_summary = catalogue.load()
+        except (catalogue.CatalogueError, ValidationError) as exc:
+            raise CommandError(str(exc)) from exc
         # Which table of the metrology library gives a type's MPE: filled where empty, never over an
-        # administrator's choice (the same rule as for cycles).
+        # administrator's choice.
         known = set(mpe.instrument_types())
         for r in _rows("doluong.registry", "mpe_rules.csv"):
             if r["mpe_rule"] not in known:
@@ -165,3 +127,4 @@ class Command(BaseCommand):
             f"{ProvinceAlias.objects.count()} old provinces, {CommuneAlias.objects.count()} old communes, "
             f"{InstrumentType.objects.count()} instrument types"
         )
+        self.stdout.write(str(catalogue_summary))
