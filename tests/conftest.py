@@ -59,7 +59,14 @@ def _fresh_cache(request):
         yield
         return
     settings = request.getfixturevalue("settings")
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # a LOCATION of its own: LocMemCache keeps its data per location for the whole process, so caches of the
+    # same name would share the API throttles' counts (and the rate limits') across the tests of one worker
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": request.node.nodeid,
+        }
+    }
     yield
 
 

@@ -13,6 +13,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -51,20 +52,24 @@ def site(tmp_path_factory, db_access):
     """The test site with an uploaded file in a MEDIA_ROOT of its own and a KEK file in a DATA_DIR of its own."""
     from django.conf import settings
 
+    from doluong.verification import signing
+
     root = tmp_path_factory.mktemp("site")
-    saved = settings.MEDIA_ROOT, settings.DATA_DIR
+    saved = settings.MEDIA_ROOT, settings.DATA_DIR, settings.DOLUONG_KEYS_DIR
     settings.MEDIA_ROOT = root / "media"
     settings.DATA_DIR = root / "data"
     upload = settings.MEDIA_ROOT / MEDIA_FILE
     upload.parent.mkdir(parents=True)
     upload.write_bytes(MEDIA_BYTES)
+    # the keys the demo's signing keys are sealed with (KEK) and endorsed by (root key), in this site's folder
+    signing.root_public()  # makes them if no test made them yet
     keys = settings.DATA_DIR / "keys"
-    keys.mkdir(parents=True)
-    (keys / "kek").write_bytes(b"test-kek-" + os.urandom(16).hex().encode())
+    shutil.copytree(saved[2], keys)
+    settings.DOLUONG_KEYS_DIR = keys
     try:
         yield root
     finally:
-        settings.MEDIA_ROOT, settings.DATA_DIR = saved
+        settings.MEDIA_ROOT, settings.DATA_DIR, settings.DOLUONG_KEYS_DIR = saved
 
 
 @pytest.fixture(scope="module")

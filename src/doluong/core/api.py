@@ -66,7 +66,9 @@ class ScopedModelSerializer(serializers.ModelSerializer):
             except FieldDoesNotExist:  # a serializer-only field
                 continue
             if isinstance(model_field, (models.CharField, models.TextField)) and not model_field.choices:
-                if looks_like_formula(value):
+                # as in the forms: what the row already holds is not new input (exports neutralise it)
+                stored = getattr(self.instance, name, None) if self.instance is not None else None
+                if looks_like_formula(value) and value != stored:
                     errors[name] = [str(FORMULA_MESSAGE)]
         if errors:
             raise ValidationError(errors)

@@ -6,7 +6,7 @@ A backup is one gzip-compressed tar archive::
     database/doluong.sqlite3   SQLite: a consistent copy made with the online backup API (the site may run)
     database/doluong.pgdump    PostgreSQL: `pg_dump --format=custom`
     media/…                    every file under MEDIA_ROOT
-    keys/…                     only with `--include-kek`: the files of <DATA_DIR>/keys/ (the KEK)
+    keys/…                     only with `--include-kek`: the files of DOLUONG_KEYS_DIR (the KEK, the root key)
     manifest.json              what the archive holds: versions, database vendor, migrations, files and SHA-256
 
 The signing keys of the providers are rows of the database, sealed with the key-encryption key; the KEK itself is
@@ -104,7 +104,10 @@ def media_root() -> Path:
 
 
 def keys_dir() -> Path:
-    return data_dir() / "keys"
+    """The folder of the key-encryption key and the site root key (settings.DOLUONG_KEYS_DIR, DATA_DIR/keys by
+    default)."""
+    configured = getattr(settings, "DOLUONG_KEYS_DIR", None)
+    return Path(configured) if configured else data_dir() / "keys"
 
 
 def kek_files() -> list[tuple[str, Path]]:

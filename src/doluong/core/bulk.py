@@ -291,7 +291,8 @@ class PostgresDialect(Dialect):
                   ELSE '' END $$""",
             # the same rule as validators.looks_like_formula
             r"""CREATE OR REPLACE FUNCTION pg_temp.dl_formula(t text) RETURNS boolean LANGUAGE sql IMMUTABLE AS $$
-                SELECT coalesce(t ~ '^[=+\-@\t\r]' AND t !~ '^[+-]\s*\d[\d\s.,/()-]*$', FALSE) $$""",
+                SELECT coalesce(t ~ '^[=+\-@\t\r]' AND t !~ '^[+-]\s*\d[\d\s.,/()-]*$'
+                                AND t !~ '^[+-] +[^0-9 =+@-]', FALSE) $$""",
             r"""CREATE OR REPLACE FUNCTION pg_temp.dl_add_months(d date, m int) RETURNS date LANGUAGE sql
                 IMMUTABLE AS $$ SELECT (d + make_interval(months => m))::date $$""",
         ]

@@ -720,6 +720,10 @@ def _instruments(ctx: Ctx, total: int, types: dict, communes: dict) -> int:
     rng = ctx.rng
     rows = []
     serials: set[tuple] = set()
+    officer_commune = {
+        province: ctx.orgs[f"{info['prefix']}-commune"].commune for province, info in PROVINCES.items()
+    }
+    placed = 0
     for province in PROVINCES:
         share_total = total / len(PROVINCES) / sum(entry[0] for entry in MIX.values())
         for code, (share, group, makers, models, klass, rng_text) in MIX.items():
@@ -739,6 +743,11 @@ def _instruments(ctx: Ctx, total: int, types: dict, communes: dict) -> int:
                     if group in ("market", "petrol", "health")
                     else rng.choice(communes[province])
                 )
+                placed += 1
+                if group not in ("market", "petrol", "health") and placed % 10 == 0:
+                    # every tenth one in the demo commune officer's commune, whatever the mix: the officer always
+                    # has an inventory to keep (the random draw above still runs, so the rest stays as it was)
+                    commune = officer_commune[province]
                 maker = rng.choice(makers)
                 while True:
                     serial = f"{rng.choice(['', 'SN', 'A', 'VN'])}{rng.randint(10**6, 10**9)}"

@@ -114,8 +114,14 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
         for name, value in list(cleaned.items()):
             if isinstance(value, str):
                 cleaned[name] = value = nfc(value).strip()
-                # free text only (a choice's code is not typed by a person); the same rule as the API and imports
-                if isinstance(self.fields.get(name), forms.CharField) and looks_like_formula(value):
+                # free text only (a choice's code is not typed by a person); the same rule as the API and imports.
+                # Text the row already holds (a plan's "- …" list loaded from the decision) is not new input: it
+                # is kept as it is, and every export neutralises it (core.io.safe_cell).
+                if (
+                    isinstance(self.fields.get(name), forms.CharField)
+                    and looks_like_formula(value)
+                    and (self.instance is None or self.instance.pk is None or value != self.initial.get(name))
+                ):
                     self.add_error(name, FORMULA_MESSAGE)
         return cleaned
 

@@ -77,15 +77,19 @@ def make_tax_code(first9: str) -> str | None:
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 #: ... but "+84 292 3820 000", "-5", "-123" are numbers, phone numbers and serials, not formulas
 _SIGNED_NUMBER = re.compile(r"[+-]\s*\d[\d\s.,/()-]*")
+#: ... and "- Tuyên truyền …", "+ Đào tạo …" (a sign, spaces, then a word) are the lines of a list, as plans write
+#: them: kept on input like any text, and neutralised on export like every cell that starts with a sign
+_LIST_LINE = re.compile(r"[+-] +[^0-9 =+@-]")
 
 
 def looks_like_formula(value) -> bool:
     """Whether the text `value` would run as a formula in a spreadsheet: it starts with =, +, -, @ (or a tab or
-    carriage return), unless it is a signed number such as "-5" or "+84 292 3820 000". The one rule of input:
+    carriage return), unless it is a signed number such as "-5" or "+84 292 3820 000", or the line of a list ("- Tuyên
+    truyền …": a sign, spaces, then a word). The one rule of input:
     forms, the API, the importer and the bulk loader refuse such text in free-text fields (docs/operations.md)."""
     if not isinstance(value, str) or not value.startswith(FORMULA_STARTS):
         return False
-    return not _SIGNED_NUMBER.fullmatch(value)
+    return not (_SIGNED_NUMBER.fullmatch(value) or _LIST_LINE.match(value))
 
 
 FORMULA_MESSAGE = _(
