@@ -60,9 +60,8 @@ def wsgi_app():
     import logging
 
     from django.core import signals
-    from django.db import close_old_connections
-
     from django.core.wsgi import get_wsgi_application
+    from django.db import close_old_connections
 
     # Django's WSGI handler, as doluong.wsgi builds it, without that module's start-up refusal of the insecure
     # development SECRET_KEY (the suite runs on it; tests/verification/test_secrets.py tests the refusal)
