@@ -76,6 +76,12 @@ def main(number: str, short: str) -> dict:
 
 if __name__ == "__main__":
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doluong.settings")
+    if os.environ.get("DOLUONG_TEST_CHILD_NOW"):  # the parent test's pinned clock (tests/conftest.py)
+        import time_machine
+
+        time_machine.travel(
+            dt.datetime.fromisoformat(os.environ["DOLUONG_TEST_CHILD_NOW"]), tick=True
+        ).start()
     import django
 
     django.setup()
