@@ -482,23 +482,36 @@ def record_pdf(request, pk):
     return _download(documents.record_pdf(rec), f"bien-ban-{safe_name(rec.number)}.pdf", "application/pdf")
 
 
-@login_required
-@require_POST
-def certificate_revoke(request, pk):
-    cert = _get(Certificate, request.user, pk)
-    form = forms.RevokeForm(request.POST)
+def _with_reason(request, obj, form_class, act, missing, done):
+    """A POSTed state change that needs a reason (revoke, void, reinstate): the action, then back to the object
+    with its Vietnamese message; a refusal leaves everything as it was."""
+    form = form_class(request.POST)
     try:
         if not form.is_valid():
-            raise ValidationError(_("Give the reason for revoking the certificate."))
-        actions.do_revoke_certificate(cert, user=request.user, reason=form.cleaned_data["reason"])
+            raise ValidationError(missing)
+        act(obj, user=request.user, reason=form.cleaned_data["reason"])
     except ValidationError as exc:
         for message in _messages(exc):
             messages.error(request, message)
     except PermissionDenied as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, _("Certificate %(number)s is revoked.") % {"number": cert.number})
-    return HttpResponseRedirect(cert.get_absolute_url())
+        messages.success(request, done)
+    return HttpResponseRedirect(obj.get_absolute_url())
+
+
+@login_required
+@require_POST
+def certificate_revoke(request, pk):
+    cert = _get(Certificate, request.user, pk)
+    return _with_reason(
+        request,
+        cert,
+        forms.RevokeForm,
+        actions.do_revoke_certificate,
+        _("Give the reason for revoking the certificate."),
+        _("Certificate %(number)s is revoked.") % {"number": cert.number},
+    )
 
 
 def _download(content: bytes, name: str, content_type: str) -> HttpResponse:
@@ -578,38 +591,28 @@ def docx_sample(request):
 @require_POST
 def record_void(request, pk):
     rec = _get(VerificationRecord, request.user, pk)
-    form = forms.VoidForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the reason for voiding the record."))
-        actions.do_void_record(rec, user=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        for message in _messages(exc):
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Record %(number)s is voided.") % {"number": rec.number})
-    return HttpResponseRedirect(rec.get_absolute_url())
+    return _with_reason(
+        request,
+        rec,
+        forms.VoidForm,
+        actions.do_void_record,
+        _("Give the reason for voiding the record."),
+        _("Record %(number)s is voided.") % {"number": rec.number},
+    )
 
 
 @login_required
 @require_POST
 def certificate_reinstate(request, pk):
     cert = _get(Certificate, request.user, pk)
-    form = forms.RevokeForm(request.POST)
-    try:
-        if not form.is_valid():
-            raise ValidationError(_("Give the reason for reinstating the certificate."))
-        actions.do_reinstate_certificate(cert, user=request.user, reason=form.cleaned_data["reason"])
-    except ValidationError as exc:
-        for message in _messages(exc):
-            messages.error(request, message)
-    except PermissionDenied as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, _("Certificate %(number)s is valid again.") % {"number": cert.number})
-    return HttpResponseRedirect(cert.get_absolute_url())
+    return _with_reason(
+        request,
+        cert,
+        forms.RevokeForm,
+        actions.do_reinstate_certificate,
+        _("Give the reason for reinstating the certificate."),
+        _("Certificate %(number)s is valid again.") % {"number": cert.number},
+    )
 
 
 def _admin_only(request) -> None:
