@@ -134,7 +134,8 @@ def test_scope_of_the_importing_user(refdata, load, user_for):
     officer = user_for("ct.sokhcn")
     result = load("instruments", _csv(rows), user=officer)
     assert {e.row for e in result.errors} == {8, 9, 10}
-    assert all("địa bàn" in e.message for e in result.errors)
+    # each outside row is refused for its area (and, when it carries a verification date, for that too)
+    assert {e.row for e in result.errors if "địa bàn" in e.message} == {8, 9, 10}
     result = load("instruments", _csv(rows), user=officer, only_good=True, source="scoped")
     assert result.inserted == 6
     mine = Instrument.objects.restrict(officer, CHANGE).filter(source="scoped").count()
@@ -285,3 +286,61 @@ def test_the_loads_session_settings_are_reset_afterwards(refdata, load):
     with connection.cursor() as cursor:
         cursor.execute("SHOW work_mem")
         assert cursor.fetchone()[0] == before != "256MB"
+
+
+def test_verification_dates_only_from_the_authoritys_old_registers(refdata, load, user_for):
+    """An enterprise's file may not carry its instruments' last verification or valid-until (they come from
+    records and certificates); the province's officer may load them from old registers; a reload without them,
+    or with an older date, clears or rolls back nothing that a record wrote."""
+    from doluong.registry.models import Instrument
+
+    enterprise = user_for("ct.doanhnghiep")
+    own = enterprise.memberships.get().organisation
+    rows = [good_row(refdata, i, "92") for i in range(3)]
+    for row in rows:
+        row[1] = own.tax_code  # the enterprise's own instruments
+        row[7] = "15/03/2025"
+    rows[0][8] = "01/01/2099"  # row 2: valid for ever, without a certificate
+    result = load("instruments", _csv(rows), user=enterprise, source="ent")
+    assert {(e.row, e.column) for e in result.errors} == {
+        (2, "Ngày kiểm định gần nhất"),
+        (2, "Hiệu lực đến"),
+        (3, "Ngày kiểm định gần nhất"),
+        (4, "Ngày kiểm định gần nhất"),
+    }
+    assert "để trống" in result.errors[0].message
+    assert not Instrument.objects.filter(source="ent").exists()
+    for row in rows:  # without the dates the same file loads
+        row[7] = row[8] = ""
+    assert load("instruments", _csv(rows), user=enterprise, source="ent").inserted == 3
+
+    officer = user_for("ct.sokhcn")
+    dated = [good_row(refdata, 10 + i, "92") for i in range(2)]
+    for row in dated:
+        row[7], row[8] = "15/03/2025", "15/03/2027"
+    result = load("instruments", _csv(dated), user=officer, source="old-registers")
+    assert result.ok and result.inserted == 2
+    first = Instrument.objects.get(source="old-registers", serial=dated[0][3])
+    assert (first.last_verified_on, first.valid_until) == (dt.date(2025, 3, 15), dt.date(2027, 3, 15))
+
+    # a record later moves the dates forward; reloading the register (empty or older dates) keeps them
+    Instrument.objects.filter(pk=first.pk).update(
+        last_verified_on=dt.date(2026, 5, 1), valid_until=dt.date(2028, 5, 1), next_due=dt.date(2028, 5, 1)
+    )
+    dated[0][7], dated[0][8] = "", ""
+    dated[1][7] = "15/03/2025"
+    dated[0][9] = "Địa chỉ mới"
+    result = load("instruments", _csv(dated), user=officer, source="old-registers")
+    assert result.ok and result.updated == 1
+    first.refresh_from_db()
+    assert (first.site_address, first.last_verified_on, first.valid_until, first.next_due) == (
+        "Địa chỉ mới",
+        dt.date(2026, 5, 1),
+        dt.date(2028, 5, 1),
+        dt.date(2028, 5, 1),
+    )
+    dated[0][7] = "01/06/2026"  # a later verification in the register does move them
+    dated[0][8] = ""
+    load("instruments", _csv(dated), user=officer, source="old-registers")
+    first.refresh_from_db()
+    assert first.last_verified_on == dt.date(2026, 6, 1)

@@ -109,13 +109,14 @@ def test_records_move_instrument_dates_and_rerun_changes_nothing(load):
     from doluong.parties.models import Organisation
     from doluong.registry.models import Instrument
     from doluong.verification.models import VerificationRecord
+    from doluong.verification.permissions import servable_instruments
 
     provider = (
         Organisation.objects.filter(kind="service_provider", province_id="92").exclude(tax_code="").first()
     )
     instruments = [
         i
-        for i in Instrument.objects.filter(province_id="92")
+        for i in servable_instruments(provider, Instrument.objects.filter(province_id="92"))
         .exclude(serial="")
         .select_related("instrument_type")
         .order_by("pk")
@@ -205,3 +206,87 @@ def test_records_scope_verifier_of_another_provider(load, user_for):
     ]
     result = load("records", _csv(RECORD_HEADER, [row]), user=user_for("dt.kdv"))
     assert [e.row for e in result.errors] == [2]
+
+
+def _record_row(number, provider, inst, day="10/01/2026"):
+    return [
+        number,
+        "periodic",
+        provider.tax_code,
+        inst.instrument_type.code,
+        inst.manufacturer,
+        inst.serial,
+        day,
+        "passed",
+    ]
+
+
+def test_records_only_for_instruments_the_provider_may_serve(load):
+    """A bulk file is held to the web form's rule: the provider records only for a type of its registered scope or
+    designation, in its province; a refused row names no field of the instrument."""
+    from doluong.parties.models import Organisation
+    from doluong.registry.models import Instrument
+    from doluong.verification.models import VerificationRecord
+    from doluong.verification.permissions import servable_instruments
+
+    provider = (
+        Organisation.objects.filter(kind="service_provider", province_id="92").exclude(tax_code="").first()
+    )
+    named = Instrument.objects.exclude(serial="").select_related("instrument_type").order_by("pk")
+    servable = servable_instruments(provider, named).first()
+    other_type = (
+        named.filter(province_id="92").exclude(pk__in=servable_instruments(provider).values("pk")).first()
+    )
+    other_province = named.filter(province_id="82", instrument_type=servable.instrument_type).first()
+    assert servable and other_type and other_province
+    rows = [
+        _record_row("SERVE-1", provider, servable),
+        _record_row("SERVE-2", provider, other_type),  # row 3: type outside its scope
+        _record_row("SERVE-3", provider, other_province),  # row 4: another province
+    ]
+    before = VerificationRecord.objects.count()
+    result = load("records", _csv(RECORD_HEADER, rows))
+    assert {(e.row, e.column) for e in result.errors} == {(3, "Số sản xuất"), (4, "Số sản xuất")}
+    for error in result.errors:
+        assert error.message == "Tổ chức này không được lập biên bản kiểm định cho phương tiện đo này."
+        assert other_province.owner.name not in error.message
+    assert VerificationRecord.objects.count() == before
+    result = load("records", _csv(RECORD_HEADER, rows), only_good=True)
+    assert result.inserted == 1
+    assert VerificationRecord.objects.filter(provider=provider, number="SERVE-1", instrument=servable).exists()
+
+
+def test_servable_sql_is_the_twin_of_servable_instruments(db):
+    """The bulk loader's SQL rule and the web action's queryset agree on every provider × instrument pair of a
+    sample (both provinces, providers with registrations, designations or neither)."""
+    from django.db import connection
+
+    from doluong.parties.choices import OrganisationKind
+    from doluong.parties.models import Organisation
+    from doluong.registry.models import Instrument
+    from doluong.verification.bulk import servable_sql
+    from doluong.verification.permissions import servable_instruments
+
+    providers = list(Organisation.objects.filter(kind__in=OrganisationKind.providers()).order_by("pk")[:12])
+    instruments = list(Instrument.objects.order_by("?")[:150])
+    assert len(providers) >= 4 and len(instruments) == 150
+    pairs = agree = 0
+    with connection.cursor() as cursor:
+        for provider in providers:
+            expected = set(
+                servable_instruments(provider, Instrument.objects.filter(pk__in=[i.pk for i in instruments]))
+                .values_list("pk", flat=True)
+            )
+            found = set()
+            for inst in instruments:
+                cursor.execute(
+                    f"SELECT CASE WHEN {servable_sql('r')} THEN 1 ELSE 0 END FROM (SELECT %s AS provider_id, "
+                    "%s AS type_id, %s AS province_id, %s AS provider_province) r",
+                    [provider.pk, inst.instrument_type_id, inst.province_id, provider.province_id],
+                )
+                if cursor.fetchone()[0]:
+                    found.add(inst.pk)
+                pairs += 1
+            assert found == expected, provider
+            agree += len(expected)
+    assert pairs == len(providers) * 150 and agree > 0

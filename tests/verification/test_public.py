@@ -114,6 +114,27 @@ def test_rate_limit(kit, client_for, settings):
     assert other.status_code == 200
 
 
+def test_rate_limit_behind_a_trusted_proxy_counts_each_client(kit, client_for, settings):
+    """Behind one reverse proxy (DOLUONG_TRUSTED_PROXIES=1) every visitor shares the proxy's REMOTE_ADDR: the
+    check counts the address the proxy saw, like the login lockout and the API throttles do."""
+    settings.VERIFY_RATE_LIMIT = 2
+    settings.DOLUONG_TRUSTED_PROXIES = 1
+    client = client_for(None)
+    proxy = {"REMOTE_ADDR": "10.0.0.1"}
+    for _ in range(2):
+        ok = client.get("/api/public/certificates/", {"n": "1"}, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+        assert ok.status_code == 200
+    refused = client.get("/api/public/certificates/", {"n": "1"}, HTTP_X_FORWARDED_FOR="203.0.113.7", **proxy)
+    assert refused.status_code == 429
+    # a forged entry to the left of the proxy's own is not believed: still the same client
+    forged = client.get(
+        "/api/public/certificates/", {"n": "1"}, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.7", **proxy
+    )
+    assert forged.status_code == 429
+    other = client.get("/api/public/certificates/", {"n": "1"}, HTTP_X_FORWARDED_FOR="203.0.113.8", **proxy)
+    assert other.status_code == 200
+
+
 def test_rate_limit_is_counted_in_the_database_for_every_worker(kit, client_for, settings, monkeypatch):
     """The count lives in one table (not in a worker's memory); minutes before the previous one are pruned."""
     import time

@@ -139,6 +139,10 @@ def _own_or_served(scope, paths):
 
 # ------------------------------------------------------------------------------------------- the table
 
+#: a fifth action beside the four: writing a model's protected fields (derived values) through a bulk load of an
+#: authority's old registers, never through forms or the API (registry.bulk: an instrument's verification dates)
+LOAD_PROTECTED = "load_protected"
+
 
 @dataclass(frozen=True)
 class Grant:
@@ -457,6 +461,13 @@ def render_markdown() -> str:
         extra = []
         if entry.protected:
             extra.append("protected: " + ", ".join(entry.protected))
+            loaders = [
+                f"{role} ({grant.scope})"
+                for role in ROLE_ORDER
+                if (grant := entry.grant(role, LOAD_PROTECTED)) is not None
+            ]
+            if loaders:
+                extra.append("bulk loads of old registers may carry them: " + ", ".join(loaders))
         if entry.forbid:
             extra.append("nobody: " + ", ".join(entry.forbid))
         if entry.choices:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy
 
 from doluong.core import bulk
 from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
+from doluong.core.access import LOAD_PROTECTED
 from doluong.core.scope import CHANGE
 
 from .choices import InstrumentStatus
@@ -259,6 +260,7 @@ class InstrumentKind(bulk.Kind):
             ),
         ]
         outside = _("Outside your area: you may not add or change this instrument.")
+        found += self.derived_date_checks(job)
         new_scope = bulk.scope_sql(Instrument, job.who, CHANGE, lambda n: _new_column(n))
         if new_scope:
             found.append(Check(_label("commune"), outside, f"r.commune_id IS NOT NULL AND NOT {new_scope}"))
@@ -268,6 +270,31 @@ class InstrumentKind(bulk.Kind):
                 Check(_label("source_key"), outside, f"r.existing_id IS NOT NULL AND NOT {old_scope}")
             )
         return found
+
+    def derived_date_checks(self, job) -> list[Check]:
+        """The last verification, its provider and the valid-until follow from records and certificates
+        (registry.permissions.DERIVED_DATES). A bulk file may carry them only as an abridged verification record
+        from the authority's old registers: the cells are refused unless the permission table lets the user load
+        them in the row's area (`load_protected` on instruments: the province's officer)."""
+        scope = bulk.scope_sql(Instrument, job.who, LOAD_PROTECTED, _new_column)
+        if scope is None:
+            return []
+        reason = _(
+            "Verification dates come from verification records and certificates: only the province's authority "
+            "may load them from its old registers. Leave this column empty."
+        )
+        cells = {"last_verified_on": "r.lvo", "last_verified_by": "r.last_verified_by", "valid_until": "r.vu"}
+        return [
+            Check(
+                _label(name),
+                reason,
+                f"{expr} IS NOT NULL AND {expr} <> '' AND NOT {scope}"
+                if name == "last_verified_by"
+                else f"{expr} IS NOT NULL AND NOT {scope}",
+            )
+            for name, expr in cells.items()
+            if name in job.present
+        ]
 
     FIELDS = [  # (column of registry_instrument, expression over the typed row r)
         ("search_text", "substr(r.search, 1, 1000)"),
@@ -291,6 +318,21 @@ class InstrumentKind(bulk.Kind):
         ("notes", "r.notes"),
     ]
 
+    DERIVED = ("last_verified_on", "last_verified_by_id", "valid_until", "next_due")
+
+    def update_fields(self, table: str) -> list[tuple[str, str]]:
+        """FIELDS for a row already in the registry: its verification dates change only when the file's row
+        gives a later verification than the stored one (records and certificates win over old registers; a file
+        without the dates clears nothing)."""
+        later = (
+            f"(r.lvo IS NOT NULL OR r.vu IS NOT NULL) AND ({table}.last_verified_on IS NULL"
+            f" OR (r.lvo IS NOT NULL AND {table}.last_verified_on < r.lvo))"
+        )
+        return [
+            (name, f"CASE WHEN {later} THEN {expr} ELSE {table}.{name} END" if name in self.DERIVED else expr)
+            for name, expr in self.FIELDS
+        ]
+
     def merge(self, d, job, step):
         now = bulk.now_param()
         names = [name for name, _expr in self.FIELDS]
@@ -307,7 +349,7 @@ class InstrumentKind(bulk.Kind):
             inserted = cursor.rowcount
             step("inserted")
             t = "registry_instrument"
-            updated = bulk.update_changed(cursor, d, t, self.FIELDS, now)
+            updated = bulk.update_changed(cursor, d, t, self.update_fields(t), now)
             step("updated")
             total = bulk.typed_rows(cursor)
         return inserted, updated, total - inserted - updated

@@ -1,6 +1,6 @@
 """The registry app's rows of the permission table (see core.access and docs/permissions.md)."""
 
-from doluong.core.access import allow, rules
+from doluong.core.access import LOAD_PROTECTED, allow, rules
 
 VACD = "view add change delete"
 
@@ -31,7 +31,7 @@ PERMISSIONS = [
         protected=DERIVED_DATES,
         note="a provider sees the instruments it served but gains no right over them; it records verifications "
         "only for the instruments it may serve (verification.permissions.servable_instruments)",
-        province_officer=allow(VACD, "own_province"),
+        province_officer=allow(VACD, "own_province") | allow(LOAD_PROTECTED, "own_province"),
         commune_officer=allow("view", "own_province") | allow("add change delete", "own_commune"),
         provider_staff=allow("view", "own_or_served") | allow("add change delete", "own_organisation"),
         verifier=allow("view", "own_or_served"),

@@ -16,6 +16,7 @@ from doluong.core import bulk
 from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
 from doluong.core.scope import ADD, CHANGE
 from doluong.parties.choices import OrganisationKind
+from doluong.parties.models import Designation, Registration, RegistrationScope
 from doluong.registry.bulk import ambiguous, not_found, org_lookup
 from doluong.registry.models import Instrument, InstrumentType
 
@@ -28,6 +29,26 @@ def _label(name: str):
 
 
 TEXT = {"number": 60, "place": 300, "procedure": 100, "reviewer_name": 150, "notes": 100000}
+
+
+def servable_sql(r: str) -> str:
+    """The SQL twin of `permissions.servable_instruments` over a typed row `r` (its provider_id, type_id,
+    province_id and provider_province): a type of the provider's registered scope lines or designations, in the
+    provider's province. A test compares the two on every provider × instrument pair of a sample."""
+    lines = RegistrationScope._meta.db_table
+    registrations = Registration._meta.db_table
+    through = Designation.instrument_types.through
+    designated = through._meta.db_table
+    to_designation = through._meta.get_field("designation").column
+    to_type = through._meta.get_field("instrumenttype").column
+    designations = Designation._meta.db_table
+    return (
+        f"{r}.province_id = {r}.provider_province AND ("
+        f"EXISTS (SELECT 1 FROM {lines} sl JOIN {registrations} rg ON rg.id = sl.registration_id "
+        f"WHERE rg.organisation_id = {r}.provider_id AND sl.instrument_type_id = {r}.type_id) OR "
+        f"EXISTS (SELECT 1 FROM {designated} dt JOIN {designations} dg ON dg.id = dt.{to_designation} "
+        f"WHERE dg.organisation_id = {r}.provider_id AND dt.{to_type} = {r}.type_id))"
+    )
 
 
 class RecordKindLoader(bulk.Kind):
@@ -153,6 +174,14 @@ class RecordKindLoader(bulk.Kind):
                 value_sql="CAST(r.number_first AS text)",
             ),
         ]
+        found.append(
+            Check(
+                cols["serial"].label,
+                _("This provider may not record verifications for this instrument."),
+                f"r.instrument_id IS NOT NULL AND r.provider_id IS NOT NULL AND r.is_provider = 1 AND NOT "
+                f"({servable_sql('r')})",
+            )
+        )
         outside = _("Outside your area: you may not record verifications for this instrument or provider.")
         columns = {
             "province_id": "r.province_id",

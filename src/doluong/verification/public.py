@@ -27,6 +27,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
+from doluong.core import middleware
+
 from . import signing
 from .choices import CertificateStatus, RecordKind
 from .documents import dmy
@@ -71,7 +73,9 @@ STATE_HELP = {
 
 
 def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """The checking client's address for the rate limit: the same reading as every other limit's
+    (`core.middleware.client_ip`: REMOTE_ADDR, or the outermost trusted proxy's X-Forwarded-For entry)."""
+    return middleware.client_ip(request) or "unknown"
 
 
 def _count(client: str) -> int:
