@@ -253,7 +253,9 @@ def test_records_only_for_instruments_the_provider_may_serve(load):
     assert VerificationRecord.objects.count() == before
     result = load("records", _csv(RECORD_HEADER, rows), only_good=True)
     assert result.inserted == 1
-    assert VerificationRecord.objects.filter(provider=provider, number="SERVE-1", instrument=servable).exists()
+    assert VerificationRecord.objects.filter(
+        provider=provider, number="SERVE-1", instrument=servable
+    ).exists()
 
 
 def test_servable_sql_is_the_twin_of_servable_instruments(db):
@@ -274,8 +276,9 @@ def test_servable_sql_is_the_twin_of_servable_instruments(db):
     with connection.cursor() as cursor:
         for provider in providers:
             expected = set(
-                servable_instruments(provider, Instrument.objects.filter(pk__in=[i.pk for i in instruments]))
-                .values_list("pk", flat=True)
+                servable_instruments(
+                    provider, Instrument.objects.filter(pk__in=[i.pk for i in instruments])
+                ).values_list("pk", flat=True)
             )
             found = set()
             for inst in instruments:

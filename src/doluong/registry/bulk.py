@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from doluong.core import bulk
-from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
 from doluong.core.access import LOAD_PROTECTED
+from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
 from doluong.core.scope import CHANGE
 
 from .choices import InstrumentStatus
