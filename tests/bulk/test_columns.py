@@ -191,3 +191,18 @@ def test_upload_page_shows_what_each_column_accepts(client_for):
     html = client_for("ct.sokhcn").get("/registry/bulk/new/").content.decode()
     assert "Mã xã (5 chữ số) hoặc tên" in html
     assert "“Đang sử dụng”" in html
+
+
+def test_filled_organisation_template_loads_the_copied_example(client_for, user_for, load):
+    from doluong.parties.models import Organisation
+
+    book = _template(client_for("ct.sokhcn"), "organisations")
+    data, example = book.worksheets[0], book.worksheets[1]
+    for index, cell in enumerate(example[3], start=1):
+        data.cell(row=2, column=index, value=cell.value)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    result = load("organisations", buffer.getvalue(), name="mau.xlsx", user=user_for("ct.sokhcn"))
+    assert result.ok, result.errors
+    org = Organisation.objects.get(tax_code="9000000006")
+    assert (org.kind, org.province_id) == ("enterprise", "92") and org.commune.province_id == "92"

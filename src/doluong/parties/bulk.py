@@ -155,13 +155,15 @@ class OrganisationKindLoader(bulk.Kind):
         return {
             "name": text_note(TEXT["name"], "Công ty TNHH Ví Dụ"),
             "short_name": text_note(TEXT["short_name"], "Ví Dụ"),
-            "kind": choice_note(OrganisationKind.choices),
+            "kind": Note(
+                choice_note(OrganisationKind.choices).accepted, str(OrganisationKind.ENTERPRISE.label)
+            ),
             "tax_code": Note(
                 _(
                     "10 digits, 10 digits-3 digits for a branch, or a 12-digit personal identification number; "
                     "the key of the row: loading the file again updates the organisation"
                 ),
-                "0100109106",
+                "9000000006",  # a made-up code with a right check digit
             ),
             "address": text_note(TEXT["address"], "Số 1 đường 30/4"),
             "province": Note(
