@@ -60,14 +60,6 @@ class Places:
             key = fold(unit.name)
             self.by_name.setdefault(key, []).append(unit)
             self.by_bare.setdefault(_bare(key, _COMMUNE_PREFIXES), []).append(unit)
-        self.old_code: dict[str, set[str]] = {}
-        self.old_name: dict[str, set[str]] = {}
-        self.old_bare: dict[str, set[str]] = {}
-        for old_code, old_name, new in CommuneAlias.objects.values_list("old_code", "old_name", "commune_id"):
-            self.old_code.setdefault(old_code, set()).add(new)
-            key = fold(old_name)
-            self.old_name.setdefault(key, set()).add(new)
-            self.old_bare.setdefault(_bare(key, _COMMUNE_PREFIXES), set()).add(new)
         self.province_old_code: dict[str, set[str]] = {}
         self.province_old_name: dict[str, set[str]] = {}
         for old_code, old_name, new in ProvinceAlias.objects.values_list(
@@ -79,6 +71,19 @@ class Places:
         for province in self.provinces.values():
             for key in (fold(province.name), _bare(fold(province.name), _PROVINCE_PREFIXES)):
                 self.province_names.setdefault(key, set()).add(province.code)
+
+    def _load_old_communes(self) -> None:
+        """The ~10,600 pre-2025 communes, loaded the first time a value is not a current code or name."""
+        if hasattr(self, "old_code"):
+            return
+        self.old_code: dict[str, set[str]] = {}
+        self.old_name: dict[str, set[str]] = {}
+        self.old_bare: dict[str, set[str]] = {}
+        for old_code, old_name, new in CommuneAlias.objects.values_list("old_code", "old_name", "commune_id"):
+            self.old_code.setdefault(old_code, set()).add(new)
+            key = fold(old_name)
+            self.old_name.setdefault(key, set()).add(new)
+            self.old_bare.setdefault(_bare(key, _COMMUNE_PREFIXES), set()).add(new)
 
     # ------------------------------------------------------------------------------------------ wording
 
@@ -170,6 +175,7 @@ class Places:
             code = key.zfill(5)
             if code in self.communes:
                 return code, ""
+            self._load_old_communes()
             new = self.old_code.get(code, set())
             if len(new) == 1:
                 return next(iter(new)), ""
@@ -189,6 +195,7 @@ class Places:
                 "“%(value)s” matches several communes in %(where)s: %(candidates)s. Write the commune's code "
                 "(5 digits)."
             ) % {"value": text, "where": self.where(province_id), "candidates": self._named(found)}
+        self._load_old_communes()
         old = self._in_area(self.old_name.get(key, ()), province_id) or self._in_area(
             self.old_bare.get(bare, ()), province_id
         )
