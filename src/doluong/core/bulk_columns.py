@@ -81,10 +81,7 @@ def text_note(limit: int, example: str = "") -> Note:
 
 
 def date_note(example: dt.date) -> Note:
-    return Note(
-        _("a date written dd/mm/yyyy, e.g. %(day)s") % {"day": example.strftime("%d/%m/%Y")},
-        example.strftime("%d/%m/%Y"),
-    )
+    return Note(_("a date written dd/mm/yyyy"), example.strftime("%d/%m/%Y"))
 
 
 # ------------------------------------------------------------------------------------------ the guide
