@@ -11,8 +11,9 @@ from django.utils.translation import gettext_lazy
 
 from doluong.core import bulk
 from doluong.core.bulk import Check, Column, formula_check, required_check
-from doluong.core.scope import CHANGE
-from doluong.geo.models import Commune, Province
+from doluong.core.bulk_columns import CodeList, Note, choice_note, invalid_choice, text_note
+from doluong.core.scope import CHANGE, principal
+from doluong.geo.resolve import commune_list, place_checks, stage_places
 
 from .choices import OrganisationKind, Ownership, Sector, SizeClass
 from .models import Organisation
@@ -47,6 +48,8 @@ class OrganisationKindLoader(bulk.Kind):
 
     def typed_sql(self, d, job):
         f = d.f
+        with connection.cursor() as cursor:  # provinces and communes by code or name (geo.resolve)
+            stage_places(cursor, job.who, commune="commune", province="province")
         clean = ", ".join(f"coalesce(s.c_{c.name}, '') AS {c.name}" for c in self.columns)
         choices = ", ".join(
             f"CASE WHEN x.{name} = '' THEN '' ELSE {bulk.choice_sql(d, f'x.{name}', enum.choices)} END AS {name}_code"
@@ -56,12 +59,12 @@ class OrganisationKindLoader(bulk.Kind):
         WITH x AS (SELECT s.row_no, {clean}, {f}dl_tax_norm(s.c_tax_code) AS tax FROM bulk_stage s),
         y AS (
           SELECT x.*, {choices},
-            coalesce(p1.code, p2.code) AS province_id, c.code AS commune_id, c.province_id AS commune_province,
+            gp.province_code AS province_id, coalesce(gp.province_err, 0) AS province_err,
+            c.code AS commune_id, c.province_id AS commune_province, coalesce(gp.commune_err, 0) AS commune_err,
             c.name AS commune_name
           FROM x
-          LEFT JOIN geo_province p1 ON p1.code = x.province
-          LEFT JOIN geo_province p2 ON p1.code IS NULL AND p2.name = x.province
-          LEFT JOIN geo_commune c ON c.code = x.commune
+          LEFT JOIN bulk_place gp ON gp.province_raw = x.province AND gp.commune_raw = x.commune
+          LEFT JOIN geo_commune c ON c.code = gp.commune_code
         )
         SELECT y.*, e.id AS existing_id, e.province_id AS e_province_id, e.commune_id AS e_commune_id,
           min(y.row_no) OVER (PARTITION BY y.tax) AS tax_first,
@@ -76,13 +79,8 @@ class OrganisationKindLoader(bulk.Kind):
         found = [required_check(cols[n], f"r.{n}") for n in ("name", "kind", "tax_code", "province")]
         found += [formula_check(cols[n], f"r.{n}") for n in sorted(job.present)]
         found += [bulk.length_check(cols[n], f"r.{n}", limit) for n, limit in TEXT.items()]
-        invalid_choice = _("Select a valid choice. %(value)s is not one of the available choices.").replace(
-            "%(value)s", "“{value}”"
-        )
-        for name in CHOICES:
-            found.append(
-                Check(cols[name].label, invalid_choice, f"r.{name}_code IS NULL", value_sql=f"r.{name}")
-            )
+        for name, enum in CHOICES.items():
+            found.append(invalid_choice(cols[name], f"r.{name}", f"r.{name}_code", enum.choices))
         for condition, message in bulk.tax_error_sql(d, "r.tax"):
             found.append(
                 Check(
@@ -99,25 +97,14 @@ class OrganisationKindLoader(bulk.Kind):
                 "r.tax <> '' AND r.row_no > r.tax_first",
                 value_sql="CAST(r.tax_first AS text)",
             ),
-            Check(
-                cols["province"].label,
-                _("No %(model)s “%(value)s” that you may use.")
-                .replace("%(model)s", str(Province._meta.verbose_name))
-                .replace("%(value)s", "{value}"),
-                "r.province <> '' AND r.province_id IS NULL",
-                value_sql="r.province",
-            ),
+            *place_checks(cols["province"].label, "r.province_err", "r.province", what="province"),
+            *place_checks(cols["commune"].label, "r.commune_err", "r.commune"),
             Check(
                 cols["commune"].label,
-                _("No %(model)s “%(value)s” that you may use.")
-                .replace("%(model)s", str(Commune._meta.verbose_name))
-                .replace("%(value)s", "{value}"),
-                "r.commune <> '' AND r.commune_id IS NULL",
-                value_sql="r.commune",
-            ),
-            Check(
-                cols["commune"].label,
-                _("The commune is not in the province of this row."),
+                _(
+                    "The commune is not in the province of this row: write a commune of that province, by its "
+                    "code (5 digits) or its name."
+                ),
                 "r.commune_id IS NOT NULL AND r.province_id IS NOT NULL AND r.commune_province <> r.province_id",
             ),
             Check(
@@ -154,6 +141,56 @@ class OrganisationKindLoader(bulk.Kind):
                 Check(cols["tax_code"].label, outside, f"r.existing_id IS NOT NULL AND NOT {old_scope}")
             )
         return found
+
+    def notes(self, user) -> dict[str, Note]:
+        from doluong.geo.models import Province
+
+        who = principal(user)
+        province = (
+            Province.objects.filter(code__in=who.province_ids).order_by("code").first()
+            if not who.is_admin and who.province_ids
+            else Province.objects.order_by("code").first()
+        )
+        commune = province.communes.order_by("code").first() if province else None
+        return {
+            "name": text_note(TEXT["name"], "Công ty TNHH Ví Dụ"),
+            "short_name": text_note(TEXT["short_name"], "Ví Dụ"),
+            "kind": Note(
+                choice_note(OrganisationKind.choices).accepted, str(OrganisationKind.ENTERPRISE.label)
+            ),
+            "tax_code": Note(
+                _(
+                    "10 digits, 10 digits-3 digits for a branch, or a 12-digit personal identification number; "
+                    "the key of the row: loading the file again updates the organisation"
+                ),
+                "9000000006",  # a made-up code with a right check digit
+            ),
+            "address": text_note(TEXT["address"], "Số 1 đường 30/4"),
+            "province": Note(
+                _(
+                    "the province's code (2 digits) or its name, e.g. 92 or Cần Thơ; names before 07/2025 are "
+                    "accepted and lead to the province they went into"
+                ),
+                province.name if province else "",
+            ),
+            "commune": Note(
+                _(
+                    "the commune's code (5 digits) or its name in the row's province; names and codes before "
+                    "07/2025 are accepted (sheet “%(sheet)s” of the XLSX template)"
+                )
+                % {"sheet": _("Communes")[:31]},
+                commune.name if commune else "",
+            ),
+            "sector": choice_note(Sector.choices),
+            "ownership": choice_note(Ownership.choices),
+            "size_class": choice_note(SizeClass.choices),
+            "phone": text_note(TEXT["phone"], "0292 3820 000"),
+            "email": Note(_("an email address"), "lienhe@example.vn"),
+            "notes": text_note(TEXT["notes"]),
+        }
+
+    def code_lists(self, user) -> list[CodeList]:
+        return [commune_list(user)]
 
     FIELDS = [
         ("search_text", "substr(r.search, 1, 1000)"),

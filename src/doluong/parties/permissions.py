@@ -37,11 +37,18 @@ _REGISTRATION_DATA = dict(
     department_reporter=allow("view", "own_organisation"),
 )
 
+#: anonymous users read no row through restrict(); the public list of providers reads these through the explicit
+#: public querysets of `parties.public` (public facts of active providers only, never their people)
+PUBLIC_NOTE = (
+    "anonymous: nothing through restrict(); the public list of providers (/verify/providers/) reads the public "
+    "facts of active providers through parties.public"
+)
+
 PERMISSIONS = [
     rules(
         "parties.Organisation",
         paths={"province": "province_id", "commune": "commune_id", "organisation": "pk"},
-        note="province and seat (commune), kind and tax code: only the province's officer",
+        note="province and seat (commune), kind and tax code: only the province's officer; " + PUBLIC_NOTE,
         province_officer=allow(VACD, "own_province"),
         commune_officer=allow("view", "own_province")
         | allow("change", "own_organisation", fields=CONTACT_FIELDS),
@@ -52,16 +59,17 @@ PERMISSIONS = [
         | allow("change", "own_organisation", fields=CONTACT_FIELDS),
         department_reporter=allow("view", "own_organisation"),
     ),
-    rules("parties.Registration", paths=ORG_PATHS, **_REGISTRATION_DATA),
+    rules("parties.Registration", paths=ORG_PATHS, note=PUBLIC_NOTE, **_REGISTRATION_DATA),
     rules(
         "parties.RegistrationScope",
         paths={
             "province": "registration__organisation__province_id",
             "organisation": "registration__organisation_id",
         },
+        note=PUBLIC_NOTE,
         **_REGISTRATION_DATA,
     ),
-    rules("parties.Designation", paths=ORG_PATHS, **_REGISTRATION_DATA),
+    rules("parties.Designation", paths=ORG_PATHS, note=PUBLIC_NOTE, **_REGISTRATION_DATA),
     rules(
         "parties.Person",
         paths=ORG_PATHS,

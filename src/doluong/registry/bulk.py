@@ -12,7 +12,9 @@ from django.utils.translation import gettext_lazy
 from doluong.core import bulk
 from doluong.core.access import LOAD_PROTECTED
 from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
-from doluong.core.scope import CHANGE
+from doluong.core.bulk_columns import CodeList, Note, choice_note, date_note, invalid_choice, text_note
+from doluong.core.scope import CHANGE, VIEW, principal
+from doluong.geo.resolve import commune_list, place_checks, stage_places
 
 from .choices import InstrumentStatus
 from .models import Instrument
@@ -35,12 +37,59 @@ TEXT = {  # free text columns and their maximum length
 }
 
 
-def not_found(model_label, value_sql: str, column, where: str) -> Check:
-    return Check(
-        column,
-        _("No %(model)s “%(value)s” that you may use.").replace("%(model)s", str(model_label)),
-        where,
-        value_sql=value_sql,
+def not_found(model_label, value_sql: str, column, where: str, accepted: str = "") -> Check:
+    """A reference that names nothing the user may use; `accepted` says what the column takes."""
+    message = _("No %(model)s “%(value)s” that you may use.").replace("%(model)s", str(model_label))
+    if accepted:
+        message = _("%(message)s Write %(accepted)s.") % {"message": message, "accepted": accepted}
+    return Check(column, message, where, value_sql=value_sql)
+
+
+def accepted_type() -> str:
+    return _("the type's code or its name as in the catalogue (sheet “%(sheet)s” of the XLSX template)") % {
+        "sheet": _("Instrument types")[:31]
+    }
+
+
+def accepted_org() -> str:
+    return _("the organisation's tax code, its full name or its short name")
+
+
+def year_message(today) -> str:
+    return _("Write the year of manufacture as a whole number between 1900 and %(year)s, e.g. 2019.") % {
+        "year": today.year + 1
+    }
+
+
+def type_list() -> CodeList:
+    """The instrument types of the catalogue (code, name), for the template."""
+    from .models import InstrumentType
+
+    rows = [
+        [t.code, t.name] for t in InstrumentType.objects.order_by("list_order", "code").only("code", "name")
+    ]
+    return CodeList(_("Instrument types")[:31], [_("Code"), _("Name")], rows, ("instrument_type",))
+
+
+def example_commune(user):
+    from doluong.geo.models import Commune
+
+    who = principal(user)
+    communes = Commune.objects.order_by("province_id", "code")
+    if not who.is_admin and who.province_ids:
+        communes = communes.filter(province_id__in=who.province_ids)
+    return communes.first()
+
+
+def example_org(user, **filters):
+    from doluong.parties.models import Organisation
+
+    return (
+        Organisation.objects.restrict(user, VIEW)
+        .filter(**filters)
+        .exclude(tax_code="")
+        .order_by("pk")
+        .first()
     )
 
 
@@ -104,6 +153,10 @@ class InstrumentKind(bulk.Kind):
 
     def typed_sql(self, d, job):
         f = d.f
+        from django.db import connection
+
+        with connection.cursor() as cursor:  # the communes, by code or name (geo.resolve), into bulk_place
+            stage_places(cursor, job.who, commune="commune")
         clean = {c.name: f"coalesce(s.c_{c.name}, '')" for c in self.columns}
         owner_joins, owner_id, owner_several = org_lookup(d, "owner", "x.owner")
         by_joins, by_id, by_several = org_lookup(d, "last_verified_by", "x.last_verified_by")
@@ -122,7 +175,7 @@ class InstrumentKind(bulk.Kind):
             coalesce(t1.id, CASE WHEN t2.n = 1 THEN t2.id END) AS type_id, t2.n AS type_n,
             {owner_id} AS owner_id, {owner_several} AS owner_several,
             {by_id} AS by_id, {by_several} AS by_several,
-            c.code AS commune_id, c.province_id AS province_id,
+            c.code AS commune_id, c.province_id AS province_id, coalesce(gp.commune_err, 0) AS commune_err,
             CASE WHEN x.status = '' THEN 'in_use' ELSE {status} END AS status_code
           FROM x
           LEFT JOIN registry_instrumenttype t1 ON t1.code = x.instrument_type
@@ -130,7 +183,8 @@ class InstrumentKind(bulk.Kind):
                      GROUP BY name) t2 ON t1.id IS NULL AND t2.name = x.instrument_type
           {owner_joins}
           {by_joins}
-          LEFT JOIN geo_commune c ON c.code = x.commune
+          LEFT JOIN bulk_place gp ON gp.province_raw = '' AND gp.commune_raw = x.commune
+          LEFT JOIN geo_commune c ON c.code = gp.commune_code
         ), z AS (
           SELECT y.*,
             CASE WHEN y.source_key <> '' THEN y.source_key
@@ -175,13 +229,13 @@ class InstrumentKind(bulk.Kind):
             found.append(bulk.length_check(cols[name], f"r.{name}", limit))
         type_label = Instrument._meta.get_field("instrument_type").related_model._meta.verbose_name
         org_label = Instrument._meta.get_field("owner").related_model._meta.verbose_name
-        commune_label = Instrument._meta.get_field("commune").related_model._meta.verbose_name
         found += [
             not_found(
                 type_label,
                 "r.instrument_type",
                 cols["instrument_type"].label,
                 "r.instrument_type <> '' AND r.type_id IS NULL AND coalesce(r.type_n, 0) < 2",
+                accepted_type(),
             ),
             ambiguous(type_label, "r.instrument_type", cols["instrument_type"].label, "r.type_n > 1"),
             not_found(
@@ -189,6 +243,7 @@ class InstrumentKind(bulk.Kind):
                 "r.owner",
                 cols["owner"].label,
                 "r.owner <> '' AND r.owner_id IS NULL AND NOT r.owner_several",
+                accepted_org(),
             ),
             ambiguous(org_label, "r.owner", cols["owner"].label, "r.owner_several"),
             not_found(
@@ -196,29 +251,18 @@ class InstrumentKind(bulk.Kind):
                 "r.last_verified_by",
                 cols["last_verified_by"].label,
                 "r.last_verified_by <> '' AND r.by_id IS NULL AND NOT r.by_several",
+                accepted_org(),
             ),
             ambiguous(org_label, "r.last_verified_by", cols["last_verified_by"].label, "r.by_several"),
-            not_found(
-                commune_label, "r.commune", cols["commune"].label, "r.commune <> '' AND r.commune_id IS NULL"
-            ),
-            Check(
-                cols["year"].label, _("Write a whole number, e.g. 2019."), "r.year <> '' AND r.year_i IS NULL"
-            ),
+            *place_checks(cols["commune"].label, "r.commune_err", "r.commune"),
+            Check(cols["year"].label, year_message(job.today), "r.year <> '' AND r.year_i IS NULL"),
             Check(
                 cols["year"].label,
-                _("The year of manufacture must be between 1900 and %(year)s.")
-                % {"year": job.today.year + 1},
+                year_message(job.today),
                 "r.year_i IS NOT NULL AND (r.year_i < 1900 OR r.year_i > %s)",
                 params=(job.today.year + 1,),
             ),
-            Check(
-                cols["status"].label,
-                _("Select a valid choice. %(value)s is not one of the available choices.").replace(
-                    "%(value)s", "“{value}”"
-                ),
-                "r.status_code IS NULL",
-                value_sql="r.status",
-            ),
+            invalid_choice(cols["status"], "r.status", "r.status_code", InstrumentStatus.choices),
             date_check(cols["last_verified_on"], "r.last_verified_on", "r.lvo"),
             date_check(cols["valid_until"], "r.valid_until", "r.vu"),
             Check(
@@ -296,6 +340,65 @@ class InstrumentKind(bulk.Kind):
             if name in job.present
         ]
 
+    def notes(self, user) -> dict[str, Note]:
+        """What each column accepts (the template's notes sheet, the upload page)."""
+        from django.utils import timezone
+
+        commune = example_commune(user)
+        owner = example_org(user)
+        first_type = type_list().rows[:1]
+        today = timezone.localdate()
+        accepted_commune = _(
+            "the commune's code (5 digits) or its name in %(where)s; names and codes before 07/2025 are "
+            "accepted and lead to the commune they went into (sheet “%(sheet)s” of the XLSX template)"
+        ) % {"where": _describe_area(user), "sheet": _("Communes")[:31]}
+        year = today.year + 1
+        authority_only = _(
+            "only the province's authority fills it in, from its old registers; others leave it empty"
+        )
+        return {
+            "instrument_type": Note(accepted_type(), first_type[0][0] if first_type else ""),
+            "owner": Note(accepted_org(), owner.tax_code if owner else ""),
+            "site_address": text_note(TEXT["site_address"], "Số 1 đường 30/4"),
+            "commune": Note(accepted_commune, commune.name if commune else ""),
+            "serial": Note(
+                _(
+                    "text, at most 100 characters; give a serial number or a source key, so that loading the "
+                    "file again does not duplicate the instrument"
+                ),
+                "VD-000123",
+            ),
+            "manufacturer": text_note(TEXT["manufacturer"], "ACME"),
+            "model": text_note(TEXT["model"], "X-100"),
+            "year": Note(_("a whole number between 1900 and %(year)s") % {"year": year}, "2019"),
+            "type_approval_number": text_note(TEXT["type_approval_number"]),
+            "accuracy_class": text_note(TEXT["accuracy_class"], "2"),
+            "measuring_range": text_note(TEXT["measuring_range"]),
+            "status": Note(
+                choice_note(InstrumentStatus.choices).accepted + " " + _("(empty: in use)"),
+                str(InstrumentStatus.choices[0][1]),
+            ),
+            # no example value: an example row should not teach an enterprise to fill them
+            "last_verified_on": Note(date_note(today).accepted + "; " + authority_only, ""),
+            "last_verified_by": Note(
+                accepted_org() + " " + _("(a verification provider)") + "; " + authority_only, ""
+            ),
+            "valid_until": Note(
+                _("a date written dd/mm/yyyy; empty: the verification cycle of the type is applied")
+                + "; "
+                + authority_only,
+                "",
+            ),
+            "notes": text_note(TEXT["notes"]),
+            "source_key": Note(
+                _("your own key of the row (at most 120 characters); loading the file again updates the row"),
+                "",
+            ),
+        }
+
+    def code_lists(self, user) -> list[CodeList]:
+        return [type_list(), commune_list(user)]
+
     FIELDS = [  # (column of registry_instrument, expression over the typed row r)
         ("search_text", "substr(r.search, 1, 1000)"),
         ("instrument_type_id", "r.type_id"),
@@ -353,6 +456,15 @@ class InstrumentKind(bulk.Kind):
             step("updated")
             total = bulk.typed_rows(cursor)
         return inserted, updated, total - inserted - updated
+
+
+def _describe_area(user) -> str:
+    from doluong.geo.models import Province
+
+    who = principal(user)
+    if who.is_admin or not who.province_ids:
+        return _("the whole country")
+    return ", ".join(p.name for p in Province.objects.filter(code__in=who.province_ids).order_by("code"))
 
 
 def _new_column(lookup: str) -> str:

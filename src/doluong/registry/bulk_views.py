@@ -25,7 +25,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import close_old_connections, connections
 from django.db.models import Q
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -317,14 +317,6 @@ class BulkUploadForm(StyledMixin, forms.Form):
         return upload
 
 
-def _columns(name: str) -> list[dict]:
-    with translation.override("vi"):
-        return [
-            {"label": capfirst(str(column.label)), "required": column.required}
-            for column in bulk.kinds()[name].columns
-        ]
-
-
 @login_required
 def upload(request):
     kinds = allowed_kinds(request.user)
@@ -348,17 +340,35 @@ def upload(request):
             language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         return HttpResponseRedirect(reverse("registry:bulk_job", args=[pk]))
-    guides = [{"name": name, "label": label, "columns": _columns(name)} for name, label in kinds]
+    from doluong.core.bulk_columns import guide
+
+    guides = [
+        {"name": name, "label": label, "columns": guide(bulk.kinds()[name], request.user)}
+        for name, label in kinds
+    ]
     return render(request, "registry/bulk_upload.html", {"form": form, "guides": guides})
 
 
 @login_required
 def template(request, kind: str, fmt: str):
-    """An empty file with the kind's columns, headed in Vietnamese."""
+    """The file to fill (core.bulk_columns): XLSX with the data sheet, an example, notes and code lists; CSV
+    with the header row (the notes are on the upload page)."""
+    from doluong.core import bulk_columns
+
     if kind not in KIND_MODELS or fmt not in FORMATS:
         raise Http404(_("No such record, or you may not see it."))
-    headers = [column["label"] for column in _columns(kind)]
-    return tabular_response(kind_label(kind), f"mau-nap-{kind}", headers, [], fmt)
+    loader = bulk.kinds()[kind]
+    if fmt == "csv":
+        response = HttpResponse(
+            bulk_columns.template_csv(loader, request.user), content_type="text/csv; charset=utf-8"
+        )
+    else:
+        response = HttpResponse(
+            bulk_columns.template_xlsx(loader, request.user),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    response["Content-Disposition"] = f'attachment; filename="mau-nap-{kind}.{fmt}"'
+    return response
 
 
 @login_required

@@ -14,10 +14,19 @@ from django.utils.translation import gettext_lazy
 
 from doluong.core import bulk
 from doluong.core.bulk import Check, Column, date_check, formula_check, required_check
+from doluong.core.bulk_columns import CodeList, Note, choice_note, date_note, invalid_choice, text_note
 from doluong.core.scope import ADD, CHANGE
 from doluong.parties.choices import OrganisationKind
 from doluong.parties.models import Designation, Registration, RegistrationScope
-from doluong.registry.bulk import ambiguous, not_found, org_lookup
+from doluong.registry.bulk import (
+    accepted_org,
+    accepted_type,
+    ambiguous,
+    example_org,
+    not_found,
+    org_lookup,
+    type_list,
+)
 from doluong.registry.models import Instrument, InstrumentType
 
 from .choices import RecordKind, Result
@@ -109,9 +118,6 @@ class RecordKindLoader(bulk.Kind):
 
     def checks(self, d, job):
         cols = {c.name: c for c in self.columns}
-        invalid_choice = _("Select a valid choice. %(value)s is not one of the available choices.").replace(
-            "%(value)s", "“{value}”"
-        )
         org_label = VerificationRecord._meta.get_field("provider").related_model._meta.verbose_name
         type_label = InstrumentType._meta.verbose_name
         found = [
@@ -121,20 +127,14 @@ class RecordKindLoader(bulk.Kind):
         found += [formula_check(cols[n], f"r.{n}") for n in sorted(job.present)]
         found += [bulk.length_check(cols[n], f"r.{n}", limit) for n, limit in TEXT.items()]
         found += [
-            Check(
-                cols["kind"].label, invalid_choice, "r.kind <> '' AND r.kind_code IS NULL", value_sql="r.kind"
-            ),
-            Check(
-                cols["result"].label,
-                invalid_choice,
-                "r.result <> '' AND r.result_code IS NULL",
-                value_sql="r.result",
-            ),
+            invalid_choice(cols["kind"], "r.kind", "r.kind_code", RecordKind.choices, skip_empty=True),
+            invalid_choice(cols["result"], "r.result", "r.result_code", Result.choices, skip_empty=True),
             not_found(
                 org_label,
                 "r.provider",
                 cols["provider"].label,
                 "r.provider <> '' AND r.provider_id IS NULL AND NOT r.provider_several",
+                accepted_org(),
             ),
             ambiguous(org_label, "r.provider", cols["provider"].label, "r.provider_several"),
             Check(
@@ -150,6 +150,7 @@ class RecordKindLoader(bulk.Kind):
                 "r.instrument_type",
                 cols["instrument_type"].label,
                 "r.instrument_type <> '' AND r.type_id IS NULL AND coalesce(r.type_n, 0) < 2",
+                accepted_type(),
             ),
             ambiguous(type_label, "r.instrument_type", cols["instrument_type"].label, "r.type_n > 1"),
             Check(
@@ -210,6 +211,39 @@ class RecordKindLoader(bulk.Kind):
                 Check(cols["number"].label, outside, f"r.existing_id IS NOT NULL AND NOT {old_scope}")
             )
         return found
+
+    def notes(self, user) -> dict[str, Note]:
+        from django.utils import timezone
+
+        provider = example_org(user, kind__in=sorted(OrganisationKind.providers()))
+        first_type = type_list().rows[:1]
+        return {
+            "number": Note(
+                _(
+                    "the provider's number of the record, at most 60 characters; with the provider, the key of the row"
+                ),
+                "KĐ-2026-0001",
+            ),
+            "kind": choice_note(RecordKind.choices),
+            "provider": Note(
+                accepted_org() + " " + _("(a verification, calibration or testing provider)"),
+                provider.tax_code if provider else "",
+            ),
+            "instrument_type": Note(accepted_type(), first_type[0][0] if first_type else ""),
+            "manufacturer": Note(
+                _("as in the registry (with the type and the serial number it finds the instrument)"), "ACME"
+            ),
+            "serial": Note(_("the instrument's serial number as in the registry"), "VD-000123"),
+            "performed_on": date_note(timezone.localdate().replace(day=1)),
+            "result": choice_note(Result.choices),
+            "place": text_note(TEXT["place"]),
+            "procedure": text_note(TEXT["procedure"], "ĐLVN 07:2023"),
+            "reviewer_name": text_note(TEXT["reviewer_name"]),
+            "notes": text_note(TEXT["notes"]),
+        }
+
+    def code_lists(self, user) -> list[CodeList]:
+        return [type_list()]
 
     FIELDS = [
         ("search_text", "substr(r.search, 1, 1000)"),

@@ -1,8 +1,8 @@
-"""Public pages (no login): the certificate check. Mounted at the site root by doluong.urls."""
+"""Public pages (no login): the certificate check and the list of providers. Mounted at the site root by doluong.urls."""
 
 from django.urls import path
 
-from . import public
+from . import providers, public
 
 app_name = "public"
 urlpatterns = [
@@ -10,4 +10,6 @@ urlpatterns = [
     path("verify/keys/", public.keys_page, name="keys_page"),
     path("api/public/certificates/", public.verify_api, name="verify_api"),
     path("api/public/keys/", public.keys_api, name="keys"),
+    path("verify/providers/", providers.providers_page, name="providers"),
+    path("api/public/providers/", providers.PublicProvidersAPI.as_view(), name="providers_api"),
 ]
