@@ -187,8 +187,13 @@ class ActivityForm(ProvinceFormMixin, BaseModelForm):
         super().__init__(*args, user=user, **kwargs)
         self.limit_province()
         if "targets" in self.fields:
-            self.fields["targets"].queryset = self.fields["targets"].queryset.select_related("plan", "phase")
-            self.fields["targets"].widget.attrs["size"] = 8
+            field = self.fields["targets"]
+            field.queryset = field.queryset.select_related("plan", "phase").order_by(
+                "plan__period_end", "plan__pk", "position", "code"
+            )
+            # check boxes grouped by plan, each with the target's whole text (a plan's name says which plan)
+            field.widget = forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"})
+            field.widget.choices = _targets_by_plan(field.queryset)
         if "notes" in self.fields:
             self.fields["notes"].widget = forms.Textarea(attrs={"rows": 2, "class": "form-control"})
 
@@ -201,6 +206,14 @@ class ActivityForm(ProvinceFormMixin, BaseModelForm):
         for error in errors:
             self.add_error("targets", error)
         return cleaned
+
+
+def _targets_by_plan(targets) -> list:
+    groups: dict = {}
+    for target in targets:
+        plan = target.plan
+        groups.setdefault(plan, []).append((target.pk, f"{target.code}: {target.text}"))
+    return [(f"{plan} — {plan.title}", choices) for plan, choices in groups.items()]
 
 
 def _activity_form(model, extra):
