@@ -141,7 +141,10 @@ def _evaluate_points(kind, rule_key, accuracy_class, params, points, errors) -> 
             local.append(_("Point %(n)s: the uncertainty cannot be negative.") % {"n": index})
         if entered_mpe is not None and entered_mpe < 0:
             local.append(_("Point %(n)s: the MPE cannot be negative.") % {"n": index})
-        local.extend(plausible.condition_errors(point.conditions or {}, _("Point %(n)s: ") % {"n": index}))
+        local.extend(
+            _("Point %(n)s: %(message)s") % {"n": index, "message": message}
+            for message in plausible.condition_errors(point.conditions or {})
+        )
         if local:
             errors.extend(local)
             continue

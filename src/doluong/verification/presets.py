@@ -13,6 +13,7 @@ from __future__ import annotations
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 
 def _num(params: dict, name: str) -> Decimal | None:
@@ -25,7 +26,7 @@ def _num(params: dict, name: str) -> Decimal | None:
 
 def _text(value: Decimal) -> str:
     """A short decimal as a Vietnamese reads it (decimal comma, no trailing zeros)."""
-    value = value.quantize(Decimal("0.0001")).normalize()
+    value = value.quantize(Decimal("0.00000001")).normalize()
     text = f"{value:f}"
     return text.replace(".", ",")
 
@@ -77,8 +78,8 @@ def _sphygmomanometer(params):
 
 def _taximeter(params):
     return [
-        {"label": _("distance"), "unit": "m", "nominal": "1000"},
-        {"label": _("time"), "unit": "s", "nominal": "3600"},
+        {"label": pgettext("test point", "distance"), "unit": "m", "nominal": "1000"},
+        {"label": pgettext("test point", "time"), "unit": "s", "nominal": "3600"},
     ]
 
 
