@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from django import forms
 from django.apps import apps
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -139,7 +140,7 @@ class AutocompleteWidget(forms.Widget):
         value = getattr(value, "pk", value)
         try:
             return self.queryset.filter(pk=value).first()
-        except (ValueError, TypeError, Exception):  # a text that is no pk (a serial typed without JavaScript)
+        except (ValueError, TypeError, ValidationError):  # a text that is no pk (a serial typed without JavaScript)
             return None
 
     def get_context(self, name, value, attrs):
