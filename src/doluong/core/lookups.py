@@ -140,7 +140,11 @@ class AutocompleteWidget(forms.Widget):
         value = getattr(value, "pk", value)
         try:
             return self.queryset.filter(pk=value).first()
-        except (ValueError, TypeError, ValidationError):  # a text that is no pk (a serial typed without JavaScript)
+        except (
+            ValueError,
+            TypeError,
+            ValidationError,
+        ):  # a text that is no pk (a serial typed without JavaScript)
             return None
 
     def get_context(self, name, value, attrs):
