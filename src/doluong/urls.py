@@ -5,7 +5,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from doluong.core import views_home
+from doluong.core import lookups, views_home
 from doluong.geo.views import SURFACES as GEO
 from doluong.parties.views import SURFACES as PARTIES
 from doluong.programs.views import SURFACES as PROGRAMS
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", views_home.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="core/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("lookup/<str:name>/", lookups.lookup_view, name="lookup"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("doluong.verification.public_urls")),
     path("geo/", include("doluong.geo.urls")),

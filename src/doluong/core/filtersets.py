@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from . import lookups
 from .forms import StyledMixin, narrow
 from .text import fold
 
@@ -32,15 +33,24 @@ class BaseFilterSet(django_filters.FilterSet):
 
     def for_page(self) -> BaseFilterSet:
         """Before a page renders the form: a drop-down of more than MAX_SELECT choices in the user's scope (an
-        administrator's 3,321 communes, a national table's owners) becomes a hidden field — the filter still works
-        from a link, the search box finds rows — instead of a page of megabytes. At most MAX_SELECT + 1 rows are
-        counted per filter; the API never renders the form, so it never pays for it."""
-        for field in self.form.fields.values():
+        administrator's 3,321 communes, a national table's owners, every instrument) becomes a type-to-find box
+        (core.lookups: it asks the server for the rows the user may view as the person types) instead of a page of
+        megabytes; a filter of a model without a lookup stays a hidden field that works from a link. At most
+        MAX_SELECT + 1 rows are counted per filter; the API never renders the form, so it never pays for it."""
+        for name, field in self.form.fields.items():
             queryset = getattr(field, "queryset", None)
-            if queryset is None or isinstance(field.widget, forms.HiddenInput):
+            if queryset is None:
                 continue
-            if queryset[: MAX_SELECT + 1].count() > MAX_SELECT:
+            if not isinstance(field.widget, forms.HiddenInput):
+                if queryset[: MAX_SELECT + 1].count() <= MAX_SELECT:
+                    continue
                 field.widget = forms.HiddenInput()
+            if not isinstance(field, forms.ModelMultipleChoiceField) and lookups.has_lookup(queryset.model):
+                field.widget = lookups.AutocompleteWidget(
+                    lookups.model_lookup_name(queryset.model),
+                    queryset=queryset,
+                    attrs={"class": "form-control", "id": f"id_{name}"},
+                )
         return self
 
     def search(self, queryset, name, value):

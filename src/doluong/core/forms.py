@@ -65,11 +65,59 @@ class BaseModelForm(StyledMixin, forms.ModelForm):
                 field.queryset = narrowed
             if isinstance(field, forms.DateField):
                 field.widget = forms.DateInput(format="%d/%m/%Y")
+            self._plausible(name, field)
             if isinstance(field, forms.FileField):
                 field.validators = [*field.validators, SizeLimit(self.upload_kinds.get(name, "attachment"))]
         if user is not None:
             self.limit_to_writable(user)
         self.style_fields()
+        self.large_choices()
+
+    def large_choices(self) -> None:
+        """A foreign key with more than MAX_SELECT choices (an administrator's 517 organisers, 3,321 communes) is
+        a type-to-find box (core.lookups) instead of a drop-down nobody can read; the choices the field accepts do
+        not change. A smaller one is sorted by its name."""
+        from . import lookups
+        from .filtersets import MAX_SELECT
+
+        for field in self.fields.values():
+            if not isinstance(field, forms.ModelChoiceField) or isinstance(
+                field, forms.ModelMultipleChoiceField
+            ):
+                continue
+            if not isinstance(field.widget, forms.Select) or field.disabled:
+                continue
+            queryset = field.queryset
+            if queryset[: MAX_SELECT + 1].count() <= MAX_SELECT:
+                if not queryset.query.order_by and "name" in {f.name for f in queryset.model._meta.fields}:
+                    field.queryset = queryset.order_by("name")
+                continue
+            if lookups.has_lookup(queryset.model):
+                field.widget = lookups.AutocompleteWidget(
+                    lookups.model_lookup_name(queryset.model),
+                    queryset=queryset,
+                    attrs={"class": "form-control"},
+                )
+
+    def _plausible(self, name: str, field) -> None:
+        """A model field with a plausible range (core.plausible) says its own message for every bad value: the
+        form's generic 0 … 32767 bounds of a positive integer (and the browser's, from min/max) are dropped."""
+        from django.core.validators import MaxValueValidator, MinValueValidator
+
+        from . import plausible
+
+        try:
+            model_field = self._meta.model._meta.get_field(name)
+        except Exception:  # a form field that is not a model field
+            return
+        own = [v for v in getattr(model_field, "validators", []) if type(v).__module__ == plausible.__name__]
+        if not own:
+            return
+        field.validators = [
+            v for v in field.validators if not isinstance(v, (MinValueValidator, MaxValueValidator))
+        ] + own
+        for attr in ("min", "max"):
+            field.widget.attrs.pop(attr, None)
 
     def limit_to_writable(self, user) -> None:
         """The permission table's field rules: fields `user` may not write are shown disabled (their posted

@@ -41,6 +41,19 @@ def nav_link(group: str, title, url_name: str, order: int = 100) -> NavLink:
     return link
 
 
+#: panels that an app above adds to another app's detail page: model -> [(template, (obj, request) -> dict)]
+DETAIL_PANELS: dict[type, list[tuple[str, Callable]]] = {}
+
+
+def detail_panel(model, template: str, context: Callable) -> None:
+    """Add a panel to `model`'s detail page from an app above it (verification adds an instrument's records):
+    `context(obj, request)` gives the panel's context, whose `actions` ([{"title", "url"}]) become buttons
+    beside Edit. Idempotent per template."""
+    panels = DETAIL_PANELS.setdefault(model, [])
+    if not any(existing == template for existing, _fn in panels):
+        panels.append((template, context))
+
+
 def scoped_rows(model, **lookup):
     """A `Related` queryset: the rows of `model` the user may view, filtered by `lookup` whose values are
     functions of the shown object, e.g. ``scoped_rows(Phase, plan=lambda o: o)``."""

@@ -14,3 +14,20 @@ class BaseTable(tables.Table):
         attrs = {"class": "table table-sm table-hover align-middle"}
         template_name = "core/table.html"
         order_by_field = "sort"
+
+
+class RowLinkColumn(tables.Column):
+    """The column that leads to the row's own page: its value (or, when empty, the row's name) linked to
+    `record.get_absolute_url()` — never to a related object's page (a unit report's organisation) and never an
+    unlinked dash (a plan without a number)."""
+
+    empty_values = ()
+
+    def render(self, value, record):
+        from django.utils.html import format_html
+
+        text = value if value not in (None, "") else str(record)
+        return format_html('<a href="{}">{}</a>', record.get_absolute_url(), text)
+
+    def value(self, value, record=None, **kwargs):  # exports: the plain value
+        return value

@@ -21,7 +21,7 @@ from .actions import delete_object, save_object
 from .forms import ImportUploadForm
 from .history import history_entries
 from .scope import CHANGE, DELETE, VIEW
-from .surface import Surface
+from .surface import DETAIL_PANELS, Surface
 
 
 class SurfaceView(LoginRequiredMixin, View):
@@ -105,6 +105,10 @@ class ObjectDetailView(SurfaceView):
         )
         if surface.extra_context:
             context.update(surface.extra_context(obj, request))
+        context["panels"] = [
+            {"template": template, **make(obj, request)}
+            for template, make in DETAIL_PANELS.get(type(obj), [])
+        ]
         return render(request, surface.detail_template, context)
 
 

@@ -187,8 +187,13 @@ class ActivityForm(ProvinceFormMixin, BaseModelForm):
         super().__init__(*args, user=user, **kwargs)
         self.limit_province()
         if "targets" in self.fields:
-            self.fields["targets"].queryset = self.fields["targets"].queryset.select_related("plan", "phase")
-            self.fields["targets"].widget.attrs["size"] = 8
+            field = self.fields["targets"]
+            field.queryset = field.queryset.select_related("plan", "phase").order_by(
+                "plan__period_end", "plan__pk", "position", "code"
+            )
+            # check boxes grouped by plan, each with the target's whole text (a plan's name says which plan)
+            field.widget = GroupedCheckboxes()
+            field.widget.choices = _targets_by_plan(field.queryset)
         if "notes" in self.fields:
             self.fields["notes"].widget = forms.Textarea(attrs={"rows": 2, "class": "form-control"})
 
@@ -201,6 +206,26 @@ class ActivityForm(ProvinceFormMixin, BaseModelForm):
         for error in errors:
             self.add_error("targets", error)
         return cleaned
+
+
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """Check boxes in groups with a heading each (an activity's targets under their plan's name)."""
+
+    template_name = "programs/widgets/grouped_checkboxes.html"
+
+    def _render(self, template_name, context, renderer=None):
+        from django.template.loader import render_to_string
+        from django.utils.safestring import mark_safe
+
+        return mark_safe(render_to_string(template_name, context))
+
+
+def _targets_by_plan(targets) -> list:
+    groups: dict = {}
+    for target in targets:
+        plan = target.plan
+        groups.setdefault(plan, []).append((target.pk, f"{target.code}: {target.text}"))
+    return [(f"{plan} — {plan.title}", choices) for plan, choices in groups.items()]
 
 
 def _activity_form(model, extra):

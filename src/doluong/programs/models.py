@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from doluong.core import access
 from doluong.core.dates import today
 from doluong.core.models import BaseModel, RestrictedQuerySet, SearchableModel
+from doluong.core.plausible import PlanYear
 from doluong.core.text import fold
 from doluong.geo.models import Province
 from doluong.parties.models import Organisation
@@ -71,8 +72,10 @@ class Plan(SearchableModel):
         _("kind of document"), max_length=20, choices=PlanKind.choices, default=PlanKind.KE_HOACH
     )
     title = models.TextField(_("title"))
-    period_start = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
-    period_end = models.PositiveSmallIntegerField(_("last year"))
+    period_start = models.PositiveSmallIntegerField(
+        _("first year"), null=True, blank=True, validators=[PlanYear()]
+    )
+    period_end = models.PositiveSmallIntegerField(_("last year"), validators=[PlanYear()])
     legal_basis = models.TextField(_("legal basis"), blank=True, help_text=_("One document per line."))
     general_objectives = models.TextField(_("general objectives"), blank=True)
     budget = models.TextField(_("funding"), blank=True)
@@ -118,10 +121,14 @@ class Plan(SearchableModel):
         errors = {}
         if self.slug and not re.fullmatch(r"[a-z0-9][a-z0-9-]*", self.slug):
             errors["slug"] = _("Use lower-case letters without accents, digits and hyphens only.")
-        for name in ("period_start", "period_end"):
-            if not _year_ok(getattr(self, name)):
-                errors[name] = _("A year between 2000 and 2100.")
-        if self.period_start and self.period_end and self.period_start > self.period_end:
+        # the years' range: their validators (core.plausible.PlanYear), one message each
+        if (
+            _year_ok(self.period_start)
+            and _year_ok(self.period_end)
+            and self.period_start
+            and self.period_end
+            and self.period_start > self.period_end
+        ):
             errors["period_end"] = _("The last year is before the first year.")
         if errors:
             raise ValidationError(errors)
@@ -133,8 +140,8 @@ class Phase(BaseModel):
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="phases", verbose_name=_("plan"))
     code = models.CharField(_("code"), max_length=30)
     name = models.CharField(_("name"), max_length=200)
-    start = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True)
-    end = models.PositiveSmallIntegerField(_("last year"))
+    start = models.PositiveSmallIntegerField(_("first year"), null=True, blank=True, validators=[PlanYear()])
+    end = models.PositiveSmallIntegerField(_("last year"), validators=[PlanYear()])
 
     natural_key_fields = ("code",)
 
@@ -206,7 +213,9 @@ class Target(SearchableModel):
         default=Source.MANUAL,
         help_text=_("How the actual value is computed; manual only when no record in doluong measures it."),
     )
-    by_year = models.PositiveSmallIntegerField(_("deadline year"), null=True, blank=True)
+    by_year = models.PositiveSmallIntegerField(
+        _("deadline year"), null=True, blank=True, validators=[PlanYear()]
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     natural_key_fields = ("code",)
@@ -315,7 +324,7 @@ class Task(SearchableModel):
     )
     timeline = models.CharField(_("timeline (as written)"), max_length=200, blank=True)
     timeline_kind = models.CharField(_("timeline"), max_length=20, choices=TimelineKind.choices, blank=True)
-    due_year = models.PositiveSmallIntegerField(_("due year"), null=True, blank=True)
+    due_year = models.PositiveSmallIntegerField(_("due year"), null=True, blank=True, validators=[PlanYear()])
     expected_result = models.TextField(_("expected result"), blank=True)
     budget_source = models.CharField(_("funding source"), max_length=300, blank=True)
     related_targets = models.ManyToManyField(
@@ -347,8 +356,6 @@ class Task(SearchableModel):
             errors["phase"] = _("This phase belongs to another plan.")
         if self.timeline_kind == TimelineKind.BY_DATE and not self.due_year:
             errors["due_year"] = _("A task due by a date needs its due year.")
-        if self.due_year and not _year_ok(self.due_year):
-            errors["due_year"] = _("A year between 2000 and 2100.")
         if self.lead_org_id and self.plan_id and self.lead_org.province_id != self.plan.province_id:
             errors["lead_org"] = _("The lead organisation must be in the plan's province.")
         if errors:
@@ -415,7 +422,7 @@ class ManualFigure(BaseModel):
     target = models.ForeignKey(
         Target, models.CASCADE, related_name="manual_figures", verbose_name=_("target")
     )
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[PlanYear()])
     value = models.DecimalField(_("value"), max_digits=12, decimal_places=2, null=True, blank=True)
     note = models.TextField(_("what was achieved"), blank=True)
 
@@ -684,7 +691,7 @@ class ReportRound(BaseModel):
     """The yearly collection of unit reports for a plan: its deadline, and whether it is still open."""
 
     plan = models.ForeignKey(Plan, models.CASCADE, related_name="rounds", verbose_name=_("plan"))
-    year = models.PositiveSmallIntegerField(_("year"))
+    year = models.PositiveSmallIntegerField(_("year"), validators=[PlanYear()])
     deadline = models.DateField(_("deadline"))
     status = models.CharField(
         _("status"), max_length=10, choices=RoundStatus.choices, default=RoundStatus.OPEN
@@ -707,9 +714,12 @@ class ReportRound(BaseModel):
     def clean(self):
         super().clean()
         errors = {}
-        if self.year and not _year_ok(self.year):
-            errors["year"] = _("A year between 2000 and 2100.")
-        elif self.plan_id and self.year and not self.plan.first_year <= self.year <= self.plan.period_end:
+        if (
+            self.plan_id
+            and self.year
+            and _year_ok(self.year)
+            and not self.plan.first_year <= self.year <= self.plan.period_end
+        ):
             errors["year"] = _("The year must lie within the plan's period (%(period)s).") % {
                 "period": self.plan.period_label
             }

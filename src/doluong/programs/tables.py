@@ -1,6 +1,4 @@
-import django_tables2 as tables
-
-from doluong.core.tables import BaseTable
+from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
     Attendance,
@@ -25,9 +23,7 @@ from .models import (
 
 
 def _table(model, first, fields, first_label=None):
-    column = (
-        tables.Column(linkify=True, verbose_name=first_label) if first_label else tables.Column(linkify=True)
-    )
+    column = RowLinkColumn(verbose_name=first_label) if first_label else RowLinkColumn()
     meta = type("Meta", (BaseTable.Meta,), {"model": model, "fields": [first, *fields]})
     return type(f"{model.__name__}Table", (BaseTable,), {first: column, "Meta": meta})
 

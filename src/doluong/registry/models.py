@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from doluong.core.dates import add_months, today
 from doluong.core.models import SearchableModel
+from doluong.core.plausible import YearOfManufacture
 from doluong.geo.models import Commune, Province
 from doluong.parties.models import Organisation
 
@@ -185,7 +186,9 @@ class Instrument(SearchableModel):
     serial = models.CharField(_("serial number"), max_length=100, blank=True)
     manufacturer = models.CharField(_("manufacturer"), max_length=150, blank=True)
     model = models.CharField(_("model"), max_length=150, blank=True)
-    year = models.PositiveSmallIntegerField(_("year of manufacture"), null=True, blank=True)
+    year = models.PositiveSmallIntegerField(
+        _("year of manufacture"), null=True, blank=True, validators=[YearOfManufacture()]
+    )
     type_approval_number = models.CharField(_("type approval number"), max_length=100, blank=True)
     accuracy_class = models.CharField(_("accuracy class"), max_length=50, blank=True)
     measuring_range = models.CharField(_("measuring range"), max_length=150, blank=True)
@@ -246,14 +249,6 @@ class Instrument(SearchableModel):
 
     def clean(self):
         super().clean()
-        this_year = today().year
-        if self.year and not 1900 <= self.year <= this_year + 1:
-            raise ValidationError(
-                {
-                    "year": _("The year of manufacture must be between 1900 and %(year)s.")
-                    % {"year": this_year + 1}
-                }
-            )
         if self.last_verified_on and self.last_verified_on > today():
             raise ValidationError({"last_verified_on": _("The last verification date is in the future.")})
         if self.valid_until and self.last_verified_on and self.valid_until < self.last_verified_on:

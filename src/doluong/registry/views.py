@@ -66,6 +66,8 @@ instrument = Surface(
     nav_order=10,
     select_related=["instrument_type", "owner", "commune__province", "last_verified_by"],
     detail_fields=[*forms.InstrumentForm._meta.fields, "province", "next_due"],
+    # the due state on top; verification adds the records, the certificates and "record a verification"
+    detail_template="registry/instrument_detail.html",
 )
 standard = Surface(
     model=MeasurementStandard,

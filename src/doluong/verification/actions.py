@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from doluong.core import plausible
 from doluong.core.dates import add_months, today
 from doluong.core.scope import ADD, CHANGE, principal
 from doluong.core.text import fold
@@ -140,6 +141,10 @@ def _evaluate_points(kind, rule_key, accuracy_class, params, points, errors) -> 
             local.append(_("Point %(n)s: the uncertainty cannot be negative.") % {"n": index})
         if entered_mpe is not None and entered_mpe < 0:
             local.append(_("Point %(n)s: the MPE cannot be negative.") % {"n": index})
+        local.extend(
+            _("Point %(n)s: %(message)s") % {"n": index, "message": message}
+            for message in plausible.condition_errors(point.conditions or {})
+        )
         if local:
             errors.extend(local)
             continue
@@ -399,6 +404,9 @@ def do_record_verification(
         env[name] = _decimal(value, label, errors, required=False)
     if env["humidity"] is not None and not 0 <= env["humidity"] <= 100:
         errors.append(_("The relative humidity must be between 0 and 100 %."))
+    temperature_error = plausible.AMBIENT_TEMPERATURE.check(env["temperature"])
+    if temperature_error:
+        errors.append(temperature_error)
     rows = _evaluate_points(kind, mpe_rule, accuracy_class, params, points, errors)
     if errors:
         raise ValidationError(errors)

@@ -1,15 +1,21 @@
 from __future__ import annotations
 
-from django import forms
-from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
+import datetime as dt
 
+from django import forms
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, pgettext_lazy
+
+from doluong.core import lookups, plausible
+from doluong.core.dates import today
 from doluong.core.forms import BaseModelForm, StyledMixin, narrow
 from doluong.core.scope import ADD
 from doluong.parties.choices import OrganisationKind
 from doluong.parties.models import Organisation, Verifier
 from doluong.registry.models import Instrument, MeasurementStandard
 
+from . import presets
 from .choices import RecordKind
 from .models import (
     BatchJob,
@@ -128,15 +134,40 @@ def providers_for(user, action: str = ADD):
     return qs if q is None else qs.filter(q)
 
 
+def recordable_instruments(user, provider=None):
+    """The instruments `user` may record for: those `provider` (or, before one is chosen, any of the user's
+    providers) may serve — the rows the record form's instrument box finds and accepts."""
+    providers = [provider] if provider is not None else list(providers_for(user)[:20])
+    qs = Instrument.objects.none()
+    for each in providers:
+        qs = qs | servable_instruments(each)
+    return Instrument.objects.filter(pk__in=qs.values("pk")).select_related("instrument_type", "owner")
+
+
+def _lookup_instruments(user, request):
+    provider = providers_for(user).filter(pk=request.GET.get("provider") or None).first()
+    return recordable_instruments(user, provider).order_by("serial", "pk")
+
+
+lookups.register(
+    "verification.instrument", _lookup_instruments, template="verification/partials/instrument_card.html"
+)
+
+
 class RecordCreateForm(StyledMixin, forms.Form):
-    """A new verification record; the points come from `PointFormSet`."""
+    """A new verification record; the points come from `PointFormSet`.
+
+    The choices accept what the action may judge (its messages are the authoritative ones); `guide()` narrows
+    what is shown to what is valid on the day for the instrument's type, and says what it left out."""
 
     kind = forms.ChoiceField(label=_("kind"), choices=RecordKind.choices)
     provider = forms.ModelChoiceField(label=_("service provider"), queryset=Organisation.objects.none())
     instrument = forms.CharField(
         label=_("measuring instrument"),
         required=False,
-        help_text=_("ID or serial number of the instrument (leave empty for a standard)"),
+        help_text=_(
+            "Type the serial number, the owner or the type and pick the instrument (empty for a standard)"
+        ),
     )
     standard = forms.ModelChoiceField(
         label=_("measurement standard"),
@@ -159,10 +190,16 @@ class RecordCreateForm(StyledMixin, forms.Form):
         ),
     )
     standards = forms.ModelMultipleChoiceField(
-        label=_("standards used"), queryset=MeasurementStandard.objects.none()
+        label=_("standards used"),
+        queryset=MeasurementStandard.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
     )
-    temperature = forms.DecimalField(label=_("temperature (°C)"), required=False)
-    humidity = forms.DecimalField(label=_("relative humidity (%)"), required=False)
+    temperature = forms.DecimalField(
+        label=_("temperature (°C)"), required=False, validators=[plausible.AMBIENT_TEMPERATURE]
+    )
+    humidity = forms.DecimalField(
+        label=_("relative humidity (%)"), required=False, validators=[plausible.RELATIVE_HUMIDITY]
+    )
     environment_notes = forms.CharField(label=_("other conditions"), required=False)
     visual_check_passed = forms.BooleanField(
         label=_("visual inspection passed"), required=False, initial=True
@@ -176,6 +213,7 @@ class RecordCreateForm(StyledMixin, forms.Form):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        self.guidance: dict[str, list[str]] = {}
         providers = providers_for(user)
         self.fields["provider"].queryset = providers
         self.fields["verifier"].queryset = Verifier.objects.filter(organisation__in=providers).select_related(
@@ -184,24 +222,154 @@ class RecordCreateForm(StyledMixin, forms.Form):
         standards = MeasurementStandard.objects.filter(holder__in=providers)
         self.fields["standards"].queryset = standards
         self.fields["standard"].queryset = narrow(MeasurementStandard.objects.all(), user)
+        self.fields["instrument"].widget = lookups.AutocompleteWidget(
+            "verification.instrument",
+            queryset=recordable_instruments(user),
+            text_name="instrument_text",
+            card_template="verification/partials/instrument_card.html",
+        )
         if providers.count() == 1:
             self.fields["provider"].initial = providers.first().pk
         self.fields["performed_on"].widget = forms.DateInput(format="%d/%m/%Y")
+        self.fields["performed_on"].initial = today()
         self.style_fields()
+        self.fields["standards"].widget.attrs["class"] = "form-check-input"
 
+    # ------------------------------------------------------------ guidance (what is shown, not what is accepted)
+    def _raw(self, name):
+        if self.is_bound:
+            return self.data.get(self.add_prefix(name))
+        value = self.initial.get(name, self.fields[name].initial)
+        return getattr(value, "pk", value)
+
+    def chosen_provider(self):
+        try:
+            return self.fields["provider"].queryset.filter(pk=self._raw("provider") or None).first()
+        except (ValueError, TypeError):
+            return None
+
+    def chosen_day(self):
+        value = self._raw("performed_on")
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return self.fields["performed_on"].to_python(value) or today()
+        except forms.ValidationError:
+            return today()
+
+    def chosen_instrument(self):
+        pk = self._raw("instrument")
+        text = self.data.get("instrument_text") if self.is_bound else self.initial.get("instrument_text")
+        qs = recordable_instruments(self.user, self.chosen_provider())
+        if pk:
+            try:
+                return qs.filter(pk=pk).first()
+            except (ValueError, TypeError):
+                return None
+        if text:
+            matches = list(qs.filter(serial=text.strip())[:2])
+            return matches[0] if len(matches) == 1 else None
+        return None
+
+    def guide(self):
+        """Show only the verifier cards and standards valid on the record's day (and covering the instrument's
+        type, for a verification); `notes[field]` says how many were left out and why. The action checks all of
+        it again on saving."""
+        day = self.chosen_day()
+        provider = self.chosen_provider()
+        instrument = self.chosen_instrument()
+        itype = instrument.instrument_type if instrument is not None else None
+        kind = self._raw("kind") or RecordKind.choices[0][0]
+        cards = self.fields["verifier"].queryset
+        if provider is not None:
+            cards = cards.filter(organisation=provider)
+        if kind in RecordKind.verification_kinds():
+            notes = []
+            withdrawn = cards.filter(is_active=False).count()
+            dated = cards.filter(is_active=True).exclude(issued_on__lte=day, valid_until__gte=day).count()
+            valid = cards.filter(is_active=True, issued_on__lte=day, valid_until__gte=day)
+            if withdrawn:
+                notes.append(
+                    ngettext(
+                        "%(n)s withdrawn verifier card is not listed.",
+                        "%(n)s withdrawn verifier cards are not listed.",
+                        withdrawn,
+                    )
+                    % {"n": withdrawn}
+                )
+            if dated:
+                notes.append(
+                    ngettext(
+                        "%(n)s verifier card not valid on %(day)s is not listed.",
+                        "%(n)s verifier cards not valid on %(day)s are not listed.",
+                        dated,
+                    )
+                    % {"n": dated, "day": day.strftime("%d/%m/%Y")}
+                )
+            if itype is not None:
+                covering = valid.filter(instrument_types=itype)
+                uncovered = valid.count() - covering.count()
+                if uncovered:
+                    notes.append(
+                        ngettext(
+                            "%(n)s card that does not cover %(type)s is not listed.",
+                            "%(n)s cards that do not cover %(type)s are not listed.",
+                            uncovered,
+                        )
+                        % {"n": uncovered, "type": itype.name}
+                    )
+                valid = covering
+            cards = valid
+            self.guidance["verifier"] = notes
+        self.fields["verifier"].queryset = cards.order_by("person__full_name")
+        standards = self.fields["standards"].queryset
+        if provider is not None:
+            standards = standards.filter(holder=provider)
+        usable = standards.filter(valid_until__gte=day).exclude(calibrated_on__gt=day)
+        left_out = standards.count() - usable.count()
+        self.guidance["standards"] = (
+            [
+                ngettext(
+                    "%(n)s standard without a calibration valid on %(day)s is not listed.",
+                    "%(n)s standards without a calibration valid on %(day)s are not listed.",
+                    left_out,
+                )
+                % {"n": left_out, "day": day.strftime("%d/%m/%Y")}
+            ]
+            if left_out
+            else []
+        )
+        if itype is not None:
+            # the standards declared for the type first
+            usable = usable.annotate(
+                for_type=Count("instrument_types", filter=Q(instrument_types=itype))
+            ).order_by("-for_type", "name")
+        else:
+            usable = usable.order_by("name")
+        self.fields["standards"].queryset = usable
+        self.instrument_chosen = instrument
+        return self
+
+    def preset_points(self) -> list[dict]:
+        instrument = self.chosen_instrument()
+        if instrument is None:
+            return []
+        try:
+            params = self.clean_params_text(self._raw("mpe_params") or "")
+        except forms.ValidationError:
+            params = {}
+        return presets.preset_points(instrument.instrument_type, params)
+
+    # ------------------------------------------------------------ cleaning
     def clean_instrument(self):
-        text = (self.cleaned_data.get("instrument") or "").strip()
+        picked = (self.data.get(self.add_prefix("instrument")) or "").strip()
+        text = (self.data.get("instrument_text") or "").strip() if not picked else picked
         if not text:
             return None
         # only the instruments the chosen provider (or, before one is chosen, any of the user's providers) may
         # serve: an instrument outside them is "not found", whatever it is — the message shows nothing of it
-        provider = self.cleaned_data.get("provider")
-        providers = [provider] if provider is not None else list(self.fields["provider"].queryset[:20])
-        qs = Instrument.objects.none()
-        for each in providers:
-            qs = qs | servable_instruments(each)
-        qs = Instrument.objects.filter(pk__in=qs.values("pk")).select_related("instrument_type", "owner")
-        matches = list(qs.filter(serial=text)[:3])
+        qs = recordable_instruments(self.user, self.cleaned_data.get("provider"))
+        matches = [] if picked else list(qs.filter(serial=text)[:3])
         if not matches and text.isdigit():
             matches = list(qs.filter(pk=int(text)))
         if not matches:
@@ -216,8 +384,8 @@ class RecordCreateForm(StyledMixin, forms.Form):
             )
         return matches[0]
 
-    def clean_mpe_params(self):
-        text = (self.cleaned_data.get("mpe_params") or "").strip()
+    @staticmethod
+    def clean_params_text(text: str) -> dict:
         params = {}
         for part in filter(None, (p.strip() for p in text.replace(",", ";").split(";"))):
             name, sep, value = part.partition("=")
@@ -229,9 +397,12 @@ class RecordCreateForm(StyledMixin, forms.Form):
             params[name.strip()] = value.strip()
         return params
 
+    def clean_mpe_params(self):
+        return self.clean_params_text((self.cleaned_data.get("mpe_params") or "").strip())
+
     def clean(self):
         cleaned = super().clean()
-        if not cleaned.get("instrument") and not cleaned.get("standard"):
+        if not cleaned.get("instrument") and not cleaned.get("standard") and "instrument" not in self.errors:
             self.add_error("instrument", _("Enter the instrument, or choose the standard calibrated."))
         if cleaned.get("instrument") and cleaned.get("standard"):
             self.add_error("standard", _("A record is about one instrument or one standard."))
@@ -249,6 +420,9 @@ class PointForm(StyledMixin, forms.Form):
         label=_("conditions"), required=False, help_text=_("e.g. flow_rate=2.5; temperature=20")
     )
 
+    #: a row is a measurement when one of these is filled; label, unit and conditions alone are a preset
+    VALUES = ("nominal", "found", "mpe", "uncertainty")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.style_fields()
@@ -256,19 +430,19 @@ class PointForm(StyledMixin, forms.Form):
             field.widget.attrs["class"] = "form-control form-control-sm"
 
     def is_blank(self) -> bool:
+        """An empty row, or a preset row (label, unit, conditions) left without any value: ignored on saving."""
         data = self.cleaned_data if hasattr(self, "cleaned_data") else {}
-        return not any((data.get(k) or "").strip() for k in self.fields)
+        return not any((data.get(k) or "").strip() for k in self.VALUES)
+
+    def clean_conditions(self):
+        text = self.cleaned_data.get("conditions") or ""
+        errors = plausible.condition_errors(_parse_conditions(text))
+        if errors:
+            raise forms.ValidationError(errors)
+        return text
 
     def as_point(self) -> dict:
         data = self.cleaned_data
-        conditions = {}
-        for part in filter(None, (p.strip() for p in (data.get("conditions") or "").split(";"))):
-            name, _sep, value = part.partition("=")
-            value = value.strip()
-            try:
-                conditions[name.strip()] = float(value.replace(",", "."))
-            except ValueError:
-                conditions[name.strip()] = value
         return {
             "label": data.get("label") or "",
             "nominal": data.get("nominal"),
@@ -276,11 +450,34 @@ class PointForm(StyledMixin, forms.Form):
             "unit": data.get("unit") or "",
             "mpe": data.get("mpe") or None,
             "uncertainty": data.get("uncertainty") or None,
-            "conditions": conditions,
+            "conditions": _parse_conditions(data.get("conditions") or ""),
         }
 
 
-PointFormSet = forms.formset_factory(PointForm, extra=6, max_num=60)
+def _parse_conditions(text: str) -> dict:
+    conditions = {}
+    for part in filter(None, (p.strip() for p in text.split(";"))):
+        name, _sep, value = part.partition("=")
+        value = value.strip()
+        try:
+            conditions[name.strip()] = float(value.replace(",", "."))
+        except ValueError:
+            conditions[name.strip()] = value
+    return conditions
+
+
+#: rows of an empty results table (no preset for the type); "add a row" adds more (JavaScript, or the
+#: form's "more rows" button without it)
+BLANK_ROWS = 3
+#: empty rows under the preset rows
+EXTRA_ROWS = 1
+
+
+def point_formset(extra: int = BLANK_ROWS):
+    return forms.formset_factory(PointForm, extra=extra, max_num=60, absolute_max=60)
+
+
+PointFormSet = point_formset()
 
 
 class IssueForm(StyledMixin, forms.Form):

@@ -1,7 +1,7 @@
 import django_tables2 as tables
 from django.utils.translation import gettext_lazy as _
 
-from doluong.core.tables import BaseTable
+from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
     BatchJob,
@@ -31,6 +31,7 @@ class VerificationRecordTable(BaseTable):
 
 class MeasurementPointTable(BaseTable):
     record = tables.Column(linkify=lambda record: record.record.get_absolute_url())
+    position = RowLinkColumn()
 
     class Meta(BaseTable.Meta):
         model = MeasurementPoint

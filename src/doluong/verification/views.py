@@ -395,13 +395,35 @@ def _messages(exc: ValidationError) -> list[str]:
     return list(exc.messages)
 
 
+def _point_rows_from(data, prefix: str = "points") -> list[dict]:
+    """The rows as posted (to show them again with more empty rows, nothing saved)."""
+    try:
+        total = min(int(data.get(f"{prefix}-TOTAL_FORMS", 0)), 60)
+    except ValueError:
+        total = 0
+    names = list(forms.PointForm.base_fields)
+    rows = [{n: data.get(f"{prefix}-{i}-{n}", "") for n in names} for i in range(total)]
+    return [row for row in rows if any(row.values())]
+
+
 @login_required
 def record_add(request):
-    """Record a verification: the record, its standards and its results table, validated by the action."""
+    """Record a verification: the record, its standards and its results table, validated by the action.
+
+    GET (with `?instrument=<id>` from the instrument's page) shows the form with the choices valid on the day
+    for the instrument's type and the preset points of its MPE rule; the page asks it again (htmx, site.js) when
+    the instrument, the provider or the date changes. POST with `more_rows` shows the same form with three more
+    empty rows (no JavaScript needed); any other POST saves through the action."""
     if not forms.providers_for(request.user).exists():
         raise PermissionDenied(_("You may not record verifications."))
     errors: list[str] = []
-    if request.method == "POST":
+    if request.method == "POST" and "more_rows" in request.POST:
+        initial = {k: v for k, v in request.POST.items() if not k.startswith("points-")}
+        initial["standards"] = request.POST.getlist("standards")
+        form = forms.RecordCreateForm(user=request.user, initial=initial)
+        rows = _point_rows_from(request.POST)
+        points = forms.point_formset(forms.BLANK_ROWS)(prefix="points", initial=rows)
+    elif request.method == "POST":
         form = forms.RecordCreateForm(request.POST, user=request.user)
         points = forms.PointFormSet(request.POST, prefix="points")
         if form.is_valid() and points.is_valid():
@@ -439,8 +461,14 @@ def record_add(request):
                 messages.success(request, _("Recorded %(number)s.") % {"number": rec.number})
                 return HttpResponseRedirect(rec.get_absolute_url())
     else:
-        form = forms.RecordCreateForm(user=request.user, initial=request.GET.dict() or None)
-        points = forms.PointFormSet(prefix="points")
+        initial = {k: v for k, v in request.GET.items() if k in forms.RecordCreateForm.base_fields}
+        if request.GET.get("instrument_text"):
+            initial["instrument_text"] = request.GET["instrument_text"]
+        form = forms.RecordCreateForm(user=request.user, initial=initial or None)
+        rows = form.preset_points()
+        extra = forms.EXTRA_ROWS if rows else forms.BLANK_ROWS
+        points = forms.point_formset(extra)(prefix="points", initial=rows)
+    form.guide()
     return render(
         request,
         "verification/record_add.html",
@@ -660,3 +688,55 @@ def rotate_key(request):
         % {"key": key.key_id},
     )
     return HttpResponseRedirect(reverse("verification:signingkey_list"))
+
+
+# ------------------------------------------------------------------------------ the instrument's page
+
+
+def _instrument_history(obj, request):
+    """The records and certificates of an instrument the user may view, and "Ghi biên bản" for a user who may
+    record for a provider that may serve it (the form opens with the instrument chosen)."""
+    from urllib.parse import urlencode
+
+    from .permissions import servable_instruments
+
+    user = request.user
+    records = (
+        VerificationRecord.objects.restrict(user)
+        .filter(instrument=obj)
+        .select_related("provider", "verifier__person")
+        .order_by("-performed_on", "-pk")
+    )
+    certificates = (
+        Certificate.objects.restrict(user)
+        .filter(instrument=obj)
+        .select_related("provider")
+        .order_by("-issued_on", "-pk")
+    )
+    actions_ = []
+    provider = next(
+        (p for p in forms.providers_for(user)[:20] if servable_instruments(p).filter(pk=obj.pk).exists()),
+        None,
+    )
+    if provider is not None:
+        query = urlencode({"instrument": obj.pk, "provider": provider.pk})
+        actions_.append(
+            {"title": _("Record a verification"), "url": f"{reverse('verification:record_add')}?{query}"}
+        )
+    return {
+        "records": list(records[:50]),
+        "record_count": records.count(),
+        "certificates": list(certificates[:50]),
+        "certificate_count": certificates.count(),
+        "actions": actions_,
+    }
+
+
+def _register_instrument_panel():
+    from doluong.core.surface import detail_panel
+    from doluong.registry.models import Instrument
+
+    detail_panel(Instrument, "verification/partials/instrument_history.html", _instrument_history)
+
+
+_register_instrument_panel()
