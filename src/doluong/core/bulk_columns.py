@@ -47,8 +47,6 @@ class CodeList:
     title: str
     header: list[str]
     rows: list[list[str]] = field(default_factory=list)
-    #: the columns whose notes point to this list
-    columns: tuple[str, ...] = ()
 
 
 def choice_labels(choices) -> str:

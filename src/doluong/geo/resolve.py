@@ -309,4 +309,4 @@ def commune_list(user) -> CodeList:
     if not who.is_admin and who.province_ids:
         communes = communes.filter(province_id__in=who.province_ids)
     rows = [[c.code, c.name, c.province.name] for c in communes]
-    return CodeList(_("Communes")[:31], [_("Code"), _("Name"), _("Province")], rows, ("commune",))
+    return CodeList(_("Communes")[:31], [_("Code"), _("Name"), _("Province")], rows)

@@ -68,7 +68,7 @@ def type_list() -> CodeList:
     rows = [
         [t.code, t.name] for t in InstrumentType.objects.order_by("list_order", "code").only("code", "name")
     ]
-    return CodeList(_("Instrument types")[:31], [_("Code"), _("Name")], rows, ("instrument_type",))
+    return CodeList(_("Instrument types")[:31], [_("Code"), _("Name")], rows)
 
 
 def example_commune(user):
