@@ -296,7 +296,6 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "doluong.verification.choices.JobStatus",
         "InstrumentStatusEnum": "doluong.registry.choices.InstrumentStatus",
         "ReminderStatusEnum": "doluong.registry.models.ReminderStatus",
-        "JobStatusEnum": "doluong.core.models.Job.Status",
     },
 }
 

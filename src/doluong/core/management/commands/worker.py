@@ -22,7 +22,9 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=1.0, help="seconds between looks at the queue")
-        parser.add_argument("--sweep", type=float, default=5.0, help="seconds between checks for dead workers")
+        parser.add_argument(
+            "--sweep", type=float, default=5.0, help="seconds between checks for dead workers"
+        )
         parser.add_argument("--batch", action="store_true", help="run what is queued, then exit")
         parser.add_argument("--max-tasks", type=int, default=None, help="exit after this many tasks")
 
@@ -42,7 +44,8 @@ class Command(BaseCommand):
         jobs.WORKER_ID = worker_id
         settled = jobs.sweep()
         self.stdout.write(
-            f"doluong worker {worker_id}: started; {len(settled)} job(s) of stopped workers settled", ending="\n"
+            f"doluong worker {worker_id}: started; {len(settled)} job(s) of stopped workers settled",
+            ending="\n",
         )
         self.stdout.flush()
         stopping = threading.Event()
