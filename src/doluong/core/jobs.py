@@ -357,59 +357,71 @@ def is_dead(job, *, now: dt.datetime | None = None) -> bool:
 def settle(jobs) -> list:
     """Requeue or fail the running jobs of `jobs` whose worker has died (see the module's docstring); the
     objects are updated in place. Returns those settled."""
-    from .models import Job
 
     gone = [job for job in jobs if is_dead(job)]
-    for job in gone:
-        kind = kinds().get(job.kind)
-        values = {
-            "pid": job.pid or "?",
-            "host": job.host or "?",
-            "time": timezone.localtime(job.heartbeat_at).strftime("%H:%M:%S %d/%m/%Y")
-            if job.heartbeat_at
-            else "—",
-        }
-        again = (
-            kind is not None
-            and kind.retry
-            and job.attempts < max_attempts()
-            and bool(job.input_file)
-            and input_path(job.input_file) is not None
-        )
-        if again:
-            message = (
-                _(
-                    "The worker running this job (process %(pid)s on %(host)s, last heartbeat %(time)s) stopped "
-                    "before the job ended; nothing was written. The job has been queued again."
-                )
-                % values
-            )
-            fields = {"status": Job.Status.QUEUED, "interrupted": True, "message": message, "pid": None}
-        else:
-            message = (
-                _(
-                    "The worker running this job (process %(pid)s on %(host)s, last heartbeat %(time)s) stopped "
-                    "before the job ended; nothing was written. Start the job again."
-                )
-                % values
-            )
-            fields = {
-                "status": Job.Status.FAILED,
-                "interrupted": True,
-                "message": message,
-                "finished_at": timezone.now(),
-            }
-        changed = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, pid=job.pid).update(**fields)
-        _fail_task(job.task_id)
-        if not changed:
-            continue
-        for key, value in fields.items():
-            setattr(job, key, value)
-        if again:
-            enqueue(job)
-        elif job.input_file:
-            discard_input(job.input_file)
+    with translation.override(settings.LANGUAGE_CODE):  # the row keeps the message in the site's language
+        for job in gone:
+            _settle_one(job)
     return gone
+
+
+def _settle_one(job) -> None:
+    from .models import Job
+
+    kind = kinds().get(job.kind)
+    values = {
+        "pid": job.pid or "?",
+        "host": job.host or "?",
+        "time": timezone.localtime(job.heartbeat_at).strftime("%H:%M:%S %d/%m/%Y")
+        if job.heartbeat_at
+        else "—",
+    }
+    again = (
+        kind is not None
+        and kind.retry
+        and job.attempts < max_attempts()
+        and bool(job.input_file)
+        and input_path(job.input_file) is not None
+    )
+    if again:
+        message = (
+            _(
+                "The worker running this job (process %(pid)s on %(host)s, last heartbeat %(time)s) stopped "
+                "before the job ended; nothing was written. The job has been queued again."
+            )
+            % values
+        )
+        fields = {
+            "status": Job.Status.QUEUED,
+            "interrupted": True,
+            "message": message,
+            "pid": None,
+            "task_id": "",
+        }
+    else:
+        message = (
+            _(
+                "The worker running this job (process %(pid)s on %(host)s, last heartbeat %(time)s) stopped "
+                "before the job ended; nothing was written. Start the job again."
+            )
+            % values
+        )
+        fields = {
+            "status": Job.Status.FAILED,
+            "interrupted": True,
+            "message": message,
+            "finished_at": timezone.now(),
+        }
+    changed = Job.objects.filter(pk=job.pk, status=Job.Status.RUNNING, pid=job.pid).update(**fields)
+    _fail_task(job.task_id)
+    if not changed:
+        return
+    for key, value in fields.items():
+        setattr(job, key, value)
+    if again:
+        enqueue(job)
+    elif job.input_file:
+        discard_input(job.input_file)
 
 
 def _fail_task(task_id: str) -> None:
