@@ -2,6 +2,7 @@
 declares it, is shown on registry/bulk/<id>/) and the due-date reminder run."""
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from doluong.core import bulk, jobs
@@ -24,12 +25,8 @@ def run_reminders(job) -> None:
 
     on = dt.date.fromisoformat(job.params["date"]) if job.params.get("date") else today()
     report = send_reminders(on, dry_run=bool(job.params.get("dry_run")), province=job.params.get("province"))
-    counts = report.counts()
-    job.result = {"date": on.isoformat(), **{str(k): v for k, v in counts.items()}}
-    job.status = job.Status.DONE
-    from django.utils import timezone
-
-    job.finished_at = timezone.now()
+    job.result = {"date": on.isoformat(), **{str(k): v for k, v in report.counts().items()}}
+    job.status, job.finished_at = job.Status.DONE, timezone.now()
     job.save(update_fields=["result", "status", "finished_at"])
 
 
