@@ -67,6 +67,9 @@ def _fresh_cache(request):
             "LOCATION": request.node.nodeid,
         }
     }
+    # background jobs run inside the request that starts them (django-tasks' immediate backend); the tests that
+    # run the real `doluong worker` (tests/bulk/test_kill.py) give their child processes the database backend
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
     yield
 
 

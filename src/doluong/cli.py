@@ -35,7 +35,14 @@ def _demo_secret_key() -> None:
         fh.write(secrets.token_urlsafe(50) + "\n")
 
 
-def _serve(port: int, host: str, workers: int) -> int:
+def _serve(port: int, host: str, workers: int, *, with_worker: bool = True) -> int:
+    """gunicorn and, beside it, one `doluong worker` (the background jobs), as child processes of this one: one
+    command starts everything, and stopping it (Ctrl+C, SIGTERM) stops both. A worker that dies is started
+    again; when gunicorn ends, the worker is stopped and its exit status is ours."""
+    import signal
+    import subprocess
+    import time
+
     from django.conf import settings
     from django.core.management import call_command
 
@@ -58,8 +65,47 @@ def _serve(port: int, host: str, workers: int) -> int:
     ]
     if settings.DEBUG:
         args.append("--reload")
-    os.execv(sys.executable, args)
-    return 0  # pragma: no cover - execv does not return
+    if not with_worker:
+        os.execv(sys.executable, args)
+    worker_args = [sys.executable, "-m", "doluong.cli", "worker"]
+    web = subprocess.Popen(args)
+    worker = subprocess.Popen(worker_args)
+    print(f"doluong: background worker started (pid {worker.pid})", flush=True)
+    stopping = False
+
+    def stop(signum, frame):
+        nonlocal stopping
+        stopping = True
+        for child in (web, worker):
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    try:
+        while web.poll() is None:
+            if worker.poll() is not None and not stopping:
+                print(
+                    f"doluong: the worker stopped (status {worker.returncode}); starting it again", flush=True
+                )
+                time.sleep(1)
+                worker = subprocess.Popen(worker_args)
+            time.sleep(0.5)
+    finally:
+        stop(None, None)
+        for child in (web, worker):
+            try:
+                child.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                child.kill()
+    return web.returncode or 0
+
+
+def _worker(argv: list[str]) -> int:
+    from django.core.management import call_command
+
+    call_command("worker", *argv)
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -79,6 +125,17 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--workers", type=int, default=2)
+    serve.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="serve only (the background worker runs apart, e.g. under systemd)",
+    )
+
+    sub.add_parser(
+        "worker",
+        help="run the background jobs (the database queue): doluong worker [--interval S] …",
+        add_help=False,
+    )
 
     sub.add_parser("manage", help="Django's management commands: doluong manage <command> …", add_help=False)
 
@@ -88,6 +145,10 @@ def main(argv: list[str] | None = None) -> int:
 
         execute_from_command_line(["doluong manage", *argv[1:]])
         return 0
+
+    if argv and argv[0] == "worker":
+        _django_setup()
+        return _worker(argv[1:])
 
     args = parser.parse_args(argv)
     if args.command == "demo":
@@ -101,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         return _serve(args.port, args.host, workers=2)
     if args.command == "serve":
-        return _serve(args.port, args.host, args.workers)
+        return _serve(args.port, args.host, args.workers, with_worker=not args.no_worker)
     parser.error(f"unknown command {args.command}")  # pragma: no cover
     return 2
 

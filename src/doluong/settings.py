@@ -130,6 +130,8 @@ INSTALLED_APPS = [
     "rules.apps.AutodiscoverRulesConfig",
     "axes",
     "csp",
+    "django_tasks",
+    "django_tasks_db",
     "doluong.core",
     "doluong.geo",
     "doluong.parties",
@@ -294,7 +296,6 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "doluong.verification.choices.JobStatus",
         "InstrumentStatusEnum": "doluong.registry.choices.InstrumentStatus",
         "ReminderStatusEnum": "doluong.registry.models.ReminderStatus",
-        "BulkJobStatusEnum": "doluong.registry.models.BulkJob.Status",
     },
 }
 
@@ -343,6 +344,23 @@ DOLUONG_UPLOAD_LIMITS = {
 }
 #: uploads left behind (previews never confirmed, loads interrupted) are deleted after this many hours
 DOLUONG_UPLOAD_MAX_AGE_HOURS = env_int("DOLUONG_UPLOAD_MAX_AGE_HOURS", 24)
+
+# Background jobs (core.jobs): django-tasks with its database backend, run by `doluong worker` (started beside
+# the web server by `doluong serve` and `doluong demo`; under systemd, a unit of its own: docs/operations.md).
+# DOLUONG_TASKS_BACKEND=immediate runs each job inside the request that starts it (the unit tests).
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "database": "django_tasks_db.DatabaseBackend",
+            "immediate": "django_tasks.backends.immediate.ImmediateBackend",
+        }[env_str("DOLUONG_TASKS_BACKEND", "database")],
+    }
+}
+# a running job's worker stamps its heartbeat this often; on another host it is presumed dead after STALE
+DOLUONG_JOB_HEARTBEAT_SECONDS = env_int("DOLUONG_JOB_HEARTBEAT_SECONDS", 5)
+DOLUONG_JOB_STALE_SECONDS = env_int("DOLUONG_JOB_STALE_SECONDS", 120)
+# a job whose worker died is run again until it has been tried this many times (then it is marked failed)
+DOLUONG_JOB_ATTEMPTS = env_int("DOLUONG_JOB_ATTEMPTS", 2)
 # files above 2.5 MB are written to a temporary file while they arrive, not kept in memory
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_TEMP_DIR = env_str("DOLUONG_UPLOAD_TEMP_DIR", "") or None

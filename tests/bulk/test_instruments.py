@@ -20,7 +20,7 @@ def _count():
 
 
 def test_scattered_bad_rows_are_all_named_and_nothing_is_loaded(refdata, load):
-    from doluong.registry.models import BulkJob
+    from doluong.core.models import Job as BulkJob
 
     content, expected = instrument_file(refdata, rows=20000, bad=37)
     before = _count()
@@ -192,7 +192,7 @@ def _rows_text(refdata, rows: int) -> str:
 def test_a_broken_row_deep_in_the_file_refuses_it_whole(refdata, load, flaw):
     """Past the first 64 KB that are sniffed: the row is named, nothing is written, the job says rejected."""
     from doluong.core.io import ImportFileError
-    from doluong.registry.models import BulkJob
+    from doluong.core.models import Job as BulkJob
 
     lines = _rows_text(refdata, 2000).splitlines(keepends=True)
     assert sum(len(line.encode()) for line in lines[:1500]) > 65536

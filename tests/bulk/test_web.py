@@ -2,7 +2,8 @@
 writes nothing and its errors are shown and downloadable; only the valid rows; who may load and who may see a
 job; a job whose process ended is shown and saved as interrupted; the job list's queries do not grow with jobs.
 
-The load runs inline here (BULK_IMPORT_INLINE), as verification's batch tests run their job."""
+The load is a background job (core.jobs); here django-tasks' immediate backend runs it inside the request (the
+real worker is tested in test_kill.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import datetime as dt
 import io
 import os
 import subprocess
-import threading
 
 import pytest
 import time_machine
@@ -20,7 +20,8 @@ from django.test.utils import CaptureQueriesContext
 from openpyxl import load_workbook
 
 from doluong.core import bulk
-from doluong.registry.models import BulkJob, Instrument
+from doluong.core.models import Job as BulkJob
+from doluong.registry.models import Instrument
 
 from .conftest import instrument_file
 
@@ -31,7 +32,6 @@ UPLOAD = "/registry/bulk/new/"
 
 @pytest.fixture(autouse=True)
 def inline(settings, tmp_path):
-    settings.BULK_IMPORT_INLINE = True
     settings.DATA_DIR = tmp_path / "data"
     return settings.DATA_DIR
 
@@ -50,14 +50,14 @@ def _job(response) -> BulkJob:
 
 
 def _job_by(user, status=BulkJob.Status.DONE, **fields) -> BulkJob:
-    job = BulkJob.objects.create(
-        kind="instruments", source="S", file_name="f.csv", created_by=user, status=status, **fields
-    )
+    from doluong.core import jobs
+
+    job = jobs.create("instruments", user=user, source="S", file_name="f.csv", status=status, **fields)
     if status == BulkJob.Status.RUNNING:
         # A running job's start is compared with its process's start as /proc tells it, on the machine's real
         # clock: stamp it as the process that ran it would have, not on the suite's pinned clock.
         real_now = dt.datetime.fromtimestamp(time_machine.escape_hatch.time.time(), tz=dt.UTC)
-        BulkJob.objects.filter(pk=job.pk).update(started_at=real_now)
+        BulkJob.objects.filter(pk=job.pk).update(started_at=real_now, began_at=real_now)
         job.started_at = real_now
     return job
 
@@ -96,7 +96,7 @@ def test_upload_runs_the_job_and_the_rows_are_in_the_database(client_for, refdat
     assert job.pid == os.getpid() and job.host
     assert Instrument.objects.count() == before + 12
     assert Instrument.objects.filter(source="WEBTEST", serial="BK0800003").exists()
-    assert list((inline / "bulk").iterdir()) == []  # the saved upload is deleted after the load
+    assert list((inline / "jobs").iterdir()) == []  # the job's stored input is deleted after the load
     html = client.get(f"/registry/bulk/{job.pk}/").content.decode()
     assert "Đã nạp: 12 thêm mới, 0 sửa đổi, 0 không đổi." in html
     assert "may-do.csv" in html and "100 %" in html
@@ -202,7 +202,7 @@ def test_a_running_job_whose_process_ended_is_shown_and_saved_as_interrupted(cli
     gone = _job_by(user, status=BulkJob.Status.RUNNING, pid=_dead_pid(), rows_staged=500, rows_expected=1000)
     # the same process id, but the process now holding it started after the job: another process
     reused = _job_by(user, status=BulkJob.Status.RUNNING)
-    BulkJob.objects.filter(pk=reused.pk).update(started_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
+    BulkJob.objects.filter(pk=reused.pk).update(began_at=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     other_host = _job_by(user, status=BulkJob.Status.RUNNING, pid=_dead_pid(), host="may-khac")
     before_migration = _job_by(user, status=BulkJob.Status.RUNNING, pid=None, host="")
     alive = _job_by(user, status=BulkJob.Status.RUNNING, rows_staged=500, rows_expected=1000)
@@ -280,43 +280,38 @@ def test_a_verifier_loads_records_from_a_workbook(client_for, user_for):
     assert "bien-ban.xlsx" in client.get(f"/registry/bulk/{job.pk}/").content.decode()
 
 
-def test_the_job_row_exists_before_the_thread_runs_and_a_failed_thread_fails_the_job(
-    monkeypatch, settings, tmp_path, user_for
-):
-    """Outside the tests the load runs in a thread: the request makes the job row and returns at once. A thread
-    that dies before the load starts marks the job failed (it never stays "running") and deletes the upload."""
-    from doluong.registry import bulk_views
-    from doluong.registry.models import BulkJob
+def test_the_upload_queues_a_job_for_the_worker_and_the_worker_runs_it(client_for, refdata, settings, inline):
+    """With the database backend (as served) the request only stores the file and queues the job: the row is
+    "queued", the queue holds its task; the worker's part (`run_job`) then loads it and deletes the input."""
+    from django_tasks_db.models import DBTaskResult
 
-    settings.BULK_IMPORT_INLINE = False
-    seen = {}
-    started = threading.Event()
+    from doluong.core import jobs
 
-    def fake(job_id, path, *, language):
-        seen["job"], seen["thread"] = job_id, threading.current_thread().name
-        started.set()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    content, _bad = instrument_file(refdata, rows=5, bad=0, seed=3, start=810000)
+    job = _job(_post(client_for("ct.sokhcn"), content))
+    assert job.status == BulkJob.Status.QUEUED and job.input_file and job.rows_expected == 5
+    assert (inline / "jobs" / job.input_file).is_file()
+    task = DBTaskResult.objects.get(id=job.task_id)
+    assert (task.status, task.args_kwargs["args"]) == ("READY", [job.pk])
+    html = client_for("ct.sokhcn").get(f"/registry/bulk/{job.pk}/").content.decode()
+    assert "Đang chờ" in html and "hx-get" in html
+    assert jobs.run_job(job.pk) == "done"
+    job.refresh_from_db()
+    assert (job.rows_inserted, job.attempts, job.pid) == (5, 1, os.getpid())
+    assert not (inline / "jobs" / job.input_file).exists()
+    assert jobs.run_job(job.pk) == "done"  # a task delivered twice runs once
 
-    monkeypatch.setattr(bulk_views, "run_upload", fake)
-    monkeypatch.setattr(bulk_views, "close_old_connections", lambda: None)
-    upload = tmp_path / "f.csv"
-    upload.write_bytes(b"a\n")
-    user = user_for("ct.sokhcn")
-    pk = bulk_views.start(
-        "instruments", "f.csv", upload, user=user, source="", only_good=False, rows_expected=1, language="vi"
-    )
-    assert BulkJob.objects.get(pk=pk).status == BulkJob.Status.RUNNING
-    assert started.wait(10) and seen == {"job": pk, "thread": "bulk-load"}
 
-    def broken(job_id, path, *, language):
-        raise RuntimeError("no database")
+def test_a_job_whose_kind_breaks_is_failed_never_left_running(client_for, refdata, monkeypatch, inline):
+    from doluong.core import bulk as core_bulk
 
-    class NoClose:  # the test's own connection must stay open
-        @staticmethod
-        def close_all():
-            pass
+    def broken(*args, **kwargs):
+        raise RuntimeError("mất kết nối")
 
-    monkeypatch.setattr(bulk_views, "run_upload", broken)
-    monkeypatch.setattr(bulk_views, "connections", NoClose)
-    bulk_views._thread_main(pk, upload, "vi")  # in this thread, so that it sees the test's transaction
-    assert BulkJob.objects.get(pk=pk).status == BulkJob.Status.FAILED
-    assert not upload.exists()
+    monkeypatch.setattr(core_bulk, "run", broken)
+    content, _bad = instrument_file(refdata, rows=3, bad=0, seed=4, start=820000)
+    job = _job(_post(client_for("ct.sokhcn"), content))
+    assert job.status == BulkJob.Status.FAILED and job.finished_at is not None
+    assert "mất kết nối" in job.message
+    assert list((inline / "jobs").iterdir()) == []

@@ -25,8 +25,8 @@ from openpyxl import Workbook
 
 from doluong.core import bulk, uploads
 from doluong.core import io as tabular
+from doluong.core.models import Job as BulkJob
 from doluong.parties.views import organisation as ORGANISATION
-from doluong.registry.models import BulkJob
 
 pytestmark = pytest.mark.django_db
 

@@ -510,6 +510,14 @@ def test_reminders_are_sent_once(settings):
     assert "25/11/2026" in commune.body and "25/11/2026" in commune.subject
     call_command("send_report_reminders", "--date", "21/11/2026", stdout=io.StringIO())
     assert len(mail.outbox) == logs.count()
+    # queued as a background job (core.jobs; here the immediate backend runs it at once): nothing new either
+    from doluong.core.models import Job
+
+    out = io.StringIO()
+    call_command("send_report_reminders", "--date", "21/11/2026", "--queue", stdout=out)
+    job = Job.objects.get(pk=int(out.getvalue().split()[1]))
+    assert (job.kind, job.status, job.result) == ("report_reminders", "done", {"sent": 0, "dry_run": False})
+    assert len(mail.outbox) == logs.count()
 
 
 # ------------------------------------------------------------------------------------------- plan workbook

@@ -288,3 +288,21 @@ def test_reminder_logs_are_scoped(demo_contacts, frozen, client_for, user_for, h
     page = client_for("dt.sokhcn").get("/registry/reminder-logs/", {"per_page": 500})
     shown = set(helpers.page_ids(page))
     assert shown and not shown & set(ct.values_list("pk", flat=True))
+
+
+def test_the_reminder_run_queued_as_a_background_job_sends_once(demo_contacts, frozen):
+    """`send_reminders --queue` makes a core.Job (kind "reminders") that the worker runs — here the immediate
+    backend runs it at once; run again, it sends nothing new (idempotent)."""
+    from doluong.core.models import Job
+
+    out = io.StringIO()
+    call_command("send_reminders", "--date", "15/06/2026", "--province", "92", "--queue", stdout=out)
+    job = Job.objects.get(pk=int(out.getvalue().split()[1]))
+    assert (job.kind, job.status, job.province_code) == ("reminders", "done", "92")
+    sent = len(mail.outbox)
+    assert sent > 0 and job.result["sent_owners"] == sent
+    call_command(
+        "send_reminders", "--date", "15/06/2026", "--province", "92", "--queue", stdout=io.StringIO()
+    )
+    assert len(mail.outbox) == sent
+    assert Job.objects.filter(kind="reminders").latest("pk").result["sent_owners"] == 0

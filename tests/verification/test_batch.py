@@ -5,7 +5,6 @@ other requests can read while the job runs."""
 from __future__ import annotations
 
 import io
-import json
 
 import pytest
 from openpyxl import Workbook, load_workbook
@@ -178,23 +177,55 @@ def test_only_issuers_may_batch(client_for):
     assert client_for("ct.kiemdinh").get("/verification/batch-jobs/add/").status_code == 200
 
 
-def test_progress_is_published_outside_the_transaction(kit, instruments, media):
-    """While the job's transaction is open, the progress file already says how far it got."""
+def test_progress_is_reported_to_the_job_while_the_transaction_is_open(kit, instruments, media):
+    """While the batch's transaction is open, the progress it reports is the background job's (core.jobs: the
+    worker's heartbeat thread writes it from its own connection) and the batch page shows it."""
+    from doluong.core import jobs
+
     seen = []
     rows = batch.rows_from(HEADERS, [_row(kit, inst) for inst in instruments[:5]], MAPPING)
-    job = BatchJob.objects.create(
+    record = BatchJob.objects.create(
         provider=kit.provider, created_by=kit.staff, file_name="x.xlsx", total=5, status="running"
     )
+    job = jobs.create("certificates", user=kit.staff, params={"batch_job": record.pk}, status="running")
+    record.job = job
+    record.save()
 
     def on_progress(n):
-        batch.write_progress(job.pk, n, 5)
-        seen.append(json.loads((batch.folder("jobs") / f"{job.pk}.json").read_text())["done"])
-        seen.append(batch.progress(BatchJob.objects.get(pk=job.pk))["percent"])
+        jobs.report_progress(job, n, 5)
+        seen.append(jobs._progress[job.pk][0])
+        seen.append(batch.progress(record)["percent"])
 
     batch.PROGRESS_EVERY, old = 1, batch.PROGRESS_EVERY
     try:
         outcomes = batch.process_all(rows, kit.provider, kit.staff, commit=False, on_progress=on_progress)
     finally:
         batch.PROGRESS_EVERY = old
+        jobs._progress.pop(job.pk, None)
     assert all(o.certificate for o in outcomes)
     assert seen == [1, 20, 2, 40, 3, 60, 4, 80, 5, 100]
+
+
+def test_the_confirmed_batch_is_queued_for_the_worker(kit, instruments, client_for, settings, media):
+    """With the database backend (as served) confirming only queues: the batch waits, its spreadsheet is in the
+    job input store, the queue holds the task; the worker's part then issues every row."""
+    from django_tasks_db.models import DBTaskResult
+
+    from doluong.core import jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    client = client_for("ct.kiemdinh")
+    url = _upload(client, kit, _sheet(kit, [_row(kit, inst) for inst in instruments[:2]]))
+    certs = Certificate.objects.count()
+    response = _post_mapping(client, url, confirm="1")
+    record = BatchJob.objects.latest("pk")
+    assert response["Location"] == record.get_absolute_url()
+    assert record.status == "pending" and record.job.status == "queued"
+    assert jobs.input_path(record.job.input_file) is not None
+    assert DBTaskResult.objects.get(id=record.job.task_id).args_kwargs["args"] == [record.job.pk]
+    assert Certificate.objects.count() == certs
+    assert jobs.run_job(record.job.pk) == "done"
+    record.refresh_from_db()
+    assert (record.status, record.issued) == ("done", 2) and Certificate.objects.count() == certs + 2
+    assert jobs.input_path(record.job.input_file) is None
+    assert record.job.rows_inserted == 2 and record.job.organisation_id == kit.provider.pk

@@ -19,3 +19,5 @@ class CoreConfig(AppConfig):
         from . import access
 
         access.collect()
+        # the input folder of background jobs (core.jobs) joins the upload folders that clean_uploads empties
+        from . import jobs  # noqa: F401

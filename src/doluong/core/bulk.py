@@ -14,12 +14,14 @@ file with errors writes nothing unless the caller asks for the good rows only. W
    (`INSERT … ON CONFLICT`), so loading the same file twice changes nothing; a process killed halfway leaves
    the database as it was.
 
-Each load is a `registry.BulkJob` row (who, when, file, counts, progress, error report): bulk rows get this one
-history entry instead of a simple-history row each (docs/scale.md).
+Each load is a `core.Job` row (who, when, file, counts, progress, error report): bulk rows get this one history
+entry instead of a simple-history row each (docs/scale.md). Each kind registered here is also a kind of job
+(`core.jobs`): the web upload queues it and `doluong worker` runs it (`run_job`).
 
 On PostgreSQL the typed helpers (`dl_date`, `dl_int`, `dl_fold`, `dl_tax_*`…) are SQL functions created in the
 session's `pg_temp` schema (inlined by the planner); on SQLite the same names are Python functions registered on
-the connection. The kinds (`instruments`, `organisations`, `records`) live in `<app>/bulk.py`.
+the connection. The kinds (`instruments`, `organisations`, `records`) live in `<app>/bulk.py`, found by
+`kinds()` (core imports no app).
 """
 
 from __future__ import annotations
@@ -39,14 +41,15 @@ from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from . import jobs
 from .dates import add_months
 from .io import ImportFileError, RowError
 from .scope import Principal, principal
 from .text import fold, nfc
 from .validators import looks_like_formula, normalise_tax_code, validate_tax_code
 
-#: at most this many errors are kept on the job row and printed (the count is always exact: BulkJob.error_count)
-MAX_REPORTED_ERRORS = 1000
+#: at most this many errors are kept on the job row and printed (the count is always exact: Job.error_count)
+MAX_REPORTED_ERRORS = jobs.MAX_REPORTED_ERRORS
 #: a cell's value quoted in an error message is cut to this many characters (a long cell, repeated in every
 #: row of an XLSX file through its shared strings, made a 107 KB file a 105 MB error report)
 VALUE_CHARS = 60
@@ -120,16 +123,24 @@ KINDS: dict[str, Kind] = {}
 
 
 def register(kind: Kind) -> Kind:
+    """Declare a kind of bulk load (in `<app>/bulk.py`); it is a kind of background job too."""
     KINDS[kind.name] = kind
+    jobs.register_kind(kind.name, kind.label, run_job, url=_job_url)
     return kind
 
 
 def kinds() -> dict[str, Kind]:
-    from doluong.parties import bulk as _parties  # noqa: F401
-    from doluong.registry import bulk as _registry  # noqa: F401
-    from doluong.verification import bulk as _verification  # noqa: F401
-
+    """The kinds of bulk load: the apps' `bulk` modules, discovered (core imports no app)."""
+    jobs.kinds()
     return KINDS
+
+
+#: the page of a bulk load's job, set by the app that serves those pages (registry/jobs.py)
+JOB_URL: Callable[[Any], str] | None = None
+
+
+def _job_url(job) -> str:
+    return JOB_URL(job) if JOB_URL else ""
 
 
 # ------------------------------------------------------------------------------------------ dialects
@@ -587,23 +598,69 @@ def _stage_rows(cursor, d: Dialect, kind: Kind, mapping: list[str | None], rows:
 def new_job(
     kind_name: str, file_name: str, *, user=None, source: str = "", only_good: bool = False, **fields
 ):
-    """The `BulkJob` row of a load about to start (a page creates it first, then runs the load in the
-    background with `run(…, job=job)`). Refuses an unknown kind or a file type that cannot be read."""
-    from doluong.registry.models import BulkJob
+    """The `core.Job` row of a load about to start (a page creates it first, then queues it: `queue`; or runs
+    it here with `run(…, job=job)`). Refuses an unknown kind or a file type that cannot be read."""
+    from .models import Job
 
     if kind_name not in kinds():
         raise ImportFileError(_("Unknown kind of rows: %(kind)s.") % {"kind": kind_name})
     lower = file_name.lower()
     if not (lower.endswith(".csv") or lower.endswith(".txt") or lower.endswith(".xlsx")):
         raise ImportFileError(_("Unsupported file type: use .xlsx or .csv."))
-    return BulkJob.objects.create(
-        kind=kind_name,
+    if "status" not in fields:
+        fields["status"] = Job.Status.RUNNING  # run here by the caller; `queue` queues it instead
+    return jobs.create(
+        kind_name,
+        user=user,
+        file_name=file_name,
         source=(source or "").strip()[:60] or "bulk",
-        file_name=os.path.basename(file_name)[:300],
-        created_by=user if getattr(user, "pk", None) else None,
         only_good=only_good,
         **fields,
     )
+
+
+def queue(
+    kind_name: str, file_name: str, upload, *, user=None, source: str = "", only_good: bool = False, **fields
+):
+    """Keep `upload` (an uploaded file or bytes) in the job input store and queue its load for the worker;
+    returns the job (status "queued")."""
+    from .models import Job
+
+    lower = file_name.lower()
+    suffix = ".xlsx" if lower.endswith(".xlsx") else ".csv"
+    job = new_job(
+        kind_name,
+        file_name,
+        user=user,
+        source=source,
+        only_good=only_good,
+        status=Job.Status.QUEUED,
+        **fields,
+    )
+    job.input_file = jobs.save_input(upload, suffix)
+    job.save(update_fields=["input_file"])
+    jobs.enqueue(job)
+    return job
+
+
+def run_job(job) -> None:
+    """The worker's part: load the job's stored input (`queue`). A file that cannot be read is recorded on the
+    row as rejected; any other error marks it failed (the merge is one transaction: nothing written)."""
+    path = jobs.input_path(job.input_file)
+    if path is None:
+        raise ImportFileError(_("The uploaded file is no longer kept; upload it again."))
+    pause = os.environ.get("DOLUONG_BULK_PAUSE_AFTER")  # the worker kill test only (tests/bulk/test_kill.py)
+
+    def step(name: str) -> None:
+        if pause and name == pause:
+            print(f"PAUSED {name} job {job.pk}", flush=True)
+            time.sleep(600)
+
+    with path.open("rb") as stream:
+        try:
+            run(job.kind, job.file_name, stream, user=job.created_by, job=job, on_merge_step=step)
+        except ImportFileError:
+            pass  # recorded on the job row
 
 
 def run(
@@ -622,7 +679,7 @@ def run(
     Writes nothing when any row is bad, unless `only_good`; then exactly the good rows. Raises ImportFileError
     when the file as a whole cannot be read (nothing is written then either, but the job row records it).
     `job`: a row made by `new_job` (its source and only-good choice apply); else one is made here."""
-    from doluong.registry.models import BulkJob
+    from .models import Job as BulkJob
 
     if job is None:
         job = new_job(kind_name, file_name, user=user, source=source, only_good=only_good)
@@ -697,6 +754,7 @@ def run(
         raise
     except Exception:
         BulkJob.objects.filter(pk=job.pk).update(status=BulkJob.Status.FAILED, finished_at=timezone.now())
+        job.status = BulkJob.Status.FAILED
         raise
     finally:
         d.teardown()

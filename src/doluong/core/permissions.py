@@ -12,3 +12,26 @@ class RestrictPermission(permissions.BasePermission):
         if request.method == "POST" and getattr(view, "surface", None) is not None:
             return view.surface.model.can_add(request.user)
         return True
+
+
+def _job_rows():
+    from .access import allow, rules
+
+    return [
+        rules(
+            "core.Job",
+            paths={"province": "province_code", "organisation": "organisation_id"},
+            forbid=("add", "change", "delete"),
+            via_action={
+                "add": "the pages that start a job (bulk load, batch issue) and core.jobs.create",
+                "change": "the worker (core.jobs.run_job)",
+            },
+            note="Everyone also sees the jobs they started (core.jobs.visible).",
+            province_officer=allow("view", "own_province"),
+            provider_staff=allow("view", "own_organisation"),
+        ),
+    ]
+
+
+#: the rows of core's own models in the permission table (core.access.collect)
+PERMISSIONS = _job_rows()

@@ -1,49 +1,41 @@
-"""Bulk loads on the web: the upload page, the load in a background thread, the job page (progress polled with
-htmx, the error report and its download) and the list of jobs.
+"""Bulk loads on the web: the upload page, the job page (progress polled with htmx, the error report and its
+download) and the list of jobs.
 
-The page makes the `BulkJob` row (`core.bulk.new_job`) and redirects to it at once; the load itself is
-`core.bulk.run` (docs/scale.md), which writes its progress on that row outside the merge transaction (so the job
-page can show it while the load runs) and merges in ONE transaction. The upload is
-saved under DATA_DIR/bulk first, read by a thread of the web process (as `verification.batch` does), and deleted
-afterwards. The job row records the process that runs it (`BulkJob.host`, `BulkJob.pid`): a job still "running"
-whose process has ended is shown, and saved, as failed — interrupted, nothing written (docs/bulk_import.md).
+The page keeps the upload in the job input store and queues the load (`core.bulk.queue`): a `core.Job` row, run
+by `doluong worker` (`core.jobs`), which writes its progress on that row outside the merge transaction (so the
+job page can show it while the load runs) and merges in ONE transaction. A job still "running" whose worker has
+ended is queued again or shown, and saved, as failed — interrupted, nothing written (`core.jobs.settle`;
+docs/bulk_import.md, docs/operations.md).
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import re
-import threading
-import uuid
 import zipfile
 from pathlib import Path
 
 from django import forms
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import close_old_connections, connections
-from django.db.models import Q
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from doluong.core import bulk, uploads
+from doluong.core import bulk, jobs, uploads
 from doluong.core.forms import StyledMixin
-from doluong.core.io import ImportFileError, tabular_response
-from doluong.core.scope import principal
+from doluong.core.io import tabular_response
+from doluong.core.models import Job
 from doluong.core.surface import nav_link
 from doluong.core.uploads import LimitedFileField
-from doluong.parties.choices import Role
-from doluong.parties.models import Membership, Organisation
+from doluong.parties.models import Organisation
 from doluong.verification.models import VerificationRecord
 
-from .models import BulkJob, Instrument, current_host
+from .models import Instrument
 
 logger = logging.getLogger(__name__)
 
@@ -71,96 +63,21 @@ def allowed_kinds(user) -> list[tuple[str, str]]:
 
 
 def visible_jobs(user):
-    """The jobs `user` may see: an administrator every job; a provincial officer the jobs of the users who
-    belong to an organisation of their province (and their own); anyone else their own jobs only."""
-    who = principal(user)
-    jobs = BulkJob.objects.all()
-    if who.is_admin:
-        return jobs
-    provinces = {s.province_id for s in who.scopes if s.role == Role.PROVINCE_OFFICER}
-    mine = Q(created_by_id=user.pk)
-    if provinces:
-        members = Membership.objects.filter(is_active=True, organisation__province_id__in=provinces)
-        mine |= Q(created_by_id__in=members.values("user_id"))
-    return jobs.filter(mine)
+    """The bulk-load jobs `user` may see: the permission table's rows of `core.Job` (`restrict`: an
+    administrator every job, a provincial officer the jobs of their province, a unit's staff their unit's) and
+    the user's own."""
+    return jobs.visible(user).filter(kind__in=list(KIND_MODELS))
 
 
-def _job_for(user, pk: int) -> BulkJob:
+def _job_for(user, pk: int) -> Job:
     job = visible_jobs(user).select_related("created_by").filter(pk=pk).first()
     if job is None:
         raise Http404(_("No such record, or you may not see it."))
-    settle_interrupted([job])
+    jobs.settle([job])
     return job
 
 
-# ----------------------------------------------------------------------------------------- interrupted jobs
-
-
-def _process_started(pid: int) -> float | None:
-    """When process `pid` started (seconds since the epoch), from /proc on Linux; None when unknown."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-        ticks = int(
-            stat[stat.rindex(")") + 2 :].split()[19]
-        )  # field 22: start time in clock ticks after boot
-        boot = next(
-            int(line.split()[1])
-            for line in Path("/proc/stat").read_text().splitlines()
-            if line.startswith("btime")
-        )
-        return boot + ticks / os.sysconf("SC_CLK_TCK")
-    except (OSError, ValueError, IndexError, StopIteration):
-        return None
-
-
-def process_alive(pid: int, since) -> bool:
-    """Whether process `pid` of this host still runs and is the one that was running at `since` (a process that
-    started later merely reuses the id: after a restart, in a container, ids come round again)."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # it exists (another user's process)
-    except OSError:
-        return False
-    started = _process_started(pid)
-    return started is None or started <= since.timestamp() + START_SLACK
-
-
-def settle_interrupted(jobs) -> None:
-    """Mark failed (interrupted) the running jobs of this host whose process has ended: the merge is one
-    transaction, so such a job wrote nothing; without this it would say "running" forever. One UPDATE for all."""
-    host = current_host()
-    gone = [
-        job
-        for job in jobs
-        if job.status == BulkJob.Status.RUNNING
-        and job.pid
-        and job.host == host
-        and not process_alive(job.pid, job.started_at)
-    ]
-    if not gone:
-        return
-    now = timezone.now()
-    BulkJob.objects.filter(pk__in=[job.pk for job in gone], status=BulkJob.Status.RUNNING).update(
-        status=BulkJob.Status.FAILED, interrupted=True, finished_at=now
-    )
-    for job in gone:
-        job.status, job.interrupted, job.finished_at = BulkJob.Status.FAILED, True, now
-
-
 # ------------------------------------------------------------------------------------------------ the upload
-
-
-def bulk_folder() -> Path:
-    return Path(settings.DATA_DIR) / "bulk"
-
-
-def _folder() -> Path:
-    path = bulk_folder()
-    path.mkdir(parents=True, exist_ok=True)
-    return path
 
 
 def _xlsx_rows(path: Path) -> int | None:
@@ -179,71 +96,37 @@ def _xlsx_rows(path: Path) -> int | None:
     return max(int(match.group(1)) - 1, 0) if match else None
 
 
-def save_upload(upload) -> tuple[Path, int | None]:
-    """Write the uploaded file under DATA_DIR/bulk; return its path and the data rows it seems to hold."""
-    suffix = Path(upload.name).suffix.lower()
-    path = _folder() / f"{uuid.uuid4().hex}{suffix}"
+def expected_rows(upload) -> int | None:
+    """The data rows the uploaded file seems to hold (for the progress bar): its lines, or an XLSX sheet's
+    <dimension> tag."""
+    if upload.name.lower().endswith(".xlsx"):
+        if hasattr(upload, "temporary_file_path"):
+            return _xlsx_rows(Path(upload.temporary_file_path()))
+        upload.seek(0)
+        try:
+            return _xlsx_rows(upload)
+        finally:
+            upload.seek(0)
     lines, last = 0, b"\n"
-    with path.open("wb") as out:
-        for chunk in upload.chunks():
-            out.write(chunk)
-            lines += chunk.count(b"\n")
-            last = chunk[-1:] or last
-    if suffix == ".xlsx":
-        return path, _xlsx_rows(path)
+    for chunk in upload.chunks():
+        lines += chunk.count(b"\n")
+        last = chunk[-1:] or last
+    upload.seek(0)
     lines += 0 if last == b"\n" else 1
-    return path, max(lines - 1, 0)
+    return max(lines - 1, 0)
 
 
-# ------------------------------------------------------------------------------------------------ the job
-
-
-def run_upload(job_id: int, path: Path, *, language: str) -> None:
-    """Load the saved upload `path` into the job `job_id` (made by `core.bulk.new_job`) in the calling thread,
-    then delete the file; the job row says what happened."""
-    job = BulkJob.objects.select_related("created_by").get(pk=job_id)
-    try:
-        with translation.override(language), path.open("rb") as stream:
-            bulk.run(job.kind, job.file_name, stream, user=job.created_by, job=job)
-    except ImportFileError:
-        pass  # the file as a whole cannot be read: core.bulk recorded the message on the job row
-    except Exception:
-        # core.bulk marked the job failed; the merge is one transaction, so nothing was written
-        logger.exception("bulk load %s of %s stopped", job_id, job.file_name)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _thread_main(job_id: int, path: Path, language: str) -> None:
-    close_old_connections()
-    try:
-        run_upload(job_id, path, language=language)
-    except (
-        BaseException
-    ):  # e.g. the database went away before the load started: the job must not stay running
-        logger.exception("bulk load thread failed")
-        BulkJob.objects.filter(pk=job_id, status=BulkJob.Status.RUNNING).update(
-            status=BulkJob.Status.FAILED, finished_at=timezone.now()
-        )
-        path.unlink(missing_ok=True)
-    finally:
-        connections.close_all()
-
-
-def start(
-    kind: str, file_name: str, path: Path, *, user, source: str, only_good: bool, rows_expected, language
-):
-    """Make the job row, then load the saved upload in a background thread of this process (inline when the
-    setting BULK_IMPORT_INLINE is true, as the tests do); return the job's id at once."""
-    job = bulk.new_job(
-        kind, file_name, user=user, source=source, only_good=only_good, rows_expected=rows_expected
+def start(kind: str, upload, *, user, source: str, only_good: bool):
+    """Queue the load of `upload` for the worker; return the job's id at once."""
+    job = bulk.queue(
+        kind,
+        upload.name,
+        upload,
+        user=user,
+        source=source,
+        only_good=only_good,
+        rows_expected=expected_rows(upload),
     )
-    if getattr(settings, "BULK_IMPORT_INLINE", False):
-        run_upload(job.pk, path, language=language)
-    else:
-        threading.Thread(
-            target=_thread_main, args=(job.pk, path, language), daemon=True, name="bulk-load"
-        ).start()
     return job.pk
 
 
@@ -261,12 +144,15 @@ def duration(seconds: float) -> str:
     return _("%(seconds)s s") % {"seconds": secs}
 
 
-def progress(job: BulkJob) -> dict:
+def progress(job: Job) -> dict:
     """{"percent", "phase", "running", "elapsed"} of a job: reading the file (rows read against the rows the
     upload seemed to hold), checking the rows, writing them; 100 % once finished."""
     elapsed = duration(((job.finished_at or timezone.now()) - job.started_at).total_seconds())
     state = {"percent": 100, "phase": job.get_status_display(), "running": False, "elapsed": elapsed}
-    if job.status != BulkJob.Status.RUNNING:
+    if job.status == Job.Status.QUEUED:
+        state.update(percent=0, running=True, phase=_("Waiting for the worker"))
+        return state
+    if job.status != Job.Status.RUNNING:
         return state
     state["running"] = True
     expected = job.rows_expected
@@ -326,18 +212,14 @@ def upload(request):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         uploads.clean(
-            ["bulk"]
-        )  # files of loads interrupted long ago (a load deletes its own file when it ends)
-        path, expected = save_upload(data["file"])
+            ["jobs"]
+        )  # inputs of jobs that ended long ago (a job deletes its own input when it ends)
         pk = start(
             data["kind"],
-            data["file"].name,
-            path,
+            data["file"],
             user=request.user,
             source=data["source"],
             only_good=data["only_good"],
-            rows_expected=expected,
-            language=translation.get_language() or settings.LANGUAGE_CODE,
         )
         return HttpResponseRedirect(reverse("registry:bulk_job", args=[pk]))
     from doluong.core.bulk_columns import guide
@@ -373,9 +255,9 @@ def template(request, kind: str, fmt: str):
 
 @login_required
 def job_list(request):
-    jobs = visible_jobs(request.user).select_related("created_by").defer("errors")
-    page = Paginator(jobs, JOBS_PER_PAGE).get_page(request.GET.get("page"))
-    settle_interrupted(page.object_list)
+    rows = visible_jobs(request.user).select_related("created_by").defer("errors")
+    page = Paginator(rows, JOBS_PER_PAGE).get_page(request.GET.get("page"))
+    jobs.settle(page.object_list)
     rows = [{"job": job, "kind": kind_label(job.kind)} for job in page.object_list]
     return render(
         request,
@@ -388,7 +270,7 @@ def job_list(request):
 def job_detail(request, pk: int):
     job = _job_for(request.user, pk)
     errors = job.errors or []
-    file_error = job.status == BulkJob.Status.REJECTED and len(errors) == 1 and not errors[0].get("row")
+    file_error = job.status == Job.Status.REJECTED and len(errors) == 1 and not errors[0].get("row")
     return render(
         request,
         "registry/bulk_job.html",

@@ -6,7 +6,6 @@ import datetime as dt
 import os
 import socket
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -554,57 +553,3 @@ def current_pid() -> int:
 def current_host() -> str:
     """The name of this machine (a process id means something only on its own host)."""
     return socket.gethostname()[:255]
-
-
-class BulkJob(models.Model):
-    """One bulk load of a file (instruments, organisations or verification records): who, when, which file,
-    the counts, the progress and the error report. Rows loaded in bulk get this one history entry instead of a
-    history row each (see docs/scale.md).
-
-    The process (host, pid) that runs the job is recorded when the row is created, so that a job left
-    "running" by a process that has ended (a restart, a kill) can be recognised and marked failed
-    (`interrupted`); the merge is one transaction, so such a job wrote nothing."""
-
-    class Status(models.TextChoices):
-        RUNNING = "running", _("Running")
-        DONE = "done", _("Done")
-        REJECTED = "rejected", _("Rejected: nothing loaded")
-        FAILED = "failed", _("Failed: nothing loaded")
-
-    kind = models.CharField(_("kind"), max_length=30)
-    source = models.CharField(_("source"), max_length=60)
-    file_name = models.CharField(_("file"), max_length=300)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("created by"),
-    )
-    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
-    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
-    only_good = models.BooleanField(_("good rows only"), default=False)
-    rows_staged = models.PositiveIntegerField(_("rows read"), default=0)
-    rows_validated = models.PositiveIntegerField(_("rows validated"), default=0)
-    rows_bad = models.PositiveIntegerField(_("bad rows"), default=0)
-    rows_inserted = models.PositiveIntegerField(_("rows added"), default=0)
-    rows_updated = models.PositiveIntegerField(_("rows changed"), default=0)
-    rows_unchanged = models.PositiveIntegerField(_("rows unchanged"), default=0)
-    errors = models.JSONField(_("errors"), default=list, blank=True)
-    #: how many errors the load found (exact; `errors` keeps the first core.bulk.MAX_REPORTED_ERRORS of them)
-    error_count = models.PositiveIntegerField(_("errors found"), default=0)
-    #: the data rows the file seemed to hold when it was uploaded (for the progress bar; None: not known)
-    rows_expected = models.PositiveIntegerField(_("rows expected"), null=True, blank=True)
-    host = models.CharField(_("host"), max_length=255, blank=True, default=current_host)
-    pid = models.PositiveIntegerField(_("process id"), null=True, blank=True, default=current_pid)
-    interrupted = models.BooleanField(_("interrupted"), default=False)
-
-    class Meta:
-        ordering = ["-started_at"]
-        verbose_name = _("bulk load")
-        verbose_name_plural = _("bulk loads")
-
-    def __str__(self) -> str:
-        return f"{self.kind}: {self.file_name}"

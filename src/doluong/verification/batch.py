@@ -1,31 +1,30 @@
 """Batch issue from a provider's spreadsheet: template, column mapping, preview (a dry run that writes nothing),
 and the job that records and issues every row in ONE transaction — all rows or none.
 
-The job runs in a thread of the web process (no extra process to start; under `doluong serve` the gunicorn
-worker that received the request runs it). Its progress must be visible to other requests, and another worker,
-while its transaction is still open, so it is written outside the database: a small JSON file per job under
-DATA_DIR/jobs (atomic rename), which any worker can read. The job row itself is written before the
-transaction starts and after it ends.
+The job is a background job (`core.jobs`, kind "certificates", declared in verification/jobs.py): confirming
+the preview moves the spreadsheet into the job input store and queues the job; `doluong worker` runs it. Its
+progress is reported to the core.Job row by the worker's heartbeat thread, from its own connection, while the
+job's transaction is still open (on PostgreSQL other pages see it at once; on SQLite, whose writer holds the
+database, at the end). A worker killed mid-job wrote nothing; the job is then queued again or marked failed
+(core.jobs.settle), and this batch record follows it (`sync`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-import json
-import os
-import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import close_old_connections, connections, transaction
+from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from doluong.core import jobs
 from doluong.core.text import fold
 from doluong.core.uploads import save_upload
 from doluong.parties.models import Verifier
@@ -498,65 +497,96 @@ def discard_upload(token: str) -> None:
         (folder("batch") / f"{token}.xlsx").unlink(missing_ok=True)
 
 
-def _progress_path(job_id: int) -> Path:
-    return folder("jobs") / f"{job_id}.json"
-
-
-def write_progress(job_id: int, done: int, total: int) -> None:
-    path = _progress_path(job_id)
-    tmp = path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.tmp")
-    tmp.write_text(json.dumps({"done": done, "total": total}))
-    os.replace(tmp, path)
-
-
-def progress(job: BatchJob) -> dict:
-    """{"done", "total", "percent", "status"} — from the progress file while the job runs."""
-    done, total = (
-        (job.total, job.total) if job.status in (JobStatus.DONE, JobStatus.FAILED) else (0, job.total)
+def sync(batch: BatchJob) -> BatchJob:
+    """Bring the batch record in line with its background job when the job ended without it (its worker died
+    and the job was marked failed, or the job broke before it started): never left "running"."""
+    job = batch.job
+    if job is None or not job.finished or batch.status in (JobStatus.DONE, JobStatus.FAILED):
+        return batch
+    batch.status = JobStatus.FAILED if job.status != job.Status.DONE else JobStatus.DONE
+    batch.finished_at = job.finished_at or timezone.now()
+    if job.message and not batch.errors:
+        batch.errors = [{"row": 0, "errors": [job.message]}]
+    BatchJob.objects.filter(pk=batch.pk).update(
+        status=batch.status, finished_at=batch.finished_at, errors=batch.errors
     )
-    if job.status == JobStatus.RUNNING:
-        try:
-            data = json.loads(_progress_path(job.pk).read_text())
-            done, total = int(data["done"]), int(data["total"]) or job.total
-        except (OSError, ValueError, KeyError):
-            pass
+    return batch
+
+
+def progress(batch: BatchJob) -> dict:
+    """{"done", "total", "percent", "status", "message"} — from the background job while it runs."""
+    job = batch.job
+    if job is not None:
+        jobs.settle([job])
+        sync(batch)
+    done, total = (
+        (batch.total, batch.total) if batch.status in (JobStatus.DONE, JobStatus.FAILED) else (0, batch.total)
+    )
+    if batch.status == JobStatus.RUNNING and job is not None and job.progress_total:
+        done, total = job.progress_done, job.progress_total
     percent = int(100 * done / total) if total else 0
-    return {"done": done, "total": total, "percent": percent, "status": job.status}
+    return {
+        "done": done,
+        "total": total,
+        "percent": percent,
+        "status": batch.status,
+        "message": job.message if job is not None else "",
+    }
 
 
 # ----------------------------------------------------------------------------------------------------- job
 
 
-def run(job_id: int) -> BatchJob:
-    """Run a job (in the calling thread): all rows or none; the job row says what happened."""
-    job = BatchJob.objects.select_related("provider", "created_by").get(pk=job_id)
-    headers, body = read_sheet(load_upload(job.mapping["token"]))
-    rows = rows_from(headers, body, job.mapping["columns"])
-    job.status = JobStatus.RUNNING
-    job.total = len(rows)
-    job.save(update_fields=["status", "total", "last_updated"])
-    write_progress(job.pk, 0, len(rows))
+def run(batch_id: int, job=None) -> BatchJob:
+    """Run a batch (in the calling thread; the worker's part, `verification.jobs`): all rows or none; the batch
+    record and its job row say what happened."""
+    batch = BatchJob.objects.select_related("provider", "created_by").get(pk=batch_id)
+    job = job or batch.job
+    path = jobs.input_path(job.input_file) if job is not None and job.input_file else None
     try:
-        outcomes = process_all(
-            rows,
-            job.provider,
-            job.created_by,
-            commit=True,
-            on_progress=lambda n: write_progress(job.pk, n, len(rows)),
-        )
-    except Exception as exc:  # a bug or a lost database: the transaction rolled back, say so
-        outcomes = [Outcome(row=0, errors=[_("The job stopped: %(error)s") % {"error": exc}])]
+        headers, body = read_sheet(path or load_upload(batch.mapping["token"]))
+    except FileError as exc:
+        outcomes, rows = [Outcome(row=0, errors=[str(exc)])], []
+    else:
+        rows = rows_from(headers, body, batch.mapping["columns"])
+        batch.status = JobStatus.RUNNING
+        batch.total = len(rows)
+        batch.save(update_fields=["status", "total", "last_updated"])
+        if job is not None:
+            jobs.report_progress(job, 0, len(rows))
+        try:
+            outcomes = process_all(
+                rows,
+                batch.provider,
+                batch.created_by,
+                commit=True,
+                on_progress=(lambda n: jobs.report_progress(job, n, len(rows))) if job is not None else None,
+            )
+        except Exception as exc:  # a bug or a lost database: the transaction rolled back, say so
+            outcomes = [Outcome(row=0, errors=[_("The job stopped: %(error)s") % {"error": exc}])]
     errors = [{"row": o.row, "errors": o.errors} for o in outcomes if o.errors]
-    job.errors = cap_errors(errors)
-    job.status = JobStatus.FAILED if errors else JobStatus.DONE
-    job.issued = 0 if errors else sum(1 for o in outcomes if o.certificate)
-    job.failed_records = 0 if errors else sum(1 for o in outcomes if o.failed)
-    job.finished_at = timezone.now()
-    job.save(update_fields=["errors", "status", "issued", "failed_records", "finished_at", "last_updated"])
-    # the job is over (all or nothing): its spreadsheet and progress file are not needed again
-    discard_upload(job.mapping.get("token", ""))
-    _progress_path(job.pk).unlink(missing_ok=True)
-    return job
+    batch.errors = cap_errors(errors)
+    batch.status = JobStatus.FAILED if errors else JobStatus.DONE
+    batch.issued = 0 if errors else sum(1 for o in outcomes if o.certificate)
+    batch.failed_records = 0 if errors else sum(1 for o in outcomes if o.failed)
+    batch.finished_at = timezone.now()
+    batch.save(update_fields=["errors", "status", "issued", "failed_records", "finished_at", "last_updated"])
+    if job is not None:
+        type(job).objects.filter(pk=job.pk).update(
+            status=job.Status.REJECTED if errors else job.Status.DONE,
+            finished_at=batch.finished_at,
+            progress_done=len(rows),
+            progress_total=len(rows),
+            rows_inserted=batch.issued,
+            rows_bad=len(errors),
+            result={"issued": batch.issued, "failed_records": batch.failed_records},
+            errors=batch.errors[: jobs.MAX_REPORTED_ERRORS],
+            error_count=len(errors),
+        )
+    # the batch is over (all or nothing): its spreadsheet is not needed again (the job's input is deleted by
+    # the runner)
+    discard_upload(batch.mapping.get("token", ""))
+    return batch
 
 
 #: the job row keeps every bad row (at most MAX_ROWS), with at most this many messages each, each cut to
@@ -577,14 +607,6 @@ def cap_errors(errors: list[dict]) -> list[dict]:
     return capped
 
 
-def _thread_main(job_id: int) -> None:
-    close_old_connections()
-    try:
-        run(job_id)
-    finally:
-        connections.close_all()
-
-
 def submit(provider, user, *, file_name: str, token: str, columns: dict, total: int) -> BatchJob:
     """Create the job row for an upload the user has mapped and previewed, and start it. The caller has checked
     that `provider` is one the user issues for (`batch_views._session`)."""
@@ -601,9 +623,21 @@ def submit(provider, user, *, file_name: str, token: str, columns: dict, total: 
     return job
 
 
-def start(job: BatchJob) -> None:
-    """Run the job in a background thread of this process (inline when VERIFICATION_BATCH_INLINE is set)."""
-    if getattr(settings, "VERIFICATION_BATCH_INLINE", False):
-        run(job.pk)
-        return
-    transaction.on_commit(lambda: threading.Thread(target=_thread_main, args=(job.pk,), daemon=True).start())
+def start(batch: BatchJob) -> None:
+    """Queue the batch for the worker: its spreadsheet moves from the preview store into the job input store."""
+    token = batch.mapping.get("token", "")
+    path = upload_path(token)
+    job = jobs.create(
+        "certificates",
+        user=batch.created_by,
+        file_name=batch.file_name,
+        input_file=jobs.save_input(path.read_bytes(), ".xlsx"),
+        params={"batch_job": batch.pk},
+        organisation_id=batch.provider_id,
+        province_code=batch.provider.province_id or "",
+        rows_expected=batch.total,
+    )
+    path.unlink(missing_ok=True)
+    batch.job = job
+    BatchJob.objects.filter(pk=batch.pk).update(job=job)
+    jobs.enqueue(job)

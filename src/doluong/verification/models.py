@@ -676,8 +676,9 @@ def effective_status(status: str, valid_until: dt.date | None, on: dt.date | Non
 
 
 class BatchJob(BaseModel):
-    """Certificates issued from a provider's spreadsheet in one job: all rows or none. Progress is published
-    outside the job's transaction (see `batch.progress`) so that other requests can show it."""
+    """Certificates issued from a provider's spreadsheet in one job: all rows or none — the record of the issue
+    (provider, mapping, counts, errors). It runs as a background job (`job`, a `core.Job` of kind
+    "certificates", run by `doluong worker`), whose row holds the progress, the worker and its heartbeat."""
 
     provider = models.ForeignKey(
         Organisation, models.CASCADE, related_name="certificate_jobs", verbose_name=_("service provider")
@@ -695,6 +696,16 @@ class BatchJob(BaseModel):
     failed_records = models.PositiveIntegerField(_("failed verifications (records only)"), default=0)
     errors = models.JSONField(_("errors"), default=list, blank=True, editable=False)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    #: the background job that runs it (core.jobs: queued for `doluong worker`, its progress and heartbeat)
+    job = models.OneToOneField(
+        "core.Job",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("background job"),
+    )
 
     class Meta:
         ordering = ["-created"]

@@ -30,8 +30,13 @@ class Command(BaseCommand):
         parser.add_argument(
             "--max-errors", type=int, default=200, help="Errors printed (all are kept on the job)."
         )
+        parser.add_argument(
+            "--queue",
+            action="store_true",
+            help="Queue the load for `doluong worker` instead of running it here; prints the job's number.",
+        )
 
-    def handle(self, *args, kind, file, only_good, source, user, max_errors, **options):
+    def handle(self, *args, kind, file, only_good, source, user, max_errors, queue=False, **options):
         account = None
         if user:
             try:
@@ -47,6 +52,24 @@ class Command(BaseCommand):
                 sys.stdout.flush()
                 time.sleep(600)
 
+        if queue:
+            try:
+                with open(file, "rb") as stream:
+                    job = bulk.queue(
+                        kind,
+                        file,
+                        stream.read(),
+                        user=account,
+                        source=source or os.path.basename(file),
+                        only_good=only_good,
+                    )
+            except FileNotFoundError:
+                raise CommandError(_("No file “%(name)s”.") % {"name": file}) from None
+            except ImportFileError as exc:
+                raise CommandError(str(exc)) from None
+            self.stdout.write(_("Bulk load #%(job)s queued for the worker.") % {"job": job.pk})
+            self.stdout.write(f"QUEUED {job.pk}")
+            return
         started = time.perf_counter()
         try:
             with open(file, "rb") as stream:

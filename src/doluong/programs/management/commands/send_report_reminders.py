@@ -15,14 +15,25 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--date", help="act as if today were this day (dd/mm/yyyy)")
         parser.add_argument("--dry-run", action="store_true", help="list what would be sent, send nothing")
+        parser.add_argument(
+            "--queue", action="store_true", help="queue the run for `doluong worker` (a background job)"
+        )
 
-    def handle(self, *args, date=None, dry_run=False, **options):
+    def handle(self, *args, date=None, dry_run=False, queue=False, **options):
         day = None
         if date:
             try:
                 day = dt.datetime.strptime(date, "%d/%m/%Y").date()
             except ValueError as exc:
                 raise CommandError(f"--date: {date!r} is not dd/mm/yyyy") from exc
+        if queue:
+            from doluong.core import jobs
+
+            params = {"date": day.isoformat() if day else "", "dry_run": dry_run}
+            job = jobs.create("report_reminders", params=params)
+            jobs.enqueue(job)
+            self.stdout.write(f"QUEUED {job.pk}")
+            return
         sent = send_report_reminders(day, dry_run=dry_run)
         for log in sent:
             self.stdout.write(f"{log.round} · {log.organisation} · {log.stage} → {log.recipients}")

@@ -31,9 +31,20 @@ class Command(BaseCommand):
         parser.add_argument("--date", type=_date, default=None, help="dd/mm/yyyy (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="show what would be sent; write nothing")
         parser.add_argument("--province", default=None, help="province code (default: every province)")
+        parser.add_argument(
+            "--queue", action="store_true", help="queue the run for `doluong worker` (a background job)"
+        )
 
-    def handle(self, *args, date, dry_run, province, **options):
+    def handle(self, *args, date, dry_run, province, queue=False, **options):
         on = date or today()
+        if queue:
+            from doluong.core import jobs
+
+            params = {"date": on.isoformat(), "dry_run": dry_run, "province": province}
+            job = jobs.create("reminders", params=params, province_code=province or "")
+            jobs.enqueue(job)
+            self.stdout.write(f"QUEUED {job.pk}")
+            return
         report = send_reminders(on, dry_run=dry_run, province=province)
         with translation.override("vi"):
             write = self.stdout.write

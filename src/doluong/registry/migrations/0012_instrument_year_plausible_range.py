@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('registry', '0010_catalogue_fields_and_source_statuses'),
+        ('registry', '0011_bulkjob_to_core_job'),
     ]
 
     operations = [
