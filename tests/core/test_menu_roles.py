@@ -36,17 +36,25 @@ def _titles(client) -> str:
 
 def test_an_enterprise_is_not_offered_keys_batches_or_permissions(client_for):
     menu = _titles(client_for("ct.doanhnghiep"))
-    for path in (reverse("verification:signingkey_list"), reverse("verification:batchjob_list"), "/admin/"):
+    keys_batches_permissions = (
+        reverse("verification:signingkey_list"),
+        reverse("verification:batchjob_list"),
+        reverse("parties:membership_list"),
+        "/admin/",
+    )
+    for path in keys_batches_permissions:
         assert f'href="{path}"' not in menu
     assert f'href="{reverse("api-docs")}"' not in menu
     admin_menu = _titles(client_for("admin"))
     assert f'href="{reverse("verification:signingkey_list")}"' in admin_menu
+    assert f'href="{reverse("parties:membership_list")}"' in _titles(client_for("ct.sokhcn"))
     assert f'href="{reverse("api-docs")}"' in admin_menu
 
 
 def test_a_department_reporter_is_not_offered_the_bulk_load(client_for):
     upload = f'href="{reverse("registry:bulk_upload")}"'
     assert upload not in _titles(client_for("ct.songanh"))
+    assert f'href="{reverse("parties:membership_list")}"' not in _titles(client_for("ct.songanh"))
     assert upload in _titles(client_for("ct.sokhcn"))
 
 

@@ -66,3 +66,28 @@ def test_without_the_line_nothing_of_it_is_there():
     assert "plugin_app" not in found["groups"] and not found["links"] and not found["calculator"]
     assert found["demo"] == ["parties", "registry", "verification", "programs"]
     assert found["reference"] == ["geo", "registry"]
+
+
+def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):
+    import io
+
+    from django.core import management
+
+    from doluong.core.plugins import reminder_commands
+
+    assert reminder_commands() == [("registry", "send_reminders"), ("programs", "send_report_reminders")]
+    ran = []
+    real = management.call_command
+
+    def record(name, *args, **kwargs):
+        if name in ("send_reminders", "send_report_reminders"):
+            ran.append(name)
+            return None
+        return real(name, *args, **kwargs)
+
+    monkeypatch.setattr("doluong.core.management.commands.reminders.call_command", record)
+    out = io.StringIO()
+    real("reminders", "--list", stdout=out)
+    assert ran == [] and "registry: send_reminders" in out.getvalue()
+    real("reminders", stdout=io.StringIO())
+    assert ran == ["send_reminders", "send_report_reminders"]

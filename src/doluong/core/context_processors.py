@@ -19,7 +19,7 @@ def navigation(request):
         entries = [
             (s.nav_order, s.model._meta.verbose_name_plural, s.list_url)
             for s in SURFACES.values()
-            if s.nav_group == key and can(user, s.model)
+            if s.nav_group == key and can(user, s.model, s.nav_action)
         ]
         entries += [
             (link.order, link.title, link.url)

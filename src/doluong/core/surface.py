@@ -75,6 +75,9 @@ class Surface:
     route: str
     nav_group: str | None = None
     nav_order: int = 100
+    #: the action the menu asks the permission table for: a surface whose rows a role may only glimpse (its own
+    #: memberships) is offered in the menu to those who manage them ("change")
+    nav_action: str = "view"
     select_related: Sequence[str] = ()
     prefetch_related: Sequence[str] = ()
     detail_fields: Sequence[str] | None = None

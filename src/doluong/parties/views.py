@@ -105,6 +105,7 @@ membership = Surface(
     route="memberships",
     nav_group="parties",
     nav_order=60,
+    nav_action="change",  # "permissions" in the menu only for those who assign roles
     select_related=["user", "organisation"],
 )
 
