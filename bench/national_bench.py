@@ -172,7 +172,7 @@ def organisations(rng: random.Random, per_province: int) -> dict:
 
 
 def type_mix() -> list[tuple[str, float, list[str], list[str]]]:
-    from doluong.core.demo import MIX
+    from doluong.registry.demo import MIX
     from doluong.registry.models import InstrumentType
 
     codes = set(InstrumentType.objects.values_list("code", flat=True))

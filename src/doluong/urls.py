@@ -1,3 +1,7 @@
+"""The site's URLs: core's pages, then every plugged-in app's (core.plugins: `<app>/urls.py` under the app's
+`url_prefix`, `<app>/public_urls.py` at the root, each surface's API viewset under /api/). Adding an app adds no
+line here."""
+
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
@@ -5,16 +9,26 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from doluong.core import lookups, views_home
-from doluong.geo.views import SURFACES as GEO
-from doluong.parties.views import SURFACES as PARTIES
-from doluong.programs.views import SURFACES as PROGRAMS
-from doluong.registry.views import SURFACES as REGISTRY
-from doluong.verification.views import SURFACES as VERIFICATION
+from doluong.core import lookups, plugins, views_home
+from doluong.core.surface import SURFACES
+
+plugins.load_all()
 
 router = DefaultRouter()
-for surface in [*GEO, *PARTIES, *REGISTRY, *VERIFICATION, *PROGRAMS]:
-    router.register(f"{surface.namespace}/{surface.route}", surface.api_viewset(), basename=surface.basename)
+for surface in SURFACES.values():
+    router.register(
+        f"{surface.namespace}/{surface.route}",
+        surface.api_viewset(),
+        basename=surface.basename,
+    )
+
+app_urls = []
+for config in plugins.doluong_apps():
+    if plugins.app_module(config, "public_urls") is not None:
+        app_urls.append(path("", include(f"{config.name}.public_urls")))
+for config in plugins.doluong_apps():
+    if plugins.app_module(config, "urls") is not None:
+        app_urls.append(path(plugins.url_prefix(config), include(f"{config.name}.urls")))
 
 urlpatterns = [
     path("", views_home.home, name="home"),
@@ -22,12 +36,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("lookup/<str:name>/", lookups.lookup_view, name="lookup"),
     path("i18n/", include("django.conf.urls.i18n")),
-    path("", include("doluong.verification.public_urls")),
-    path("geo/", include("doluong.geo.urls")),
-    path("parties/", include("doluong.parties.urls")),
-    path("registry/", include("doluong.registry.urls")),
-    path("verification/", include("doluong.verification.urls")),
-    path("programs/", include("doluong.programs.urls")),
+    *app_urls,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include(router.urls)),

@@ -8,8 +8,8 @@ from django.urls import reverse
 
 from doluong.core.dates import today
 from doluong.core.scope import principal
-from doluong.core.views_home import LAPSING_DAYS
 from doluong.parties.models import Designation, Registration, Verifier
+from doluong.registry.home import LAPSING_DAYS
 from doluong.registry.models import Instrument, MeasurementStandard
 
 pytestmark = pytest.mark.django_db

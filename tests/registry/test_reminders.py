@@ -45,7 +45,7 @@ def demo_contacts(user_for):
         from doluong.core.demo import Ctx
         from doluong.registry import demo
 
-        demo.build(Ctx(rng=random.Random(2026), admin=user_for("admin"), today=ON))
+        demo.reminders(Ctx(rng=random.Random(2026), admin=user_for("admin"), today=ON))
     return ReminderContact.objects.count()
 
 

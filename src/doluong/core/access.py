@@ -400,6 +400,36 @@ def refused_fields(obj, user) -> list[str]:
     return refused
 
 
+def can(user, model, action: str = VIEW) -> bool:
+    """Whether `user` may `action` some rows of `model` at all, per the table (the administrator: unless the
+    model forbids it to everybody). The menu, the home panels and the forms ask this instead of a role name."""
+    who = principal(user)
+    if who.is_admin:
+        return not forbidden(model, action)
+    scopes = who.scopes if not who.is_anonymous else (None,)
+    return any(grant_for(model, scope, action) is not None for scope in scopes)
+
+
+def holds_scope(user, model, action: str, scope_key: str) -> list[Scope]:
+    """The user's memberships whose grant of `action` on `model` is the named scope `scope_key` — e.g. the
+    memberships whose view of instruments is "own commune" (the home page's "your commune")."""
+    return [s for s in principal(user).scopes if (g := grant_for(model, s, action)) and g.scope == scope_key]
+
+
+def roles_granted(model, action: str, scopes: Iterable[str] | None = None) -> list[str]:
+    """The membership roles the table grants `action` on `model` (only those whose named scope is in `scopes`,
+    when given): e.g. who writes a unit's reports, to address its reminders."""
+    entry = rules_for(model)
+    if entry is None:
+        return []
+    wanted = None if scopes is None else set(scopes)
+    return [
+        role
+        for role in role_names()
+        if (grant := entry.grant(role, action)) is not None and (wanted is None or grant.scope in wanted)
+    ]
+
+
 def acting_scopes(user, model, action: str):
     """(scope, grant) pairs of the user's memberships that may `action` rows of `model`."""
     who = principal(user)

@@ -14,7 +14,7 @@ class Persona:
     full_name: str
     role: str  # parties.choices.Role value, or "admin"
     province: str | None  # province code
-    organisation: str | None  # key of the demo organisation (see core.demo)
+    organisation: str | None  # key of the demo organisation (see parties.demo, registry.demo)
     description: str
 
 

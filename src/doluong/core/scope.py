@@ -1,5 +1,8 @@
 """Who a user is, for scoping: one place that turns a user's memberships into scope facts.
 
+The memberships live in a domain app (parties); that app declares `scope_source` on its AppConfig, a function
+`user -> iterable of Scope`, so core reads them without importing it (core.plugins).
+
 `BaseModel.scope_q(scope, action)` reads the permission table (`core.access`, each app's `permissions.py`);
 `RestrictedQuerySet.restrict(user, action)` ORs the answers over the user's memberships. Views, the API, exports
 and imports all start from `restrict()`.
@@ -59,14 +62,10 @@ def principal(user) -> Principal:
     cached = getattr(user, "_doluong_principal", None)
     if cached is not None:
         return cached
-    from doluong.parties.models import Membership
+    from .plugins import scope_source
 
-    scopes = tuple(
-        Scope(
-            role=m.role, organisation_id=m.organisation_id, province_id=m.province_id, commune_id=m.commune_id
-        )
-        for m in Membership.objects.filter(user=user, is_active=True).annotate_scope().order_by("pk")
-    )
+    source = scope_source()
+    scopes = tuple(source(user)) if source is not None else ()
     result = Principal(user_id=user.pk, is_admin=bool(user.is_superuser), scopes=scopes)
     user._doluong_principal = result
     return result

@@ -25,17 +25,23 @@ class NavLink:
     title: Any
     url_name: str
     order: int = 100
+    #: who sees the entry: a function of the user (asking the permission table, `core.access.can`); None: anyone
+    #: signed in. The page behind it must answer 200 to everyone who sees the entry.
+    visible: Callable[[Any], bool] | None = None
 
     def url(self) -> str:
         return reverse(self.url_name)
+
+    def shown_to(self, user) -> bool:
+        return self.visible is None or bool(self.visible(user))
 
 
 NAV_LINKS: list[NavLink] = []
 
 
-def nav_link(group: str, title, url_name: str, order: int = 100) -> NavLink:
+def nav_link(group: str, title, url_name: str, order: int = 100, visible=None) -> NavLink:
     """Register a menu entry (idempotent: importing a views module twice adds it once)."""
-    link = NavLink(group, title, url_name, order)
+    link = NavLink(group, title, url_name, order, visible)
     if not any(existing.url_name == url_name for existing in NAV_LINKS):
         NAV_LINKS.append(link)
     return link
@@ -82,6 +88,9 @@ class Surface:
     route: str
     nav_group: str | None = None
     nav_order: int = 100
+    #: the action the menu asks the permission table for: a surface whose rows a role may only glimpse (its own
+    #: memberships) is offered in the menu to those who manage them ("change")
+    nav_action: str = "view"
     select_related: Sequence[str] = ()
     prefetch_related: Sequence[str] = ()
     detail_fields: Sequence[str] | None = None

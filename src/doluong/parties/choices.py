@@ -72,3 +72,21 @@ class Role(models.TextChoices):
     VERIFIER = "verifier", _("Verifier")
     ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
     DEPARTMENT_REPORTER = "department_reporter", _("Department reporter")
+
+
+#: which kinds of organisation a membership of each role fits (Membership.clean): the role table's own data
+ROLE_KINDS = {
+    Role.PROVINCE_OFFICER: {OrganisationKind.DOST},
+    Role.COMMUNE_OFFICER: {OrganisationKind.COMMUNE_COMMITTEE},
+    Role.PROVIDER_STAFF: OrganisationKind.providers(),
+    Role.VERIFIER: OrganisationKind.providers(),
+    Role.ENTERPRISE_USER: {
+        OrganisationKind.ENTERPRISE,
+        OrganisationKind.COOPERATIVE,
+        OrganisationKind.HOUSEHOLD,
+        OrganisationKind.ASSOCIATION,
+    },
+    Role.DEPARTMENT_REPORTER: OrganisationKind.agencies(),
+}
+#: the roles held for one commune: their organisation must have a commune
+COMMUNE_ROLES = {Role.COMMUNE_OFFICER}

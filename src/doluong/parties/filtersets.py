@@ -3,9 +3,14 @@ from django.contrib.auth import get_user_model
 
 from doluong.core.filtersets import BaseFilterSet
 from doluong.geo.models import Commune, Province
-from doluong.registry.models import InstrumentType
 
 from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
+
+
+def _instrument_types(request=None):
+    """The Group 2 catalogue, reached through the relation (the catalogue's app sits above parties; see
+    docs/architecture.md on the parties → catalogue references)."""
+    return Designation._meta.get_field("instrument_types").related_model.objects.all()
 
 
 class OrganisationFilterSet(BaseFilterSet):
@@ -27,7 +32,7 @@ class RegistrationFilterSet(BaseFilterSet):
 
 class RegistrationScopeFilterSet(BaseFilterSet):
     registration = django_filters.ModelChoiceFilter(queryset=Registration.objects.all())
-    instrument_type = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+    instrument_type = django_filters.ModelChoiceFilter(queryset=_instrument_types())
 
     class Meta:
         model = RegistrationScope
@@ -36,7 +41,7 @@ class RegistrationScopeFilterSet(BaseFilterSet):
 
 class DesignationFilterSet(BaseFilterSet):
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
-    instrument_types = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+    instrument_types = django_filters.ModelChoiceFilter(queryset=_instrument_types())
 
     class Meta:
         model = Designation
@@ -53,7 +58,7 @@ class PersonFilterSet(BaseFilterSet):
 
 class VerifierFilterSet(BaseFilterSet):
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
-    instrument_types = django_filters.ModelChoiceFilter(queryset=InstrumentType.objects.all())
+    instrument_types = django_filters.ModelChoiceFilter(queryset=_instrument_types())
     valid_on = django_filters.DateFilter(method="filter_valid_on", label="valid on")
 
     class Meta:

@@ -12,7 +12,7 @@ from doluong.core.models import RestrictedQuerySet, SearchableModel
 from doluong.core.validators import normalise_tax_code, validate_tax_code
 from doluong.geo.models import Commune, Province
 
-from .choices import Activity, OrganisationKind, Ownership, Role, Sector, SizeClass
+from .choices import COMMUNE_ROLES, ROLE_KINDS, Activity, OrganisationKind, Ownership, Role, Sector, SizeClass
 
 
 class Organisation(SearchableModel):
@@ -333,19 +333,7 @@ class Membership(SearchableModel):
     def __str__(self) -> str:
         return f"{self.user} — {self.get_role_display()} — {self.organisation}"
 
-    ROLE_KINDS = {
-        Role.PROVINCE_OFFICER: {OrganisationKind.DOST},
-        Role.COMMUNE_OFFICER: {OrganisationKind.COMMUNE_COMMITTEE},
-        Role.PROVIDER_STAFF: OrganisationKind.providers(),
-        Role.VERIFIER: OrganisationKind.providers(),
-        Role.ENTERPRISE_USER: {
-            OrganisationKind.ENTERPRISE,
-            OrganisationKind.COOPERATIVE,
-            OrganisationKind.HOUSEHOLD,
-            OrganisationKind.ASSOCIATION,
-        },
-        Role.DEPARTMENT_REPORTER: OrganisationKind.agencies(),
-    }
+    ROLE_KINDS = ROLE_KINDS
 
     def clean(self):
         super().clean()
@@ -358,7 +346,7 @@ class Membership(SearchableModel):
                         % {"role": self.get_role_display(), "kind": self.organisation.get_kind_display()}
                     }
                 )
-        if self.role == Role.COMMUNE_OFFICER and self.organisation_id and not self.organisation.commune_id:
+        if self.role in COMMUNE_ROLES and self.organisation_id and not self.organisation.commune_id:
             raise ValidationError(
                 {"organisation": _("A commune officer's organisation must have a commune.")}
             )

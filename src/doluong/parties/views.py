@@ -6,19 +6,6 @@ from . import filtersets, forms, tables
 from .api import serializers
 from .models import Designation, Membership, Organisation, Person, Registration, RegistrationScope, Verifier
 
-
-def _instruments():
-    from doluong.registry.models import Instrument
-
-    return Instrument
-
-
-def _standards():
-    from doluong.registry.models import MeasurementStandard
-
-    return MeasurementStandard
-
-
 organisation = Surface(
     model=Organisation,
     filterset=filtersets.OrganisationFilterSet,
@@ -36,15 +23,7 @@ organisation = Surface(
         Related(_("Designations"), scoped_rows(Designation, organisation=lambda o: o)),
         Related(_("Verifiers"), scoped_rows(Verifier, organisation=lambda o: o)),
         Related(_("People"), scoped_rows(Person, organisation=lambda o: o)),
-        Related(
-            _("Measurement standards"), lambda o, user: _standards().objects.restrict(user).filter(holder=o)
-        ),
-        Related(
-            _("Instruments owned"),
-            lambda o, user: (
-                _instruments().objects.restrict(user).filter(owner=o).select_related("instrument_type")
-            ),
-        ),
+        # the apps above add theirs (the registry: measurement standards held, instruments owned)
     ],
 )
 registration = Surface(
@@ -126,6 +105,7 @@ membership = Surface(
     route="memberships",
     nav_group="parties",
     nav_order=60,
+    nav_action="change",  # "permissions" in the menu only for those who assign roles
     select_related=["user", "organisation"],
 )
 

@@ -15,11 +15,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from doluong.core import io as tabular
+from doluong.core.access import roles_granted
 from doluong.core.actions import save_object
 from doluong.core.dates import today as site_today
-from doluong.core.scope import CHANGE
+from doluong.core.scope import ADD, CHANGE
 from doluong.core.text import fold, nfc
-from doluong.parties.choices import Role
 
 from .choices import Frequency, ReporterKind, ReportStatus, RoundStatus
 from .models import (
@@ -276,13 +276,17 @@ def _stage(days_left: int) -> str | None:
 
 
 def _recipients(unit) -> list[str]:
+    """The unit's office mailbox and its people who write its reports: the roles whose `add` of unit reports
+    the permission table scopes to their own organisation (no role is named here)."""
     from doluong.parties.models import Membership
+
+    from .permissions import OWN_UNIT_SCOPES
 
     emails = list(
         Membership.objects.filter(
             organisation=unit,
             is_active=True,
-            role__in=[Role.DEPARTMENT_REPORTER, Role.COMMUNE_OFFICER],
+            role__in=roles_granted(UnitReport, ADD, OWN_UNIT_SCOPES),
             user__is_active=True,
         )
         .exclude(user__email="")

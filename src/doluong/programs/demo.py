@@ -15,6 +15,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from doluong.core.models import prepare_for_bulk
+from doluong.parties.demo import FAMILY
 from doluong.registry.choices import InstrumentStatus
 from doluong.registry.models import Instrument, InstrumentType
 
@@ -43,21 +44,6 @@ from .models import (
     UnitReport,
 )
 
-FAMILY = [
-    "Nguyễn",
-    "Trần",
-    "Lê",
-    "Phạm",
-    "Huỳnh",
-    "Võ",
-    "Phan",
-    "Trương",
-    "Đặng",
-    "Bùi",
-    "Đỗ",
-    "Ngô",
-    "Dương",
-]
 MIDDLE = ["Văn", "Thị", "Minh", "Ngọc", "Hoàng", "Thanh", "Quốc", "Thu", "Hữu", "Kim", "Bảo", "Mỹ"]
 GIVEN = [
     "An", "Bình", "Cường", "Dũng", "Hạnh", "Hương", "Khoa", "Lan", "Long", "Mai", "Nam", "Phúc", "Quang", "Sơn",

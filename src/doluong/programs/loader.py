@@ -29,6 +29,7 @@ from doluong.parties.models import Organisation
 
 from .choices import ReporterKind, Unit
 from .models import Phase, Plan, ReportingDuty, Source, Target, Task
+from .sources import SOURCES
 
 PLANS_DIR = Path(__file__).resolve().parent / "data" / "plans"
 
@@ -62,7 +63,7 @@ def source_for(measure: str, unit: str | None) -> str:
         if unit == Unit.DOANH_NGHIEP:
             return Source.MAP_ENTERPRISES
         return Source.MAP_ENGAGEMENTS
-    if measure in Source.values:
+    if measure in SOURCES:
         return measure
     return Source.MANUAL
 

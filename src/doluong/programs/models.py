@@ -43,6 +43,7 @@ from .choices import (
     TimelineKind,
     Unit,
 )
+from .sources import SOURCES, source_choices
 
 #: Decision 996/QĐ-TTg was signed on 10/08/2018: a phase printed without a start year ("đến năm 2025") starts
 #: with the first full year of the scheme.
@@ -194,6 +195,10 @@ class Source(models.TextChoices):
     MANUAL = "manual", _("Manual figures (no data source)")
 
 
+for _key, _title in Source.choices:  # the plans app's own sources open the registry other apps add to
+    SOURCES.register(_key, _title)
+
+
 class Target(SearchableModel):
     """A specific target of a plan (chỉ tiêu): its phase, comparison, value and unit, and how it is measured."""
 
@@ -209,7 +214,7 @@ class Target(SearchableModel):
     source = models.CharField(
         _("data source"),
         max_length=30,
-        choices=Source.choices,
+        choices=source_choices,
         default=Source.MANUAL,
         help_text=_("How the actual value is computed; manual only when no record in doluong measures it."),
     )

@@ -67,6 +67,10 @@ ACTIVITIES = (
     "Survey",
 )
 
+#: the named scopes of a unit report written by the unit's own people (the home page's "your unit's reports",
+#: the report reminders' recipients)
+OWN_UNIT_SCOPES = ("own_organisation", "own_organisation_in_province")
+
 PERMISSIONS = [
     _plan("province_id", "programs.Plan"),
     _plan("plan__province_id", "programs.Phase"),

@@ -21,6 +21,7 @@ from doluong.core.text import fold, nfc
 from .choices import Comparator, Frequency, PlanKind, PlanStatus, TimelineKind, Unit
 from .loader import assign_units, reporter_kind
 from .models import Phase, Plan, ReportingDuty, Source, Target, Task
+from .sources import SOURCES
 
 # (field, column title); the plan sheet is “field | value” rows
 PLAN_ROWS = [
@@ -89,7 +90,7 @@ CHOICES = {
     "status": PlanStatus,
     "comparator": Comparator,
     "unit": Unit,
-    "source": Source,
+    "source": SOURCES,
     "timeline_kind": TimelineKind,
     "frequency": Frequency,
 }
@@ -146,7 +147,7 @@ def export_plan(plan: Plan | None) -> bytes:
     for target in plan.targets.select_related("phase"):
         sheets["Chỉ tiêu"].append(
             [target.code, target.phase.code, target.text, target.comparator, target.value,
-             _label(Unit, target.unit), target.unit_label, _label(Source, target.source), target.by_year, target.notes]
+             _label(Unit, target.unit), target.unit_label, _label(SOURCES, target.source), target.by_year, target.notes]
         )  # fmt: skip
     for task in plan.tasks.select_related("phase").prefetch_related("related_targets"):
         sheets["Nhiệm vụ"].append(

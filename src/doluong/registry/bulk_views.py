@@ -39,7 +39,13 @@ from .models import Instrument
 
 logger = logging.getLogger(__name__)
 
-nav_link("registry", gettext_lazy("Bulk load"), "registry:bulk_upload", order=90)
+nav_link(
+    "registry",
+    gettext_lazy("Bulk load"),
+    "registry:bulk_upload",
+    order=90,
+    visible=lambda u: bool(allowed_kinds(u)),
+)
 
 #: the model whose add permission a kind needs (the load then checks the user's scope row by row)
 KIND_MODELS = {"instruments": Instrument, "organisations": Organisation, "records": VerificationRecord}

@@ -1,7 +1,9 @@
 from django.utils.translation import gettext_lazy as _
 
+from doluong.core.access import can
 from doluong.core.dates import today
 from doluong.core.surface import Related, Surface, nav_link
+from doluong.parties.views import organisation
 
 from . import filtersets, forms, tables
 from .api import serializers
@@ -157,4 +159,20 @@ SURFACES = [
 # ------------------------------------------------------------------------------------------ the due-list page
 
 # The due lists are pages, not a model's list: a plain menu entry in the "registry" group.
-nav_link("registry", _("Due for verification"), "registry:due", order=15)
+nav_link(
+    "registry", _("Due for verification"), "registry:due", order=15, visible=lambda u: can(u, Instrument)
+)
+
+# The organisation page (parties) lists what the registry holds about the organisation: added here, since the
+# registry sits above parties (parties imports nothing of the registry).
+organisation.related = [
+    *organisation.related,
+    Related(
+        _("Measurement standards"),
+        lambda o, user: MeasurementStandard.objects.restrict(user).filter(holder=o),
+    ),
+    Related(
+        _("Instruments owned"),
+        lambda o, user: Instrument.objects.restrict(user).filter(owner=o).select_related("instrument_type"),
+    ),
+]
