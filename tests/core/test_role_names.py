@@ -20,8 +20,6 @@ ALLOWED = {
     "core/access.py",
     "core/personas.py",
     "parties/choices.py",
-    # being rewritten by the "jobs" work (visible_jobs); left as it is on purpose
-    "registry/bulk_views.py",
 }
 #: "verifier" is also a field name (a record's verifier): only `Role.VERIFIER` counts for it
 AMBIGUOUS = {Role.VERIFIER.value}

@@ -100,6 +100,9 @@ class Kind:
 
     name: str = ""
     label: Any = ""
+    #: the model the kind writes: loading needs the permission table's `add` on it at all (the load then checks
+    #: the user's scope row by row)
+    model: Any = None
     columns: list[Column] = []
     #: staging columns computed while reading the file: `c_<key>` = fold(the non-empty cells of these columns,
     #: joined by a space) — the row's own part of the search text, folded in the reading process (on the other

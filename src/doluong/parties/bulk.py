@@ -29,6 +29,7 @@ CHOICES = {"kind": OrganisationKind, "sector": Sector, "ownership": Ownership, "
 
 class OrganisationKindLoader(bulk.Kind):
     name = "organisations"
+    model = Organisation
     label = gettext_lazy("organisations")
     columns = [
         Column("name", _label("name"), required=True),

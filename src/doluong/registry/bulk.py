@@ -128,6 +128,7 @@ def org_lookup(d: bulk.Dialect, alias: str, expr: str) -> tuple[str, str, str]:
 
 class InstrumentKind(bulk.Kind):
     name = "instruments"
+    model = Instrument
     label = gettext_lazy("measuring instruments")
     columns = [
         Column("instrument_type", _label("instrument_type"), required=True),

@@ -32,10 +32,6 @@ from doluong.core.io import tabular_response
 from doluong.core.models import Job
 from doluong.core.surface import nav_link
 from doluong.core.uploads import LimitedFileField
-from doluong.parties.models import Organisation
-from doluong.verification.models import VerificationRecord
-
-from .models import Instrument
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +43,6 @@ nav_link(
     visible=lambda u: bool(allowed_kinds(u)),
 )
 
-#: the model whose add permission a kind needs (the load then checks the user's scope row by row)
-KIND_MODELS = {"instruments": Instrument, "organisations": Organisation, "records": VerificationRecord}
 #: errors shown on the job page; the download has every reported error
 ERRORS_SHOWN = 100
 JOBS_PER_PAGE = 50
@@ -65,14 +59,14 @@ def kind_label(name: str) -> str:
 
 def allowed_kinds(user) -> list[tuple[str, str]]:
     """(kind, label) of the kinds `user` may add rows of at all; the load applies the scope row by row."""
-    return [(name, kind_label(name)) for name, model in KIND_MODELS.items() if model.can_add(user)]
+    return [(name, kind_label(name)) for name, kind in bulk.kinds().items() if kind.model.can_add(user)]
 
 
 def visible_jobs(user):
     """The bulk-load jobs `user` may see: the permission table's rows of `core.Job` (`restrict`: an
     administrator every job, a provincial officer the jobs of their province, a unit's staff their unit's) and
     the user's own."""
-    return jobs.visible(user).filter(kind__in=list(KIND_MODELS))
+    return jobs.visible(user).filter(kind__in=list(bulk.kinds()))
 
 
 def _job_for(user, pk: int) -> Job:
@@ -243,7 +237,7 @@ def template(request, kind: str, fmt: str):
     with the header row (the notes are on the upload page)."""
     from doluong.core import bulk_columns
 
-    if kind not in KIND_MODELS or fmt not in FORMATS:
+    if kind not in bulk.kinds() or fmt not in FORMATS:
         raise Http404(_("No such record, or you may not see it."))
     loader = bulk.kinds()[kind]
     if fmt == "csv":

@@ -62,6 +62,7 @@ def servable_sql(r: str) -> str:
 
 class RecordKindLoader(bulk.Kind):
     name = "records"
+    model = VerificationRecord
     label = gettext_lazy("verification records")
     columns = [
         Column("number", _label("number"), required=True),
