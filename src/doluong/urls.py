@@ -33,6 +33,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+# Vietnamese error pages in the site's layout (core/errors.py)
+handler400 = "doluong.core.errors.bad_request"
+handler403 = "doluong.core.errors.permission_denied"
+handler404 = "doluong.core.errors.page_not_found"
+handler500 = "doluong.core.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 
