@@ -111,6 +111,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver"
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
 # a refused form (CSRF) answers with the Vietnamese 403 page (core/errors.py)
 CSRF_FAILURE_VIEW = "doluong.core.errors.csrf_failure"
+# form widgets render through TEMPLATES, so that templates/django/forms/widgets/file.html (Vietnamese file
+# button) overrides Django's own
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -121,6 +124,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, found by FORM_RENDERER below (ours override file inputs)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",

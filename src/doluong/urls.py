@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -28,7 +29,14 @@ urlpatterns = [
     path("verification/", include("doluong.verification.urls")),
     path("programs/", include("doluong.programs.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # in the site's layout, with a Vietnamese heading and introduction (templates/core/api_docs.html)
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="core/api_docs.html", title=gettext_lazy("API documentation")
+        ),
+        name="api-docs",
+    ),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
 ]
