@@ -109,6 +109,11 @@ DOLUONG_ROOT_PUBLIC_KEY = env_str("DOLUONG_ROOT_PUBLIC_KEY", "")
 # --- end of secrets -------------------------------------------------------------------------------------------
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1],testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", "")
+# a refused form (CSRF) answers with the Vietnamese 403 page (core/errors.py)
+CSRF_FAILURE_VIEW = "doluong.core.errors.csrf_failure"
+# form widgets render through TEMPLATES, so that templates/django/forms/widgets/file.html (Vietnamese file
+# button) overrides Django's own
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000")
 
 INSTALLED_APPS = [
@@ -119,6 +124,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.forms",  # its widget templates, found by FORM_RENDERER below (ours override file inputs)
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
@@ -265,6 +271,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # a throttled request's message in Vietnamese (core/errors.py)
+    "EXCEPTION_HANDLER": "doluong.core.errors.api_exception_handler",
     "DATE_INPUT_FORMATS": ["iso-8601", "%d/%m/%Y"],
     # the schema's path parameter is {pk}: a province's and a commune's key is their code, not an "id"
     # (`check --deploy` builds the schema and warned)

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
@@ -38,10 +39,23 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     *app_urls,
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
+    path(
+        "api/docs/",
+        # in the site's layout, with a Vietnamese heading and introduction (templates/core/api_docs.html)
+        SpectacularSwaggerSplitView.as_view(
+            url_name="api-schema", template_name="core/api_docs.html", title=gettext_lazy("API documentation")
+        ),
+        name="api-docs",
+    ),
     path("api/", include(router.urls)),
     path("admin/", admin.site.urls),
 ]
+
+# Vietnamese error pages in the site's layout (core/errors.py)
+handler400 = "doluong.core.errors.bad_request"
+handler403 = "doluong.core.errors.permission_denied"
+handler404 = "doluong.core.errors.page_not_found"
+handler500 = "doluong.core.errors.server_error"
 
 if settings.DEBUG:
     from django.conf.urls.static import static

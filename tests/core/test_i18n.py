@@ -413,3 +413,59 @@ def test_vietnamese_is_served():
             assert translation.gettext(msgid) != msgid, msgid
     with translation.override("en"):
         assert translation.gettext("Overdue") == "Overdue"
+
+
+# ------------------------------------------------------------------------- (e) the catalogues cannot collide
+
+#: msgids that mean different things in different apps: each use must carry a pgettext context
+#: ("Failed" is a verification result — Không đạt — and a reminder's sending status — Gửi lỗi; "Error" is a
+#: measurement's error — Sai số — and an import row's error — Lỗi)
+AMBIGUOUS_MSGIDS = {"Failed", "Error"}
+AMBIGUOUS_ALLOWED_BARE = {"Error"}  # the import tables' column "Lỗi" stays the bare, general meaning
+
+
+def test_one_msgid_has_one_translation_across_catalogues():
+    """Django merges every app's catalogue into one: a msgid (same context) translated differently in two
+    catalogues silently takes one translation everywhere (verification results read "Gửi lỗi")."""
+    seen: dict[tuple[str | None, str], dict[str, str]] = {}
+    for path in ALL_PO_FILES:
+        for entry in parse_po(path)[1]:
+            seen.setdefault(entry.key, {})[str(path.relative_to(SRC))] = entry.msgstr.get(0, "")
+    clashes = {key: where for key, where in seen.items() if len(set(where.values())) > 1}
+    assert not clashes, "one msgid, several translations — give it a context (pgettext):\n" + "\n".join(
+        f"  {msgid!r}" + (f" (context {ctx!r})" if ctx else "") + f": {where}"
+        for (ctx, msgid), where in clashes.items()
+    )
+
+
+def test_the_clash_check_can_fail(tmp_path, monkeypatch):
+    first, second = tmp_path / "a.po", tmp_path / "b.po"
+    head = 'msgid ""\nmsgstr "Language: vi\\n"\n\n'
+    first.write_text(head + 'msgid "Failed"\nmsgstr "Gửi lỗi"\n', encoding="utf-8")
+    second.write_text(head + 'msgid "Failed"\nmsgstr "Không đạt"\n', encoding="utf-8")
+    monkeypatch.setitem(globals(), "ALL_PO_FILES", [first, second])
+    monkeypatch.setitem(globals(), "SRC", tmp_path)
+    with pytest.raises(AssertionError, match="Failed"):
+        test_one_msgid_has_one_translation_across_catalogues()
+
+
+def test_ambiguous_msgids_carry_a_context():
+    bare = {
+        where: msgid
+        for (ctx, msgid), where in source_msgids().items()
+        if ctx is None and msgid in AMBIGUOUS_MSGIDS - AMBIGUOUS_ALLOWED_BARE
+    }
+    assert not bare, f"use pgettext/pgettext_lazy or {{% translate … context … %}} for: {bare}"
+
+
+def test_failed_reads_right_in_each_meaning():
+    from doluong.registry.models import ReminderStatus
+    from doluong.verification.choices import Result
+    from doluong.verification.documents import DOCX_ROW_FIELDS
+
+    with translation.override("vi"):
+        assert str(Result.FAILED.label) == "Không đạt"
+        assert translation.pgettext("reminder", "Failed") == "Gửi lỗi"
+        assert str(ReminderStatus.FAILED.label) == "Gửi lỗi"
+        assert str(DOCX_ROW_FIELDS["error"]) == "Sai số"
+        assert translation.gettext("Error") == "Lỗi"

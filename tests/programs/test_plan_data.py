@@ -71,7 +71,7 @@ PLAN_REQUIRED = {
     "tasks",
     "reporting_duties",
 }
-PLAN_OPTIONAL = {"issuer_province_code", "general_objectives", "budget"}
+PLAN_OPTIONAL = {"issuer_province_code", "general_objectives", "budget", "transcription_notes"}
 PHASE_KEYS = {"code", "name", "start", "end"}
 TARGET_KEYS = {
     "code",
@@ -192,13 +192,15 @@ def test_plan_header(path):
     assert plan["kind"] in KINDS
     assert plan["status"] in STATUSES
     assert _opt_str(plan["number"]) and _opt_str(plan["notes"]) and _opt_str(plan.get("budget"))
+    assert _opt_str(plan.get("transcription_notes"))
+    explained = plan["notes"] or plan.get("transcription_notes")
     if plan["issued_on"] is not None:
         issued = plan["issued_on"]
         issued = issued if isinstance(issued, dt.date) else dt.date.fromisoformat(issued)
         assert dt.date(2000, 1, 1) <= issued <= dt.date.today()
     if plan["number"] is None or plan["issued_on"] is None:
         assert plan["status"] in {"draft", "unknown"}, "no number/date: not an issued plan"
-        assert plan["notes"], "a blank number/date must be explained in notes"
+        assert explained, "a blank number/date must be explained in transcription_notes"
     if plan["status"] in {"in_force", "completed"}:
         assert plan["number"] and plan["issued_on"]
     assert isinstance(plan["legal_basis"], list) and all(_is_str(x) for x in plan["legal_basis"])
@@ -216,7 +218,9 @@ def test_phases_cover_the_period(path):
     start, end = period["start"], period["end"]
     assert _is_int(end) and (start is None or (_is_int(start) and start <= end))
     if start is None:
-        assert plan["notes"], "an unknown start year must be explained in notes"
+        assert plan["notes"] or plan.get("transcription_notes"), (
+            "an unknown start year must be explained in transcription_notes"
+        )
     phases = plan["phases"]
     assert phases
     for i, phase in enumerate(phases):

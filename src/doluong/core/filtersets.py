@@ -21,6 +21,9 @@ class BaseFilterSet(django_filters.FilterSet):
         super().__init__(*args, request=request, **kwargs)
         user = getattr(request, "user", None)
         for flt in self.filters.values():
+            # django-filter caches a filter's form field; one built on the class's filter (the API schema reads
+            # `base_filters`) has no model, hence label=None and an English pretty_name() on every later page
+            flt.__dict__.pop("_field", None)
             if isinstance(flt, (django_filters.ModelChoiceFilter, django_filters.ModelMultipleChoiceFilter)):
                 # django-filter keeps the choices on `flt.queryset` (a callable is resolved per request)
                 queryset = flt.queryset

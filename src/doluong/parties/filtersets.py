@@ -1,5 +1,6 @@
 import django_filters
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 
 from doluong.core.filtersets import BaseFilterSet
 from doluong.geo.models import Commune, Province
@@ -59,7 +60,7 @@ class PersonFilterSet(BaseFilterSet):
 class VerifierFilterSet(BaseFilterSet):
     organisation = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
     instrument_types = django_filters.ModelChoiceFilter(queryset=_instrument_types())
-    valid_on = django_filters.DateFilter(method="filter_valid_on", label="valid on")
+    valid_on = django_filters.DateFilter(method="filter_valid_on", label=_("Valid on"))
 
     class Meta:
         model = Verifier

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from doluong.core.filtersets import BaseFilterSet
 from doluong.core.text import fold
@@ -79,8 +80,8 @@ class ManualFigureFilterSet(BaseFilterSet):
 
 class ActivityFilterSet(BaseFilterSet):
     province = django_filters.ModelChoiceFilter(queryset=Province.objects.all())
-    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label="from")
-    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label="to")
+    date_from = django_filters.DateFilter(field_name="date", lookup_expr="gte", label=_("From"))
+    date_to = django_filters.DateFilter(field_name="date", lookup_expr="lte", label=_("Until"))
     targets = django_filters.ModelChoiceFilter(queryset=Target.objects.all())
 
 

@@ -29,7 +29,7 @@ from doluong.metrology.errors import MetrologyError
 from doluong.parties.models import Designation, Registration, RegistrationScope
 from doluong.registry.choices import CycleStatus
 
-from . import numbering, signing
+from . import display, numbering, signing
 from .choices import CertificateStatus, RecordKind, Result, Series, Verdict
 from .models import (
     Certificate,
@@ -105,8 +105,7 @@ METROLOGY_MESSAGES = {
 
 def _metrology_message(exc: MetrologyError) -> str:
     reason = METROLOGY_MESSAGES.get(exc.code)
-    detail = f" ({exc.field}={exc.value})" if exc.field and exc.value is not None else ""
-    return (_(reason) if reason else exc.message) + detail
+    return (_(reason) if reason else exc.message) + display.field_detail(exc.field, exc.value)
 
 
 def _evaluate_points(kind, rule_key, accuracy_class, params, points, errors) -> list[MeasurementPoint]:

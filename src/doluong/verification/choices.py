@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class RecordKind(models.TextChoices):
@@ -28,7 +29,8 @@ class RecordKind(models.TextChoices):
 
 class Result(models.TextChoices):
     PASSED = "passed", _("Passed")
-    FAILED = "failed", _("Failed")
+    # "Failed" alone is also a reminder's sending status (registry): the context keeps them apart
+    FAILED = "failed", pgettext_lazy("verification result", "Failed")
     REPORTED = "reported", _("Results reported, no conformity statement")
 
 

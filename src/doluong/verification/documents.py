@@ -14,7 +14,7 @@ from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from doluong.documents import docx as docx_render
 from doluong.documents import pdf as pdf_render
@@ -93,7 +93,7 @@ DOCX_ROW_FIELDS = {
     "label": gettext_lazy("Name of the measurement point"),
     "nominal": gettext_lazy("Nominal (reference) value"),
     "found": gettext_lazy("Value found"),
-    "error": gettext_lazy("Error"),
+    "error": pgettext_lazy("measurement", "Error"),
     "mpe": gettext_lazy("Maximum permissible error (±…)"),
     "uncertainty": gettext_lazy("Expanded uncertainty"),
     "k": gettext_lazy("Coverage factor k"),

@@ -28,6 +28,7 @@ from doluong.parties.choices import Role
 from doluong.parties.models import Organisation, Verifier
 from doluong.registry.models import Instrument, InstrumentType, MeasurementStandard
 
+from . import display
 from .choices import CertificateStatus, JobStatus, RecordKind, Result, Series, Verdict
 
 R = Role
@@ -159,6 +160,20 @@ class VerificationRecord(SearchableModel):
     def __str__(self) -> str:
         return f"{self.number} — {self.subject}"
 
+    def get_mpe_rule_display(self) -> str:
+        """The instrument type's name for the library key (``water_meter`` → Đồng hồ nước)."""
+        if not self.mpe_rule:
+            return ""
+        itype = self.instrument.instrument_type if self.instrument_id else None
+        if itype is None or itype.mpe_rule != self.mpe_rule:
+            itype = InstrumentType.objects.filter(mpe_rule=self.mpe_rule).order_by("code").first()
+        return itype.name if itype is not None else self.mpe_rule
+
+    def get_mpe_params_display(self) -> str:
+        """``Q3 = 2,5 m³/h; R = 80`` rather than a dict."""
+        point = self.points.order_by("position").first() if self.pk else None
+        return display.quantities(self.mpe_params, point.unit if point else None)
+
     def save(self, *args, **kwargs):
         if self.instrument_id and not self.commune_id:
             self.commune_id = self.instrument.commune_id  # carried for the by-commune dashboards
@@ -257,7 +272,15 @@ class MeasurementPoint(BaseModel):
         verbose_name_plural = _("measurement points")
 
     def __str__(self) -> str:
-        return f"{self.record.number} #{self.position}: {self.nominal.normalize()} {self.unit}"
+        return f"{self.record.number} #{self.position}: {display.number(self.nominal)} {self.unit}"
+
+    def get_conditions_display(self) -> str:
+        """``lưu lượng = 0,032 m³/h; nhiệt độ = 20 °C`` rather than a dict."""
+        return display.quantities(self.conditions, self.unit)
+
+    def get_rule_display(self) -> str:
+        """The rule behind the verdict in Vietnamese (the stored text is the library's English clause)."""
+        return display.rule_description(self.rule)
 
     @classmethod
     def can_add(cls, user) -> bool:

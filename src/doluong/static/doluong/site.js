@@ -142,3 +142,13 @@ function setUpRecordForm() {
     if (["kind", "provider", "instrument", "performed_on", "mpe_params"].indexOf(name) >= 0) { refresh(); }
   });
 }
+// a file input (templates/django/forms/widgets/file.html) shows the chosen file's name beside "Chọn tệp…"
+document.addEventListener("change", function (event) {
+  const input = event.target;
+  if (!(input instanceof HTMLInputElement) || !input.classList.contains("file-input-native")) return;
+  const name = input.parentElement.querySelector(".file-input-name");
+  if (!name) return;
+  const files = Array.from(input.files || []).map(function (file) { return file.name; });
+  name.textContent = files.length ? files.join(", ") : name.dataset.empty;
+  name.classList.toggle("text-muted", !files.length);
+});

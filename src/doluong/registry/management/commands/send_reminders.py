@@ -8,6 +8,7 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from doluong.core.dates import today
 from doluong.registry.models import ReminderStatus
@@ -72,7 +73,7 @@ class Command(BaseCommand):
                 ReminderStatus.SENT: _("To send") if dry_run else _("Sent"),
                 ReminderStatus.NO_EMAIL: _("Skipped, no e-mail address"),
                 ReminderStatus.OPTED_OUT: _("Skipped, opted out"),
-                ReminderStatus.FAILED: _("Failed"),
+                ReminderStatus.FAILED: pgettext("reminder", "Failed"),
             }
             for status, label in labels.items():
                 if status == ReminderStatus.SENT and not dry_run and options["verbosity"] < 2:
