@@ -36,7 +36,7 @@ def _wait_for_pause(process, limit: float = 120.0) -> str:
     raise AssertionError("the child never reached the merge: " + "".join(seen) + process.stderr.read())
 
 
-def test_sigkill_mid_merge_leaves_the_database_as_before(refdata, tmp_path):
+def test_sigkill_mid_merge_leaves_the_database_as_before(refdata, tmp_path, request):
     from django.db import connection
 
     from doluong.registry.models import BulkJob, Instrument
@@ -44,19 +44,11 @@ def test_sigkill_mid_merge_leaves_the_database_as_before(refdata, tmp_path):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
     path = tmp_path / "kill.csv"
     if connection.vendor == "sqlite":
-        # the test database lives in memory, out of a child's reach: the child gets its own file database with
-        # the reference data and twenty owners loaded through the bulk path itself
-        database = tmp_path / "kill.sqlite3"
+        # the test's own database is out of a child's reach (inside the test's transaction): the child gets a copy
+        # of the demo database (migrated, with the reference data) and twenty owners loaded through the bulk path
+        database = request.getfixturevalue("sqlite_demo_file")
         env["SQLITE_PATH"] = str(database)
         env.pop("DATABASE_URL", None)
-        for args in (["migrate", "-v0"], ["load_reference"]):
-            subprocess.run(
-                [sys.executable, "-m", "doluong.cli", "manage", *args],
-                cwd=ROOT,
-                env=env,
-                check=True,
-                capture_output=True,
-            )
         owners = tmp_path / "owners.csv"
         codes = [c for c in (make_tax_code(f"{950000000 + n:09d}") for n in range(40)) if c][:20]
         owners.write_text(
