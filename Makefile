@@ -25,7 +25,8 @@ demo: install
 	$(VENV)/bin/doluong demo
 
 ## Run the whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
-## Database tests run in TEST_WORKERS processes (each builds its own demo database); the browser tests run
+## Database tests run in TEST_WORKERS processes (the first builds the demo database and saves it as a template, the
+## others copy it; the next run copies it too while the source is unchanged: tests/conftest.py); the browser tests run
 ## afterwards in one process, because a live server's teardown empties its database.
 TEST_WORKERS ?= 2
 test: install

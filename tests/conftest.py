@@ -42,13 +42,243 @@ def pytest_unconfigure(config):
         _pinned_clock.stop()
 
 
+# ------------------------------------------------------------------------------------------- the demo database
+# Built once and copied: the first test process that needs the database migrates it and builds the demo (under the
+# pinned clock), then saves it as a template (SQLite: a file; PostgreSQL: a template database); every other xdist
+# worker, and the next `pytest` run while nothing it depends on changed, copies the template instead of
+# migrating and building again (`CREATE DATABASE … TEMPLATE …`, a file copy). The template's key is a hash of
+# everything the build reads: the source tree (models, migrations, the demo, the seeds), this file, the
+# instrument count and the pinned clock, the signing keys' files, the versions, and whether the process clock is
+# shifted (faketime runs build their own). `pytest --create-db` or DOLUONG_TEST_TEMPLATE=0 builds afresh.
+
+
+def _template_key(vendor: str) -> str:
+    import hashlib
+    import os
+    import sys
+    from pathlib import Path
+
+    import django
+    from django.conf import settings
+
+    digest = hashlib.sha256()
+    root = Path(__file__).resolve().parent.parent / "src" / "doluong"
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes() + b"\0")
+    digest.update(Path(__file__).read_bytes())
+    key_files = [Path(settings.DOLUONG_KEYS_DIR) / name for name in ("kek", "root.json")]
+    key_files += [Path(f) for f in (settings.DOLUONG_KEK_FILE, settings.DOLUONG_ROOT_KEY_FILE) if f]
+    for path in key_files:
+        digest.update(path.read_bytes() if path.is_file() else b"absent")
+    shifted = "faketime" in os.environ.get("LD_PRELOAD", "") or bool(os.environ.get("FAKETIME"))
+    facts = (
+        vendor,
+        DEMO_INSTRUMENTS,
+        PINNED_NOW.isoformat(),
+        django.__version__,
+        sys.version,
+        shifted,
+        settings.DOLUONG_KEK,
+        os.environ.get("DOLUONG_ROOT_PUBLIC_KEY", ""),
+    )
+    digest.update(repr(facts).encode())
+    return digest.hexdigest()[:16]
+
+
+class _Templates:
+    """Where the demo templates live and how a test database is made from one (one lock for every process of
+    this working tree)."""
+
+    def __init__(self, connection):
+        import hashlib
+        import tempfile
+        from pathlib import Path
+
+        self.connection = connection
+        self.vendor = connection.vendor
+        tree = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:10]
+        base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+        self.dir = base / f"doluong-tests-{tree}"
+        self.dir.mkdir(parents=True, exist_ok=True)
+
+    # -------------------------------------------------------------- lock
+    def lock(self):
+        import contextlib
+        import fcntl
+
+        @contextlib.contextmanager
+        def held():
+            with open(self.dir / "lock", "w") as handle:
+                fcntl.flock(handle, fcntl.LOCK_EX)
+                try:
+                    yield
+                finally:
+                    fcntl.flock(handle, fcntl.LOCK_UN)
+
+        return held()
+
+    # -------------------------------------------------------------- names
+    def sqlite_path(self, key: str):
+        return self.dir / f"demo-{key}.sqlite3"
+
+    def pg_name(self, key: str) -> str:
+        return f"{self._pg_base()}_t{key[:12]}"
+
+    def _pg_base(self) -> str:
+        name = (
+            self.connection.settings_dict["TEST"]["NAME"] or f"test_{self.connection.settings_dict['NAME']}"
+        )
+        import re
+
+        return re.sub(r"_gw\d+$", "", name)[:40]
+
+    def _pg(self, sql: str, params=None):
+        with self.connection._nodb_cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall() if cursor.description else None
+
+    def _pg_exists(self, name: str) -> bool:
+        return bool(self._pg("SELECT 1 FROM pg_database WHERE datname = %s", [name]))
+
+    # -------------------------------------------------------------- use
+    def exists(self, key: str) -> bool:
+        if self.vendor == "sqlite":
+            return self.sqlite_path(key).is_file()
+        return self._pg_exists(self.pg_name(key))
+
+    def copy_to_test_database(self, key: str) -> None:
+        """Make the test database (not yet created) a copy of the template."""
+        import shutil
+        from pathlib import Path
+
+        test_name = self.connection.creation._get_test_db_name()
+        if self.vendor == "sqlite":
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{test_name}{suffix}").unlink(missing_ok=True)
+            shutil.copyfile(self.sqlite_path(key), test_name)
+            return
+        qn = self.connection.ops.quote_name
+        self._pg(f"DROP DATABASE IF EXISTS {qn(test_name)}")
+        self._pg(f"CREATE DATABASE {qn(test_name)} TEMPLATE {qn(self.pg_name(key))}")
+
+    def save_from_test_database(self, key: str) -> None:
+        """Save the (built) test database as the template of `key`, replacing older templates."""
+        import os
+
+        test_name = self.connection.settings_dict["NAME"]
+        if self.vendor == "sqlite":
+            target = self.sqlite_path(key)
+            partial = target.with_suffix(".partial")
+            partial.unlink(missing_ok=True)
+            with self.connection.cursor() as cursor:
+                cursor.execute("VACUUM INTO %s", [str(partial)])
+            os.replace(partial, target)
+            for old in self.dir.glob("demo-*.sqlite3"):
+                if old != target:
+                    old.unlink(missing_ok=True)
+            return
+        qn = self.connection.ops.quote_name
+        name, partial = self.pg_name(key), f"{self.pg_name(key)}_partial"
+        self.connection.close()  # a template copy needs the source database without sessions
+        self._pg(f"DROP DATABASE IF EXISTS {qn(partial)}")
+        self._pg(f"CREATE DATABASE {qn(partial)} TEMPLATE {qn(test_name)}")
+        self._pg(f"ALTER DATABASE {qn(partial)} RENAME TO {qn(name)}")
+        prefix = f"{self._pg_base()}_t"
+        for (old,) in self._pg(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s", [prefix.replace("_", "\\_") + "%"]
+        ):
+            if old != name:
+                self._pg(f"DROP DATABASE IF EXISTS {qn(old)}")
+
+
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup, django_db_blocker):
-    """The test database with the demo data, built once and committed (tests roll back on top of it)."""
+def django_db_setup(request, django_test_environment, django_db_blocker, django_db_modify_db_settings):
+    """The test database with the demo data, committed (each test rolls back on top of it): a copy of the demo
+    template when there is one for this source tree, else migrated and built here (and saved as the template)."""
+    import os
+    import time
+
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
+    from pytest_django.fixtures import _get_databases_for_setup
+
     from doluong.core.demo import build_demo
 
+    aliases, serialized_aliases = _get_databases_for_setup(request.session.items)
+    verbosity = request.config.option.verbose
+    reuse = os.environ.get("DOLUONG_TEST_TEMPLATE", "1") != "0" and not request.config.getoption("create_db")
+    templates = _Templates(connection)
+    if connection.vendor == "sqlite":
+        # a file per test process (a template copies as a file), in memory on Linux (/dev/shm)
+        connection.settings_dict["TEST"]["NAME"] = str(templates.dir / f"test_{os.getpid()}.sqlite3")
+    started = time.monotonic()
     with django_db_blocker.unblock():
-        build_demo(instruments=DEMO_INSTRUMENTS, stdout=io.StringIO())
+        with templates.lock():
+            key = _template_key(connection.vendor)
+            copied = reuse and templates.exists(key)
+            if copied:
+                templates.copy_to_test_database(key)
+            db_cfg = setup_databases(
+                verbosity=verbosity,
+                interactive=False,
+                aliases=aliases,
+                serialized_aliases=serialized_aliases,
+                keepdb=copied,
+            )
+            if not copied:
+                build_demo(instruments=DEMO_INSTRUMENTS, stdout=io.StringIO())
+                templates.save_from_test_database(_template_key(connection.vendor))
+    how = "copied the demo template" if copied else "migrated and built the demo (saved as the template)"
+    worker = getattr(request.config, "workerinput", {}).get("workerid", "main")
+    with open(templates.dir / "setup.log", "a", encoding="utf-8") as log:
+        # the xdist controller (the workers' parent) prints these lines at the end of the run
+        log.write(f"{os.getppid()} {os.getpid()} {worker}: {how} in {time.monotonic() - started:.1f} s\n")
+    yield
+    with django_db_blocker.unblock():
+        try:
+            teardown_databases(db_cfg, verbosity=verbosity)
+        except Exception as exc:
+            request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
+
+
+@pytest.fixture
+def sqlite_demo_file(django_db_setup, tmp_path):
+    """A file copy of the demo database (migrated, reference data and demo loaded) for a child process of an SQLite
+    run (`SQLITE_PATH=…`): a child cannot reach the test's own database inside its transaction."""
+    import shutil
+
+    from django.db import connection
+
+    assert connection.vendor == "sqlite"
+    templates = _Templates(connection)
+    with templates.lock():
+        source = max(templates.dir.glob("demo-*.sqlite3"), key=lambda p: p.stat().st_mtime)
+        target = tmp_path / "demo.sqlite3"
+        shutil.copyfile(source, target)
+    return target
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Per test process: how its database was made and how long it took (a template copy or a build)."""
+    import hashlib
+    import os
+    import tempfile
+    from pathlib import Path
+
+    tree = hashlib.sha256(str(Path(__file__).resolve().parent.parent).encode()).hexdigest()[:10]
+    base = Path("/dev/shm") if Path("/dev/shm").is_dir() else Path(tempfile.gettempdir())
+    log = base / f"doluong-tests-{tree}" / "setup.log"
+    if not log.is_file():
+        return
+    me = str(os.getpid())
+    lines = log.read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        parent, pid, text = line.split(" ", 2)
+        if me in (parent, pid):
+            terminalreporter.write_line(f"test database: {text}")
+    if len(lines) > 200:
+        log.write_text("\n".join(lines[-50:]) + "\n", encoding="utf-8")
 
 
 @pytest.fixture(autouse=True)

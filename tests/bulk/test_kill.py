@@ -59,7 +59,7 @@ def _wait_for(process, prefix: str, limit: float = 120.0) -> str:
 
 
 @pytest.fixture
-def world(refdata, tmp_path):
+def world(refdata, tmp_path, request):
     """(env for the children, the file to load, sql(query) → rows) on the database under test."""
     from django.db import connection
 
@@ -71,13 +71,12 @@ def world(refdata, tmp_path):
     }
     path = tmp_path / "kill.csv"
     if connection.vendor == "sqlite":
-        # the test database lives in memory, out of a child's reach: the children get a file database with the
-        # reference data and twenty owners loaded through the bulk path itself
-        database = tmp_path / "kill.sqlite3"
+        # the test's own database is out of a child's reach (inside the test's transaction): the children get a
+        # copy of the demo database (migrated, with the reference data) and twenty owners loaded through the bulk
+        # path itself
+        database = request.getfixturevalue("sqlite_demo_file")
         env["SQLITE_PATH"] = str(database)
         env.pop("DATABASE_URL", None)
-        _manage(env, "migrate", "-v0")
-        _manage(env, "load_reference")
         owners = tmp_path / "owners.csv"
         codes = [c for c in (make_tax_code(f"{950000000 + n:09d}") for n in range(40)) if c][:20]
         owners.write_text(

@@ -25,11 +25,13 @@ def admin(client_for):
 
 
 def test_every_list_survives_huge_and_garbage_limits(admin):
+    """Every value on one list; on every other list (the same paginator) one huge and one garbage value."""
     failures = []
     urls = list_urls()
-    assert len(urls) > 30
+    assert len(urls) > 30 and "/api/registry/instruments/" in urls
     for url in urls:
-        for value in [*HUGE, *GARBAGE]:
+        values = [*HUGE, *GARBAGE] if url == "/api/registry/instruments/" else [HUGE[0], GARBAGE[-1]]
+        for value in values:
             for param in ("limit", "offset"):
                 response = admin.get(url, {param: value})
                 if response.status_code != 200:

@@ -1,5 +1,6 @@
-"""Every page renders for every demo persona: list, detail, add (or 403), the API lists, the dashboard and the
-API documentation; anonymous visitors are sent to the login page."""
+"""The site around the surfaces: every persona exists with its role, the dashboard for every persona, login, the API
+schema and its offline documentation, token authentication, Vietnamese first. Every surface's own pages (list,
+detail, add, import, export, API, create, edit, delete) are tested by tests/generic/test_surfaces.py."""
 
 from __future__ import annotations
 
@@ -9,14 +10,10 @@ import re
 import pytest
 from django.urls import reverse
 from django.utils import translation
-from django.utils.html import escape
 
 from doluong.core.personas import PERSONAS
-from doluong.geo.views import SURFACES as GEO
-from doluong.parties.views import SURFACES as PARTIES
-from doluong.registry.views import SURFACES as REGISTRY
+from doluong.core.surface import SURFACES
 
-SURFACES = [*GEO, *PARTIES, *REGISTRY]
 USERNAMES = [p.username for p in PERSONAS]
 
 pytestmark = pytest.mark.django_db
@@ -44,47 +41,6 @@ def test_dashboard(client_for, username):
     assert b"chart-data" in response.content or b"owed-reports" in response.content
 
 
-@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
-@pytest.mark.parametrize("username", USERNAMES)
-def test_surface_pages(client_for, user_for, username, surface):
-    client = client_for(username)
-    user = user_for(username)
-
-    response = client.get(surface.list_url(), {"sort": "-pk", "per_page": 10, "page": 2})
-    assert response.status_code == 200
-    assert response.context["filterset"] is not None
-
-    obj = surface.queryset(user).first()
-    if obj is not None:
-        response = client.get(surface.object_url(obj))
-        assert response.status_code == 200
-        assert escape(str(obj)) in response.content.decode()
-
-    response = client.get(reverse(surface.url_name("add")))
-    assert response.status_code == (200 if surface.model.can_add(user) else 403)
-
-    response = client.get(reverse(surface.url_name("import")))
-    assert response.status_code == (200 if surface.model.can_add(user) else 403)
-
-    response = client.get(f"/api/{surface.namespace}/{surface.route}/", {"limit": 5})
-    assert response.status_code == 200
-    assert response.json()["count"] == surface.queryset(user).count()
-
-
-@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
-def test_surface_anonymous(client_for, surface):
-    client = client_for(None)
-    for url in (surface.list_url(), reverse(surface.url_name("add")), reverse(surface.url_name("import"))):
-        response = client.get(url)
-        assert response.status_code == 302, url
-        assert response["Location"].startswith(reverse("login")), url
-    obj = surface.model.objects.first()
-    response = client.get(surface.object_url(obj))
-    assert response.status_code == 302
-    response = client.get(f"/api/{surface.namespace}/{surface.route}/")
-    assert response.status_code in (401, 403)
-
-
 def test_dashboard_anonymous_redirects(client_for):
     response = client_for(None).get(reverse("home"))
     assert response.status_code == 302
@@ -110,7 +66,7 @@ def test_api_schema(client_for):
     response = client_for("ct.sokhcn").get("/api/schema/")
     assert response.status_code == 200
     body = response.content.decode()
-    for surface in SURFACES:
+    for surface in SURFACES.values():
         assert f"/api/{surface.namespace}/{surface.route}/" in body
 
 

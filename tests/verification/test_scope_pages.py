@@ -1,5 +1,6 @@
-"""Who sees what (checked against an independent reading of the scope rules), every page and API list for every
-persona, the API's create/issue/revoke path, and an owner's ZIP of its certificates."""
+"""Who sees what (checked against an independent reading of the scope rules), the API's create/issue/revoke path, the
+record form, and an owner's ZIP of its certificates. The surfaces' pages and API lists for every persona are tested
+by tests/generic/test_surfaces.py."""
 
 from __future__ import annotations
 
@@ -7,11 +8,9 @@ import io
 import zipfile
 
 import pytest
-from django.urls import reverse
 
 from doluong.core.personas import PERSONAS
 from doluong.verification.models import Certificate, SigningKey, VerificationRecord
-from doluong.verification.views import SURFACES
 
 pytestmark = pytest.mark.django_db
 USERNAMES = [p.username for p in PERSONAS]
@@ -81,37 +80,6 @@ def test_who_may_change(user_for):
         not CertificateSettings.objects.restrict(user_for("ct.sokhcn"), "change").filter(pk=conf.pk).exists()
     )
     assert not SigningKey.objects.restrict(user_for("ct.kiemdinh"), "change").exists()
-
-
-@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
-@pytest.mark.parametrize("username", USERNAMES)
-def test_surface_pages(client_for, user_for, username, surface):
-    client = client_for(username)
-    user = user_for(username)
-    response = client.get(surface.list_url(), {"sort": "-pk", "per_page": 10})
-    assert response.status_code == 200
-    obj = surface.queryset(user).first()
-    if obj is not None:
-        response = client.get(surface.object_url(obj))
-        assert response.status_code == 200, surface.object_url(obj)
-    add = client.get(reverse(surface.url_name("add")))
-    expected = 200 if surface.model.can_add(user) else 403
-    if surface.model is VerificationRecord:
-        from doluong.verification.forms import providers_for
-
-        expected = 200 if providers_for(user).exists() else 403
-    assert add.status_code == expected, (surface.basename, username)
-    response = client.get(f"/api/{surface.namespace}/{surface.route}/", {"limit": 5})
-    assert response.status_code == 200
-    assert response.json()["count"] == surface.queryset(user).count()
-
-
-@pytest.mark.parametrize("surface", SURFACES, ids=lambda s: s.basename)
-def test_anonymous_is_sent_to_login(client_for, surface):
-    client = client_for(None)
-    response = client.get(surface.list_url())
-    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
-    assert client.get(f"/api/{surface.namespace}/{surface.route}/").status_code in (401, 403)
 
 
 def test_downloads_for_the_owner(client_for, user_for):
