@@ -289,7 +289,7 @@ def _edited(model, name, old):
         return str(int(old or 0) + 1)
     text = str(old or "")
     limit = getattr(field, "max_length", None) or 1000
-    return f"{text[: limit - 6]} (sửa)"
+    return f"{text[: limit - 6]} (sửa)".strip()  # forms strip text: an empty old value gives "(sửa)"
 
 
 def _fresh_value(model, name, old: str) -> str:
