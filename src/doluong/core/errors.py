@@ -111,7 +111,10 @@ def server_error(request):
 
 def api_exception_handler(exc, context):
     """DRF's handler, with a Vietnamese message for a throttled request."""
-    if isinstance(exc, exceptions.Throttled):
+    if isinstance(exc, exceptions.Throttled) and str(exc.detail).startswith(
+        str(exceptions.Throttled.default_detail)
+    ):
+        # DRF's own throttles (a view's own Vietnamese message, e.g. the public lists', is kept as it is)
         wait = int(exc.wait) if exc.wait is not None else None
         if wait is None:
             message = _("Too many requests: wait a moment and try again.")

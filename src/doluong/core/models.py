@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 from . import access
@@ -187,7 +188,7 @@ class Job(models.Model):
     errors = models.JSONField(_("errors"), default=list, blank=True)
     error_count = models.PositiveIntegerField(_("errors found"), default=0)
     message = models.TextField(_("message"), blank=True)
-    task_id = models.CharField(_("task"), max_length=64, blank=True)
+    task_id = models.CharField(pgettext_lazy("queue", "task"), max_length=64, blank=True)
     worker_id = models.CharField(_("worker"), max_length=64, blank=True)
     host = models.CharField(_("host"), max_length=255, blank=True, default=_current_host)
     pid = models.PositiveIntegerField(_("process id"), null=True, blank=True)

@@ -173,9 +173,11 @@ class PublicProvidersAPI(ListAPIView):
     serializer_class = PublicProviderSerializer
 
     def throttled(self, request, wait):
-        raise Throttled(
-            wait=60, detail=_("Too many requests from your address. Please wait a minute and try again.")
+        limited = Throttled(
+            detail=_("Too many requests from your address. Please wait a minute and try again.")
         )
+        limited.wait = 60  # the Retry-After header; our message already says how long (DRF would add English)
+        raise limited
 
     @extend_schema(
         operation_id="public_providers_list",
