@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import IO, Any
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import DatabaseError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -127,6 +128,8 @@ KINDS: dict[str, Kind] = {}
 
 def register(kind: Kind) -> Kind:
     """Declare a kind of bulk load (in `<app>/bulk.py`); it is a kind of background job too."""
+    if kind.model is None:  # the bulk pages ask the permission table whether the user may add its rows
+        raise ImproperlyConfigured(f"bulk kind {kind.name!r} names no model (Kind.model)")
     KINDS[kind.name] = kind
     jobs.register_kind(kind.name, kind.label, run_job, url=_job_url)
     return kind
