@@ -1,6 +1,6 @@
 """Adding an app is its folder plus one line in INSTALLED_APPS: tests/plugin_app contributes a menu group and
-link, pages under its URL prefix, a home panel, a demo builder, a reference loader, a plan-progress data source
-and a reminder command, and `core` finds every one (in a child process with tests/plugin_app/settings.py)."""
+link, pages under its URL prefix, a home panel, a demo builder, a reference loader, a plan-progress data source,
+a reminder command and a demo login, and `core` finds every one (in a child process with tests/plugin_app/settings.py)."""
 
 from __future__ import annotations
 
@@ -37,6 +37,7 @@ out = {
     "reminders": plugins.reminder_commands(),
     "calculator": "plugin_count" in CALCULATORS,
     "choice": "plugin_count" in dict(Target._meta.get_field("source").choices),
+    "personas": [p.username for p in __import__("doluong.core.personas", fromlist=["x"]).PERSONAS],
 }
 print(json.dumps(out))
 """
@@ -59,6 +60,7 @@ def test_an_app_plugs_in_with_one_line():
         assert found[point][-1] == "plugin_app", point
     assert ["plugin_app", "plugin_reminders"] in found["reminders"]
     assert found["calculator"] and found["choice"]
+    assert found["personas"][-1] == "ct.plugin" and "ct.sokhcn" in found["personas"]
 
 
 def test_without_the_line_nothing_of_it_is_there():
@@ -66,6 +68,7 @@ def test_without_the_line_nothing_of_it_is_there():
     assert "plugin_app" not in found["groups"] and not found["links"] and not found["calculator"]
     assert found["demo"] == ["parties", "registry", "verification", "programs"]
     assert found["reference"] == ["geo", "registry"]
+    assert "ct.plugin" not in found["personas"]
 
 
 def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):

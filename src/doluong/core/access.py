@@ -441,22 +441,16 @@ def acting_scopes(user, model, action: str):
 
 # ------------------------------------------------------------------------------------------- the docs table
 
-ROLE_ORDER = (
-    "province_officer",
-    "commune_officer",
-    "provider_staff",
-    "verifier",
-    "enterprise_user",
-    "department_reporter",
-    ANONYMOUS,
-)
+def role_order() -> tuple[str, ...]:
+    """The docs table's rows: the membership roles (parties' choices, in their order), then anonymous."""
+    return (*role_names(), ANONYMOUS)
 ACTION_LETTERS = {VIEW: "V", ADD: "A", CHANGE: "C", DELETE: "D"}
 
 
 def table_size() -> tuple[int, int, int]:
     """(models, roles, actions) of the table: roles counts the membership roles, anonymous and administrator."""
     collect()
-    return len(TABLE), len(ROLE_ORDER) + 1, len(ACTIONS)
+    return len(TABLE), len(role_order()) + 1, len(ACTIONS)
 
 
 def render_markdown() -> str:
@@ -464,7 +458,7 @@ def render_markdown() -> str:
     collect()
     models, roles, actions = table_size()
     lines = [
-        f"{models} models × {roles} roles (6 membership roles, anonymous, administrator) × {actions} actions "
+        f"{models} models × {roles} roles ({roles - 2} membership roles, anonymous, administrator) × {actions} actions "
         f"= {models * roles * actions} cells.",
         "",
         "| model | role | view | add | change | delete | fields written (add/change) |",
@@ -472,7 +466,7 @@ def render_markdown() -> str:
     ]
     for label in sorted(TABLE):
         entry = TABLE[label]
-        for role in ROLE_ORDER:
+        for role in role_order():
             cells = []
             notes = set()
             for action in ACTIONS:
@@ -493,7 +487,7 @@ def render_markdown() -> str:
             extra.append("protected: " + ", ".join(entry.protected))
             loaders = [
                 f"{role} ({grant.scope})"
-                for role in ROLE_ORDER
+                for role in role_order()
                 if (grant := entry.grant(role, LOAD_PROTECTED)) is not None
             ]
             if loaders:

@@ -1,5 +1,10 @@
 """The named demo logins, one per role and province. The demo seeder creates them and the tests use them,
-so that what the tests check is what a person trying the demo sees."""
+so that what the tests check is what a person trying the demo sees.
+
+`CORE_PERSONAS` are the logins of the base apps (parties' demo creates them). An app adds its own in
+`<app>/personas.py` (``PERSONAS = [Persona(...)]``) and creates them in its demo builder with
+`parties.demo.login(ctx, persona)` once their organisation exists. ``PERSONAS`` and ``BY_USERNAME`` (read from
+this module) are all of them, in app order."""
 
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ class Persona:
     description: str
 
 
-PERSONAS = [
+CORE_PERSONAS = [
     Persona("admin", "Quản trị hệ thống", "admin", None, None, "Quản trị hệ thống"),
     Persona(
         "ct.sokhcn",
@@ -118,4 +123,26 @@ PERSONAS = [
     ),
 ]
 
-BY_USERNAME = {p.username: p for p in PERSONAS}
+
+
+def all_personas() -> list[Persona]:
+    """The core logins and every installed app's `personas.PERSONAS` (INSTALLED_APPS order; no name twice)."""
+    from .plugins import app_modules
+
+    found = list(CORE_PERSONAS)
+    for _config, module in app_modules("personas"):
+        found.extend(getattr(module, "PERSONAS", ()))
+    names = [p.username for p in found]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise ValueError(f"demo logins declared twice: {', '.join(duplicates)}")
+    return found
+
+
+def __getattr__(name: str):
+    # PEP 562: `from doluong.core.personas import PERSONAS` reads the apps' personas once apps are loaded
+    if name == "PERSONAS":
+        return all_personas()
+    if name == "BY_USERNAME":
+        return {p.username: p for p in all_personas()}
+    raise AttributeError(name)

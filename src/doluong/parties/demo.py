@@ -12,7 +12,7 @@ from simple_history.utils import bulk_create_with_history
 
 from doluong.core.demo import Ctx
 from doluong.core.models import prepare_for_bulk
-from doluong.core.personas import DEMO_PASSWORD, PERSONAS
+from doluong.core.personas import CORE_PERSONAS, DEMO_PASSWORD, Persona
 from doluong.core.validators import make_tax_code
 from doluong.geo.models import Commune
 
@@ -370,19 +370,23 @@ def _organisations(ctx: Ctx, province: str, communes: list[Commune]) -> None:
 
 
 def accounts(ctx: Ctx) -> None:
-    """The persona logins (core.personas) with their memberships; every persona's organisation must exist."""
+    """The base apps' persona logins (core.personas.CORE_PERSONAS) with their memberships; every persona's
+    organisation must exist. An app's own personas are created by its demo builder with `login`."""
+    for persona in CORE_PERSONAS:
+        if persona.role != "admin":
+            login(ctx, persona)
+
+
+def login(ctx: Ctx, persona: Persona):
+    """Create (or refresh) a persona's demo login and its membership of `ctx.orgs[persona.organisation]`."""
     User = get_user_model()
-    for persona in PERSONAS:
-        if persona.role == "admin":
-            continue
-        user, _ = User.objects.get_or_create(username=persona.username)
-        user.first_name, user.last_name = persona.full_name, ""  # Vietnamese order: family name first
-        user.email = f"{persona.username}@demo.doluong.vn"
-        user.set_password(DEMO_PASSWORD)
-        user.save()
-        membership = Membership(
-            user=user, organisation=ctx.orgs[persona.organisation], role=Role(persona.role)
-        )
-        membership._history_user = ctx.admin
-        membership.full_clean()
-        membership.save()
+    user, _ = User.objects.get_or_create(username=persona.username)
+    user.first_name, user.last_name = persona.full_name, ""  # Vietnamese order: family name first
+    user.email = f"{persona.username}@demo.doluong.vn"
+    user.set_password(DEMO_PASSWORD)
+    user.save()
+    membership = Membership(user=user, organisation=ctx.orgs[persona.organisation], role=Role(persona.role))
+    membership._history_user = ctx.admin
+    membership.full_clean()
+    membership.save()
+    return user
