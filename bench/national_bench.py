@@ -48,7 +48,8 @@ SCALES = {
     "20m": 20_000_000,
 }
 PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-PG_BENCH = "postgres://postgres@127.0.0.1:5432/doluong_bench"
+#: BENCH_DATABASE_URL: another database for a second scale side by side (dropped and created like the default)
+PG_BENCH = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/doluong_bench")
 OUT: list[str] = []
 
 
@@ -70,8 +71,9 @@ def prepare_database(db: str, scale: str) -> dict:
         import psycopg
 
         with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
-            admin.execute("DROP DATABASE IF EXISTS doluong_bench WITH (FORCE)")
-            admin.execute("CREATE DATABASE doluong_bench")
+            name = PG_BENCH.rsplit("/", 1)[1]
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
         env["DATABASE_URL"] = PG_BENCH
     else:
         path = ROOT / "var" / "bench" / f"bench-{scale}.sqlite3"
@@ -220,6 +222,76 @@ def write_instruments(path: Path, n: int, rng: random.Random, orgs: dict, today:
                     f"Số {i % 500} đường {i % 97}",
                 ]
             )
+
+
+def drop_indexes(cursor, *tables: str) -> list[str]:
+    """Drop the tables' indexes but their primary keys (PostgreSQL) and return their definitions: bulk SQL
+    copies then build each index once instead of row by row."""
+    cursor.execute(
+        "SELECT i.indexdef, i.indexname FROM pg_indexes i WHERE i.tablename = ANY(%s) AND NOT EXISTS ("
+        "SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname AND c.contype = 'p')",
+        [list(tables)],
+    )
+    found = cursor.fetchall()
+    for _definition, name in found:
+        cursor.execute(f'ALTER TABLE {tables[0]} DROP CONSTRAINT IF EXISTS "{name}"')
+        cursor.execute(f'DROP INDEX IF EXISTS "{name}"')
+    return [definition for definition, _name in found]
+
+
+def restore_indexes(cursor, definitions: list[str]) -> None:
+    cursor.execute("SET maintenance_work_mem = '1GB'")
+    for definition in definitions:
+        cursor.execute(definition)
+
+
+def fast_fill(
+    n: int, rng: random.Random, orgs: dict, today: dt.date, tmp: Path, sample: int = 100_000
+) -> None:
+    """The pages' database without the import measurement: `sample` instruments through the bulk path (so every
+    derived column is the application's own), then copies of them in SQL with a suffixed serial (PostgreSQL only;
+    not timed as an import)."""
+    from django.db import connection
+
+    from doluong.core import bulk
+
+    sample = min(n, sample)
+    path = tmp / f"instruments-sample-{sample}.csv"
+    write_instruments(path, sample, rng, orgs, today)
+    with path.open("rb") as stream:
+        result = bulk.run("instruments", path.name, stream, source="bench")
+    assert result.ok and result.inserted == sample, (result.error_count, result.errors[:5])
+    path.unlink(missing_ok=True)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'registry_instrument' "
+            "AND column_name NOT IN ('id') ORDER BY ordinal_position"
+        )
+        columns = [c for (c,) in cursor.fetchall()]
+        cursor.execute("SELECT max(id) FROM registry_instrument")
+        top = cursor.fetchone()[0]
+        copies = -(-n // sample) - 1
+        dropped = drop_indexes(cursor, "registry_instrument")
+        for k in range(1, copies + 1):
+            rows = min(sample, n - sample * k)
+            values = []
+            for c in columns:
+                if c == "serial":
+                    values.append(f"serial || '-{k}'")
+                elif c == "search_text":
+                    values.append(f"search_text || ' {k}'")
+                elif c == "source_key":
+                    values.append(f"CASE WHEN source_key = '' THEN '' ELSE source_key || '-{k}' END")
+                else:
+                    values.append(c)
+            cols = ", ".join(columns)
+            cursor.execute(
+                f"INSERT INTO registry_instrument ({cols}) SELECT {', '.join(values)} FROM registry_instrument "
+                f"WHERE id <= {top} ORDER BY id LIMIT {rows}"
+            )
+        restore_indexes(cursor, dropped)
+        cursor.execute("ANALYZE")
+    say(f"filled {n:,} instruments: {sample:,} through the bulk path, the rest as SQL copies")
 
 
 def bad_file(path: Path, source: Path, every: int, count: int, rng: random.Random) -> list[int]:
@@ -435,6 +507,10 @@ def generate_verifications(per_instrument: int, today: dt.date, certificates: st
             "CREATE TEMP TABLE prov AS SELECT o.province_id, o.id AS provider_id, k.id AS key_id "
             "FROM parties_organisation o JOIN verification_signingkey k ON k.provider_id = o.id"
         )
+        dropped = []
+        if pg:
+            for table in ("verification_verificationrecord", "verification_certificate"):
+                dropped += drop_indexes(cursor, table)
         for cycle in range(per_instrument):
             shift = (
                 f"i.last_verified_on - {365 * cycle}"
@@ -445,10 +521,10 @@ def generate_verifications(per_instrument: int, today: dt.date, certificates: st
                 INSERT INTO verification_verificationrecord (created, last_updated, search_text, number, kind,
                   instrument_id, provider_id, performed_on, place, procedure, accuracy_class, mpe_rule, mpe_params,
                   environment_notes, visual_check_passed, technical_check_passed, result, reviewer_name,
-                  province_id, commune_id, owner_id, notes)
+                  province_id, commune_id, owner_id, notes, void_reason)
                 SELECT {now}, {now}, '', 'BB ' || i.id || '/' || {cycle}, 'periodic', i.id, p.provider_id,
                   {shift}, '', 'ĐLVN', '', '', '{{}}', '', TRUE, TRUE, 'passed', '', i.province_id, i.commune_id,
-                  i.owner_id, ''
+                  i.owner_id, '', ''
                 FROM registry_instrument i JOIN prov p ON p.province_id = i.province_id
                 WHERE i.last_verified_on IS NOT NULL""")
             if cycle == 0:
@@ -467,6 +543,7 @@ def generate_verifications(per_instrument: int, today: dt.date, certificates: st
         records = cursor.fetchone()[0]
         cursor.execute("DROP TABLE prov")
         if pg:
+            restore_indexes(cursor, dropped)
             cursor.execute("ANALYZE")
         else:
             cursor.execute("ANALYZE")
@@ -688,6 +765,79 @@ def page_query_counts(numbers: list[str]) -> list[tuple]:
     return found
 
 
+def province_officer():
+    """A provincial officer of Cần Thơ (92) for the pages bench: the scope a real officer's lists pay for."""
+    from django.contrib.auth import get_user_model
+
+    from doluong.parties.models import Membership, Organisation
+
+    user, created = get_user_model().objects.get_or_create(username="bench.sokhcn")
+    if created:
+        dost = Organisation.objects.filter(province_id="92", kind="dost").first()
+        if dost is None:
+            dost = Organisation.objects.create(
+                name="Sở Khoa học và Công nghệ (bench)", kind="dost", province_id="92", tax_code=""
+            )
+        Membership.objects.create(user=user, organisation=dost, role="province_officer")
+    return user
+
+
+def surface_pages(repeats: int = 3) -> list[tuple]:
+    """Every surface's list page (first page, then page 200 where the list is that long) and the detail page of its
+    first row, as the administrator and as a province officer: server time in process (median of `repeats`, after
+    one warm-up request), queries, HTTP status."""
+    from django.contrib.auth import get_user_model
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import NoReverseMatch, reverse
+
+    from doluong.core.surface import NAV_LINKS, SURFACES
+
+    clients = {}
+    for who, user in (
+        ("admin", get_user_model().objects.get(username="bench")),
+        ("officer", province_officer()),
+    ):
+        client = Client()
+        client.force_login(user)
+        clients[who] = client
+    found = []
+
+    def measure(who: str, label: str, url: str) -> None:
+        client = clients[who]
+        client.get(url)
+        times, status, count = [], None, 0
+        for _ in range(repeats):
+            with CaptureQueriesContext(connection) as ctx:
+                start = time.perf_counter()
+                response = client.get(url)
+                times.append((time.perf_counter() - start) * 1000)
+            status, count = response.status_code, len(ctx.captured_queries)
+        found.append((statistics.median(times), who, label, url, status, count))
+
+    for surface in sorted(SURFACES.values(), key=lambda s: s.url_name("list")):
+        list_url = surface.list_url()
+        name = f"{surface.model._meta.app_label}.{surface.model.__name__}"
+        for who in clients:
+            measure(who, f"{name} list", list_url)
+        if surface.model.objects.count() > 200 * 50:
+            measure("admin", f"{name} list page 200", f"{list_url}?page=200")
+        first = surface.model.objects.order_by("pk").first()
+        if first is not None:
+            measure("admin", f"{name} detail", surface.object_url(first))
+    measure("admin", "home page", "/")
+    measure("officer", "home page", "/")
+    for link in sorted(NAV_LINKS, key=lambda link: link.url_name):
+        try:
+            url = reverse(link.url_name)
+        except NoReverseMatch:
+            continue
+        for who in clients:
+            measure(who, f"menu: {link.url_name}", url)
+    return found
+
+
 # ------------------------------------------------------------------------------------------ public check
 
 
@@ -813,6 +963,14 @@ def main() -> None:
         help="a certificate for every verification record, or for the latest cycle's only",
     )
     parser.add_argument(
+        "--fill",
+        choices=["import", "fast"],
+        default="import",
+        help="import: the whole file through the bulk path, measured; fast (PostgreSQL): 100,000 rows through it "
+        "and SQL copies of them, for the pages section",
+    )
+    parser.add_argument("--only-pages", action="store_true", help="skip hot queries and the public check")
+    parser.add_argument(
         "--reuse",
         action="store_true",
         help="keep the previous run's database: only queries, pages, public check",
@@ -839,10 +997,14 @@ def main() -> None:
     if not args.reuse:
         orgs = organisations(rng, per_province=max(20, n // (34 * 200)))
         start = time.perf_counter()
-        write_instruments(path, n, rng, orgs, today)
-        say(f"generated {path.name} in {time.perf_counter() - start:.0f} s")
-        bench_import(path, n, args.db)
-        bench_rerun_and_bad(path, n, rng, tmp, scale_of(args.check_rows))
+        if args.fill == "fast":
+            fast_fill(n, rng, orgs, today, tmp)
+            say(f"in {time.perf_counter() - start:.0f} s")
+        else:
+            write_instruments(path, n, rng, orgs, today)
+            say(f"generated {path.name} in {time.perf_counter() - start:.0f} s")
+            bench_import(path, n, args.db)
+            bench_rerun_and_bad(path, n, rng, tmp, scale_of(args.check_rows))
         say("")
         start = time.perf_counter()
         records = generate_verifications(per_instrument, today, args.certificates)
@@ -851,6 +1013,25 @@ def main() -> None:
             f"({'one per record' if args.certificates == 'all' else 'for the latest cycle'}) "
             f"in {time.perf_counter() - start:.0f} s"
         )
+    say("")
+    say(
+        "every surface's pages (server time in process, median of 3 after a warm-up; admin and a province officer):"
+    )
+    pages = surface_pages()
+    for ms, who, label, url, status, count in pages:
+        say(f"  {ms:8.1f} ms  {count:3d} q  HTTP {status}  {who:7s}  {label:48s} {url}")
+    slow = sorted(pages, reverse=True)[:5]
+    say("slowest five:")
+    for ms, who, label, url, _status, _count in slow:
+        say(f"  {ms:8.1f} ms  {who:7s}  {label}  {url}")
+    over = [p for p in pages if p[0] > 300]
+    say(f"pages over 300 ms: {len(over)} of {len(pages)}")
+    suffix = "-queries" if args.reuse else ""
+    if args.only_pages:
+        results = ROOT / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{args.scale}-{args.db}-pages.txt"
+        results.write_text("\n".join(OUT) + "\n", encoding="utf-8")
+        print(f"\nwritten {results.relative_to(ROOT)}")
+        return
     numbers = sign_sample(500, rng)
     say("")
     say(
@@ -876,7 +1057,6 @@ def main() -> None:
             f"  {name:7s} {r['rps']:8.0f} req/s  p50 {r['p50']:6.1f} ms  p99 {r['p99']:6.1f} ms  errors {r['errors']}"
         )
     say(f"  RATIO public ÷ bare = {best['public']['rps'] / best['bare']['rps']:.2f} (goal ≥ 0.8)")
-    suffix = "-queries" if args.reuse else ""
     results = ROOT / "bench" / "results" / f"{dt.date.today():%Y-%m-%d}-{args.scale}-{args.db}{suffix}.txt"
     results.write_text("\n".join(OUT) + "\n", encoding="utf-8")
     print(f"\nwritten {results.relative_to(ROOT)}")

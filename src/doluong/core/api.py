@@ -15,6 +15,7 @@ from rest_framework.pagination import LimitOffsetPagination
 from .actions import delete_object, save_object
 from .api_access import apply_field_rules
 from .forms import narrow
+from .paging import bounded_count
 from .scope import CHANGE, DELETE, VIEW
 from .validators import FORMULA_MESSAGE, looks_like_formula
 
@@ -99,6 +100,25 @@ class Pagination(LimitOffsetPagination):
         offset = super().get_offset(request)
         # past the end is an empty page anyway; the cap keeps offset + limit within a 64-bit SQL integer
         return min(offset, 2**62)
+
+    def get_count(self, queryset):
+        # bounded like the list pages (core.paging): exact up to EXACT_UP_TO rows, then the planner's estimate
+        self.count_estimated = False
+        count, self.count_estimated = bounded_count(queryset)
+        return count
+
+    def get_paginated_response(self, data):
+        response = super().get_paginated_response(data)
+        response.data["count_estimated"] = self.count_estimated
+        return response
+
+    def get_paginated_response_schema(self, schema):
+        schema = super().get_paginated_response_schema(schema)
+        schema["properties"]["count_estimated"] = {
+            "type": "boolean",
+            "description": "true: `count` is PostgreSQL's estimate (more than 100,000 rows matched)",
+        }
+        return schema
 
 
 def make_serializer(model_cls, field_names, read_only=()):

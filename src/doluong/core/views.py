@@ -16,7 +16,7 @@ from django.views import View
 from django_tables2 import RequestConfig
 
 from . import io as tabular
-from . import uploads
+from . import paging, uploads
 from .actions import delete_object, save_object
 from .forms import ImportUploadForm
 from .history import history_entries
@@ -62,8 +62,7 @@ class ObjectListView(SurfaceView):
             return tabular.export_rows(surface, queryset, export)
         if request.GET.get("template") in ("csv", "xlsx"):
             return tabular.template_rows(surface, request.GET["template"])
-        table = surface.table(queryset)
-        RequestConfig(request, paginate={"per_page": _per_page(request)}).configure(table)
+        table, listing = paged_table(request, surface.table, queryset)
         template = "core/object_list.html"
         if request.htmx and request.htmx.target == "object-table":
             template = "core/partials/table_block.html"
@@ -71,8 +70,43 @@ class ObjectListView(SurfaceView):
         if template == "core/object_list.html":
             filterset.for_page()
         return render(
-            request, template, self.base_context(table=table, filterset=filterset, list_links=links)
+            request,
+            template,
+            self.base_context(table=table, listing=listing, filterset=filterset, list_links=links),
         )
+
+
+def paged_table(request, make_table, queryset):
+    """(table, listing) for a list page: a bounded count and numbered pages (core.paging.ListPaginator); past
+    the numbered pages, in the default order, the next pages by key (`?after=`). `listing` feeds
+    core/partials/table_block.html: count, estimated, capped (page numbers stop), after (the next page's key)."""
+    per_page = _per_page(request)
+    token = request.GET.get("after")
+    if token and not request.GET.get("sort"):
+        found = paging.keyset_page(queryset, token, per_page)
+        if found is not None:
+            rows, after = found
+            table = make_table(rows)
+            RequestConfig(request, paginate=False).configure(table)
+            count, estimated = paging.bounded_count(queryset)
+            return table, {
+                "count": count,
+                "estimated": estimated,
+                "capped": True,
+                "after": after,
+                "by_key": True,
+            }
+    table = make_table(queryset)
+    RequestConfig(
+        request, paginate={"per_page": per_page, "paginator_class": paging.ListPaginator}
+    ).configure(table)
+    paginator = table.paginator
+    listing = {"count": paginator.count, "estimated": paginator.estimated, "capped": False, "after": None}
+    if paginator.pages_capped and table.page.number == paginator.num_pages:
+        listing["capped"] = True
+        if not request.GET.get("sort"):
+            listing["after"] = paging.token_after(queryset, paginator.num_pages * per_page)
+    return table, listing
 
 
 def _per_page(request) -> int:

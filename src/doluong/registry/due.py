@@ -18,11 +18,11 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import View
-from django_tables2 import RequestConfig
 
 from doluong.core.dates import today
 from doluong.core.io import tabular_response
 from doluong.core.scope import VIEW
+from doluong.core.views import paged_table
 
 from .filtersets import DueFilterSet
 from .models import Instrument
@@ -151,8 +151,7 @@ class DueListView(LoginRequiredMixin, View):
         )
         if request.GET.get("export") in ("csv", "xlsx"):
             return self.export(queryset, bucket, on, request.GET["export"])
-        table = DueInstrumentTable(queryset, on=on)
-        RequestConfig(request, paginate={"per_page": _per_page(request)}).configure(table)
+        table, listing = paged_table(request, lambda rows: DueInstrumentTable(rows, on=on), queryset)
         base = {k: v for k, v in request.GET.items() if k not in ("page", "export", "sort")}
         return render(
             request,
@@ -160,6 +159,7 @@ class DueListView(LoginRequiredMixin, View):
             {
                 "filterset": filterset.for_page(),
                 "table": table,
+                "listing": listing,
                 "bucket": bucket,
                 "bucket_label": LIST_BUCKETS[bucket],
                 "buckets": LIST_BUCKETS,
@@ -187,10 +187,3 @@ class DueListView(LoginRequiredMixin, View):
             for obj in queryset.iterator(chunk_size=2000)
         )
         return tabular_response(_("Due for verification"), f"due-{bucket}-{on:%Y%m%d}", headers, rows, fmt)
-
-
-def _per_page(request) -> int:
-    try:
-        return max(10, min(int(request.GET.get("per_page", 50)), 500))
-    except ValueError:
-        return 50

@@ -168,8 +168,12 @@ class Instrument(SearchableModel):
     #: too many rows for a drop-down filter (core.filtersets renders such filters hidden)
     too_many_for_a_select = True
 
-    instrument_type = models.ForeignKey(
-        InstrumentType, models.PROTECT, related_name="instruments", verbose_name=_("instrument type")
+    instrument_type = models.ForeignKey(  # indexed by registry_instr_list_order, which leads with it
+        InstrumentType,
+        models.PROTECT,
+        related_name="instruments",
+        verbose_name=_("instrument type"),
+        db_index=False,
     )
     owner = models.ForeignKey(
         Organisation, models.PROTECT, related_name="instruments", verbose_name=_("owner")
@@ -219,7 +223,9 @@ class Instrument(SearchableModel):
     )
 
     class Meta:
-        ordering = ["instrument_type__code", "serial"]
+        # the catalogue's order (types are numbered as loaded), then the serial: one index serves it, so the
+        # country's first page reads 50 index entries instead of sorting 10 million rows through a join
+        ordering = ["instrument_type_id", "serial", "id"]
         verbose_name = _("measuring instrument")
         verbose_name_plural = _("measuring instruments")
         constraints = [
@@ -240,6 +246,7 @@ class Instrument(SearchableModel):
         indexes = [
             models.Index(fields=["province", "next_due"], name="registry_instr_prov_due"),
             models.Index(fields=["commune", "next_due"], name="registry_instr_comm_due"),
+            models.Index(fields=["instrument_type", "serial", "id"], name="registry_instr_list_order"),
         ]
 
     def __str__(self) -> str:
