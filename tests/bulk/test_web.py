@@ -315,3 +315,40 @@ def test_a_job_whose_kind_breaks_is_failed_never_left_running(client_for, refdat
     assert job.status == BulkJob.Status.FAILED and job.finished_at is not None
     assert "mất kết nối" in job.message
     assert list((inline / "jobs").iterdir()) == []
+
+
+def test_a_queued_job_whose_queue_row_is_lost_is_queued_again_or_failed(
+    client_for, refdata, settings, inline
+):
+    """The queue's row deleted (a restore, a hand-cleaned queue): the sweep queues the job again while its input
+    is there, and fails it with a message when the input is gone; never "queued" for ever."""
+    from django_tasks_db.models import DBTaskResult
+
+    from doluong.core import jobs
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    content, _bad = instrument_file(refdata, rows=3, bad=0, seed=4, start=820000)
+    kept = _job(_post(client_for("ct.sokhcn"), content))
+    content, _bad = instrument_file(refdata, rows=3, bad=0, seed=5, start=830000)
+    gone = _job(_post(client_for("ct.sokhcn"), content))
+    fresh = _job(
+        _post(client_for("ct.sokhcn"), instrument_file(refdata, rows=2, bad=0, seed=6, start=840000)[0])
+    )
+    later = dt.datetime.now(dt.UTC) + dt.timedelta(seconds=jobs.stale_seconds() + 5)
+    assert jobs.orphans(now=later) == []  # every task is waiting: nothing to do
+    DBTaskResult.objects.filter(id__in=[kept.task_id, gone.task_id]).delete()
+    (inline / "jobs" / gone.input_file).unlink()
+    assert jobs.orphans() == []  # not older than the stale delay yet (a job being queued right now)
+    settled = jobs.orphans(now=later)
+    assert sorted(job.pk for job in settled) == sorted([kept.pk, gone.pk])
+    kept.refresh_from_db(), gone.refresh_from_db(), fresh.refresh_from_db()
+    assert (
+        kept.status == BulkJob.Status.QUEUED and kept.task_id != "" and "đưa lại vào hàng đợi" in kept.message
+    )
+    assert DBTaskResult.objects.get(id=kept.task_id).status == "READY"
+    assert gone.status == BulkJob.Status.FAILED and "Hãy chạy lại" in gone.message
+    assert fresh.status == BulkJob.Status.QUEUED
+    assert jobs.run_job(kept.pk) == "done"
+    kept.refresh_from_db()
+    assert kept.rows_inserted == 3
+    assert jobs.orphans(now=later) == []

@@ -439,10 +439,64 @@ def _fail_task(task_id: str) -> None:
 
 
 def sweep() -> list:
-    """Settle every running job (the worker runs this at start and every few seconds)."""
+    """Settle every running job whose worker died, and every queued job whose queue row is gone (the worker
+    runs this at start and every few seconds)."""
     from .models import Job
 
-    return settle(list(Job.objects.filter(status=Job.Status.RUNNING)))
+    return settle(list(Job.objects.filter(status=Job.Status.RUNNING))) + orphans()
+
+
+def orphans(*, now: dt.datetime | None = None) -> list:
+    """Queued jobs (older than the stale delay) whose task is not waiting in the database queue any more — its
+    row deleted, or closed without running the job (a restore from a backup, a hand-cleaned queue): queued
+    again when the kind retries and its input is still there, failed with a message otherwise. Never left
+    "queued" for ever. Only with the database backend (the immediate backend has no queue to lose)."""
+    from .models import Job
+
+    try:
+        from django_tasks_db.models import DBTaskResult
+    except ImportError:  # pragma: no cover - the backend is a dependency
+        return []
+    if "django_tasks_db" not in settings.TASKS.get("default", {}).get("BACKEND", ""):
+        return []
+    cutoff = (now or timezone.now()) - dt.timedelta(seconds=stale_seconds())
+    waiting = Job.objects.filter(status=Job.Status.QUEUED, started_at__lt=cutoff)
+    live = set(DBTaskResult.objects.filter(status__in=("READY", "RUNNING")).values_list("id", flat=True))
+    found = [job for job in waiting if not job.task_id or _uuid(job.task_id) not in live]
+    settled = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for job in found:
+            kind = kinds().get(job.kind)
+            again = kind is not None and (not job.input_file or input_path(job.input_file) is not None)
+            if again and job.attempts < max_attempts():
+                previous = job.task_id
+                job.task_id = ""
+                changed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED, task_id=previous).update(
+                    task_id="",
+                    message=_("The queue had lost this job's task; it has been queued again."),
+                )
+                if changed:
+                    enqueue(job)
+                    settled.append(job)
+                continue
+            changed = Job.objects.filter(pk=job.pk, status=Job.Status.QUEUED, task_id=job.task_id).update(
+                status=Job.Status.FAILED,
+                finished_at=timezone.now(),
+                message=_("The queue had lost this job's task and its input is gone. Start the job again."),
+            )
+            if changed:
+                job.status = Job.Status.FAILED
+                settled.append(job)
+    return settled
+
+
+def _uuid(value: str):
+    import uuid
+
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return value
 
 
 # ------------------------------------------------------------------------------------------------ reading
