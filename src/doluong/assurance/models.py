@@ -21,6 +21,7 @@ from django.core.validators import FileExtensionValidator, MaxValueValidator, Mi
 from django.db import models, transaction
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from doluong.core.dates import add_months, today
 from doluong.core.models import BaseModel, SearchableModel
@@ -82,7 +83,7 @@ class Programme(SearchableModel):
     title = models.CharField(_("title"), max_length=300)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
-    version = models.PositiveSmallIntegerField(_("version"), default=1, editable=False)
+    version = models.PositiveSmallIntegerField(pgettext_lazy("programme", "version"), default=1, editable=False)
     previous = models.OneToOneField(
         "self", models.PROTECT, null=True, blank=True, related_name="revision", editable=False,
         verbose_name=_("revised version"),
