@@ -32,3 +32,6 @@ PERMISSIONS = [
     ),
     _own("assurance.CorrectiveAction"),
 ]
+
+#: the role of the demo's quality manager (assurance.personas): an enterprise user
+QUALITY_MANAGER_ROLE = "enterprise_user"
