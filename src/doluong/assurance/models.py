@@ -15,6 +15,7 @@ process's requirement re-evaluates every confirmation of the process.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
@@ -190,7 +191,7 @@ class MeasurementProcess(SearchableModel):
     temperature_max = models.DecimalField(_("temperature to (°C)"), max_digits=6, decimal_places=2, null=True, blank=True)
     humidity_max = models.DecimalField(
         _("maximum relative humidity (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
-        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     method_document = models.CharField(_("measurement method document"), max_length=200, blank=True)
     method_version = models.CharField(_("method version"), max_length=40, blank=True)
@@ -343,12 +344,12 @@ class Confirmation(SearchableModel):
     next_on = models.DateField(_("next confirmation"), null=True, blank=True)
     rule = models.CharField(_("decision rule"), max_length=20, choices=Rule.choices, default=Rule.SIMPLE)
     pfa_target = models.DecimalField(
-        _("false-accept target"), max_digits=6, decimal_places=4, default=0.02,
-        validators=[MinValueValidator(0.0001), MaxValueValidator(0.5)],
+        _("false-accept target"), max_digits=6, decimal_places=4, default=Decimal("0.02"),
+        validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("0.5"))],
     )
     itp = models.DecimalField(
-        _("in-tolerance probability of the process"), max_digits=6, decimal_places=4, default=0.95,
-        validators=[MinValueValidator(0.5), MaxValueValidator(0.9999)],
+        _("in-tolerance probability of the process"), max_digits=6, decimal_places=4, default=Decimal("0.95"),
+        validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.9999"))],
     )
     certificate = models.ForeignKey(
         "verification.Certificate", models.PROTECT, null=True, blank=True, related_name="+",
@@ -440,10 +441,10 @@ class ConfirmationPoint(BaseModel):
     nominal = models.DecimalField(_("nominal value"), max_digits=20, decimal_places=8)
     error = models.DecimalField(_("observed error"), max_digits=20, decimal_places=8)
     uncertainty = models.DecimalField(
-        _("expanded uncertainty U"), max_digits=20, decimal_places=8, validators=[MinValueValidator(0)]
+        _("expanded uncertainty U"), max_digits=20, decimal_places=8, validators=[MinValueValidator(Decimal(0))]
     )
     coverage_factor = models.DecimalField(
-        _("coverage factor k"), max_digits=4, decimal_places=2, default=2, validators=[MinValueValidator(0.5)]
+        _("coverage factor k"), max_digits=4, decimal_places=2, default=2, validators=[MinValueValidator(Decimal("0.5"))]
     )
     verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices, blank=True, editable=False)
     pfa = models.FloatField(_("false-accept risk"), null=True, blank=True, editable=False)
