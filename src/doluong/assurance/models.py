@@ -409,10 +409,10 @@ class Confirmation(SearchableModel):
         results = []
         for point in self.points.all():
             r = point.judge(req)
-            ConfirmationPoint.objects.filter(pk=point.pk).update(verdict=r.verdict, pfa=r.pfa)
+            ConfirmationPoint.objects.filter(pk=point.pk).update(verdict=r.verdict, pfa=round(r.pfa, 6))
             results.append(r)
         verdict = mc.worst(r.verdict for r in results)
-        pfa = max((r.pfa for r in results), default=None)
+        pfa = max((round(r.pfa, 6) for r in results), default=None)
         label = LABEL_FOR[verdict] if verdict else ""
         type(self).objects.filter(pk=self.pk).update(verdict=verdict or "", pfa=pfa, label=label)
         self.verdict, self.pfa, self.label = verdict or "", pfa, label
