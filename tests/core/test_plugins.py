@@ -66,7 +66,7 @@ def test_an_app_plugs_in_with_one_line():
 def test_without_the_line_nothing_of_it_is_there():
     found = _run("doluong.settings")
     assert "plugin_app" not in found["groups"] and not found["links"] and not found["calculator"]
-    assert found["demo"] == ["parties", "registry", "verification", "programs"]
+    assert found["demo"] == ["parties", "registry", "verification", "programs", "assurance"]
     assert found["reference"] == ["geo", "registry"]
     assert "ct.plugin" not in found["personas"]
 
@@ -78,12 +78,16 @@ def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):
 
     from doluong.core.plugins import reminder_commands
 
-    assert reminder_commands() == [("registry", "send_reminders"), ("programs", "send_report_reminders")]
+    assert reminder_commands() == [
+        ("registry", "send_reminders"),
+        ("programs", "send_report_reminders"),
+        ("assurance", "send_programme_reminders"),
+    ]
     ran = []
     real = management.call_command
 
     def record(name, *args, **kwargs):
-        if name in ("send_reminders", "send_report_reminders"):
+        if name in ("send_reminders", "send_report_reminders", "send_programme_reminders"):
             ran.append(name)
             return None
         return real(name, *args, **kwargs)
@@ -93,4 +97,4 @@ def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):
     real("reminders", "--list", stdout=out)
     assert ran == [] and "registry: send_reminders" in out.getvalue()
     real("reminders", stdout=io.StringIO())
-    assert ran == ["send_reminders", "send_report_reminders"]
+    assert ran == ["send_reminders", "send_report_reminders", "send_programme_reminders"]

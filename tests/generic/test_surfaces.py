@@ -141,6 +141,13 @@ CASES: dict[str, Case] = {
     "verification.ValidityRule": Case(edit="procedure"),
     "verification.CertificateSettings": Case(edit="number_pattern", api="no-create"),
     "verification.SigningKey": Case(api="read"),
+    # assurance
+    "assurance.Programme": Case(),
+    "assurance.MeasurementProcess": Case(edit="notes"),
+    "assurance.ProcessInstrument": Case(),
+    "assurance.Confirmation": Case(edit="procedure"),
+    "assurance.ConfirmationPoint": Case(),
+    "assurance.CorrectiveAction": Case(edit="owner"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

@@ -1,0 +1,101 @@
+"""The programme dossier's workflow and the confirmation's signature: state changes, each checked and saved
+through `core.actions.save_object` (scope before and after, validation, history)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext
+
+from doluong.core.actions import save_object
+from doluong.core.dates import today
+
+from .choices import ORDER, Step
+from .models import Programme
+
+
+def _refuse(text: str):
+    raise ValidationError(text)
+
+
+@transaction.atomic
+def do_advance(programme: Programme, user) -> Programme:
+    """Move the dossier to its next step. Consultation and approval have their own actions; a superseded
+    version moves no more; after monitoring the next step is a revision (`do_revise`)."""
+    step = programme.step
+    if step == Step.DRAFT:
+        _refuse(gettext("Record the consultation to move the draft on."))
+    if step == Step.CONSULTATION:
+        _refuse(gettext("The head of the enterprise approves the programme (the approval action)."))
+    if step in (Step.MONITORING, Step.SUPERSEDED):
+        _refuse(gettext("This version has no further step: make a revision."))
+    programme.step = ORDER[ORDER.index(Step(step)) + 1]
+    return save_object(programme, user, change_reason="step")
+
+
+@transaction.atomic
+def do_record_consultation(programme: Programme, user, *, on: dt.date | None, record: str) -> Programme:
+    if programme.step != Step.DRAFT:
+        _refuse(gettext("Only a draft is sent for consultation."))
+    if not on or not (record or "").strip():
+        _refuse(gettext("Give the consultation's date and record (who was consulted, what they said)."))
+    if on > today():
+        _refuse(gettext("The consultation's date is in the future."))
+    programme.consulted_on, programme.consultation, programme.step = on, record.strip(), Step.CONSULTATION
+    return save_object(programme, user, change_reason="consultation")
+
+
+@transaction.atomic
+def do_approve(programme: Programme, user, *, on: dt.date | None, approver: str) -> Programme:
+    if programme.is_approved:
+        _refuse(gettext("This version is already approved."))
+    if not programme.consulted_on or programme.step != Step.CONSULTATION:
+        _refuse(gettext("The programme cannot be approved without a recorded consultation."))
+    if not on or not (approver or "").strip():
+        _refuse(gettext("Give the approval's date and the head of the enterprise who approved it."))
+    if on < programme.consulted_on or on > today():
+        _refuse(gettext("The approval's date must lie between the consultation and today."))
+    programme.approved_on, programme.approved_by, programme.step = on, approver.strip(), Step.APPROVED
+    return save_object(programme, user, change_reason="approval")
+
+
+@transaction.atomic
+def do_review(programme: Programme, user, *, on: dt.date | None = None) -> Programme:
+    """Record a review of an approved programme (monitoring and report): restarts the 12-month reminder."""
+    if programme.step not in (Step.APPROVED, Step.IMPLEMENTATION, Step.MONITORING):
+        _refuse(gettext("Only an approved programme in force is reviewed."))
+    programme.reviewed_on = on or today()
+    return save_object(programme, user, change_reason="review")
+
+
+@transaction.atomic
+def do_revise(programme: Programme, user, *, reason: str) -> Programme:
+    """A revision: a new version (a copy of the content, at the draft step) with its reason; the approved
+    version stays as it was, marked superseded. The new version needs its own consultation and approval."""
+    if not programme.is_approved or programme.step == Step.SUPERSEDED:
+        _refuse(gettext("Only the approved version in force is revised."))
+    if not (reason or "").strip():
+        _refuse(gettext("Give the reason for the revision."))
+    new = Programme(
+        **{name: getattr(programme, name) for name in Programme.CONTENT},
+        notes=programme.notes,
+        version=programme.version + 1,
+        previous=programme,
+        revision_reason=reason.strip(),
+        step=Step.DRAFT,
+    )
+    programme.step = Step.SUPERSEDED
+    save_object(programme, user, change_reason="superseded")
+    return save_object(new, user, change_reason="revision")
+
+
+@transaction.atomic
+def do_sign_confirmation(confirmation, user, *, signer: str):
+    if not (signer or "").strip():
+        _refuse(gettext("Give the name of the person responsible who signs."))
+    if not confirmation.verdict:
+        _refuse(gettext("A confirmation without calibration points cannot be signed."))
+    confirmation.signed_by, confirmation.signed_on = signer.strip(), today()
+    return save_object(confirmation, user, change_reason="signed")

@@ -1,0 +1,62 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Step(models.TextChoices):
+    """The steps of a programme dossier (the order of the workflow; an administrator's checklist data say what
+    each step contains)."""
+
+    RECEPTION = "reception", _("Reception")
+    DATA_COLLECTION = "data_collection", _("Data collection")
+    ANALYSIS = "analysis", _("Current-state analysis")
+    EXPECTED_EFFECT = "expected_effect", _("Expected effect")
+    PLANNING = "planning", _("Objectives, tasks, solutions and budget")
+    DRAFT = "draft", _("Draft programme")
+    CONSULTATION = "consultation", _("Consultation")
+    APPROVED = "approved", _("Approved by the head of the enterprise")
+    IMPLEMENTATION = "implementation", _("Implementation")
+    MONITORING = "monitoring", _("Monitoring and report")
+    SUPERSEDED = "superseded", _("Superseded by a revision")
+
+
+#: the steps an approved version may still move through (its content is frozen)
+APPROVED_STEPS = (Step.APPROVED, Step.IMPLEMENTATION, Step.MONITORING, Step.SUPERSEDED)
+#: the order `do_advance` follows; consultation and approval have their own actions
+ORDER = [
+    Step.RECEPTION,
+    Step.DATA_COLLECTION,
+    Step.ANALYSIS,
+    Step.EXPECTED_EFFECT,
+    Step.PLANNING,
+    Step.DRAFT,
+    Step.CONSULTATION,
+    Step.APPROVED,
+    Step.IMPLEMENTATION,
+    Step.MONITORING,
+]
+
+
+class Rule(models.TextChoices):
+    SIMPLE = "simple", _("Simple acceptance (w = 0)")
+    GUARD_BAND = "guard_band", _("Guard band w = U")
+    TARGET_PFA = "target_pfa", _("False-accept target")
+
+
+class Verdict(models.TextChoices):
+    CONFORMING = "conforming", _("Conforming")
+    CONDITIONAL = "conditional", _("Conditionally conforming")
+    NONCONFORMING = "nonconforming", _("Nonconforming")
+
+
+class Label(models.TextChoices):
+    IN_USE = "in_use", _("In use")
+    LIMITED = "limited", _("Limited use")
+    BLOCKED = "blocked", _("Blocked")
+
+
+LABEL_FOR = {Verdict.CONFORMING: Label.IN_USE, Verdict.CONDITIONAL: Label.LIMITED, Verdict.NONCONFORMING: Label.BLOCKED}
+
+
+class ActionStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    CLOSED = "closed", _("Closed")

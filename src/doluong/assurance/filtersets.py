@@ -1,0 +1,59 @@
+import django_filters
+
+from doluong.core.filtersets import BaseFilterSet
+from doluong.parties.models import Organisation
+
+from .models import (
+    Confirmation,
+    ConfirmationPoint,
+    CorrectiveAction,
+    MeasurementProcess,
+    ProcessInstrument,
+    Programme,
+)
+
+
+class ProgrammeFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Programme
+        fields = ["enterprise", "step"]
+
+
+class MeasurementProcessFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = MeasurementProcess
+        fields = ["enterprise"]
+
+
+class ProcessInstrumentFilterSet(BaseFilterSet):
+    def search(self, queryset, name, value):
+        return queryset.filter(process__search_text__icontains=value)
+
+    class Meta:
+        model = ProcessInstrument
+        fields = ["process", "capable"]
+
+
+class ConfirmationFilterSet(BaseFilterSet):
+    class Meta:
+        model = Confirmation
+        fields = ["process", "verdict", "label", "rule"]
+
+
+class ConfirmationPointFilterSet(BaseFilterSet):
+    def search(self, queryset, name, value):
+        return queryset.filter(confirmation__search_text__icontains=value)
+
+    class Meta:
+        model = ConfirmationPoint
+        fields = ["confirmation", "verdict"]
+
+
+class CorrectiveActionFilterSet(BaseFilterSet):
+    class Meta:
+        model = CorrectiveAction
+        fields = ["status"]

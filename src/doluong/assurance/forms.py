@@ -1,0 +1,127 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from doluong.core.forms import BaseModelForm
+
+from .models import (
+    Confirmation,
+    ConfirmationPoint,
+    CorrectiveAction,
+    MeasurementProcess,
+    ProcessInstrument,
+    Programme,
+)
+
+TEXT = {"rows": 3}
+
+
+def _areas(*names):
+    return {name: forms.Textarea(attrs=TEXT) for name in names}
+
+
+class ProgrammeForm(BaseModelForm):
+    class Meta:
+        model = Programme
+        fields = [
+            "enterprise",
+            "title",
+            "period_start",
+            "period_end",
+            "measurement_officer",
+            "state_organisation",
+            "state_methods",
+            "state_technical",
+            "expected_effect",
+            "objectives",
+            "tasks",
+            "solutions",
+            "budget",
+            "legal_basis",
+            "notes",
+        ]
+        widgets = _areas(
+            "state_organisation", "state_methods", "state_technical", "expected_effect", "objectives", "tasks",
+            "solutions", "budget", "legal_basis", "notes",
+        )
+
+
+class MeasurementProcessForm(BaseModelForm):
+    class Meta:
+        model = MeasurementProcess
+        fields = [
+            "enterprise",
+            "name",
+            "characteristic",
+            "unit",
+            "nominal",
+            "tolerance",
+            "process_mpe",
+            "max_uncertainty",
+            "tur_target",
+            "temperature_min",
+            "temperature_max",
+            "humidity_max",
+            "method_document",
+            "method_version",
+            "method_validated_on",
+            "method_validation",
+            "owner",
+            "notes",
+        ]
+        widgets = _areas("method_validation", "notes")
+
+
+class ProcessInstrumentForm(BaseModelForm):
+    class Meta:
+        model = ProcessInstrument
+        fields = ["process", "instrument", "certified_uncertainty"]
+
+
+class ConfirmationForm(BaseModelForm):
+    upload_kinds = {"certificate_file": "attachment"}
+
+    class Meta:
+        model = Confirmation
+        fields = [
+            "process",
+            "instrument",
+            "confirmed_on",
+            "next_on",
+            "rule",
+            "pfa_target",
+            "itp",
+            "certificate",
+            "certificate_number",
+            "certificate_file",
+            "calibrated_by",
+            "procedure",
+            "environment",
+            "adjustments",
+            "limitations",
+            "traceability",
+            "responsible_person",
+        ]
+        widgets = _areas("adjustments", "limitations")
+
+
+class ConfirmationPointForm(BaseModelForm):
+    class Meta:
+        model = ConfirmationPoint
+        fields = ["confirmation", "position", "nominal", "error", "uncertainty", "coverage_factor"]
+
+
+class CorrectiveActionForm(BaseModelForm):
+    class Meta:
+        model = CorrectiveAction
+        fields = ["confirmation", "description", "owner", "deadline", "status", "closed_on", "evidence"]
+        widgets = _areas("description", "evidence")
+
+
+class ConsultationForm(forms.Form):
+    on = forms.DateField(label=_("consulted on"), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    record = forms.CharField(label=_("consultation record"), widget=forms.Textarea(attrs=TEXT))
+
+
+class ApprovalForm(forms.Form):
+    on = forms.DateField(label=_("approved on"), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
+    approver = forms.CharField(label=_("approved by (head of the enterprise)"), max_length=150)

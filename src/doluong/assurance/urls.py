@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import views
+from .views import SURFACES
+
+app_name = "assurance"
+urlpatterns = [
+    # own pages first: a surface's "<pk>/" would otherwise take their first path segment
+    path("programmes/<int:pk>/advance/", views.programme_advance, name="programme_advance"),
+    path("programmes/<int:pk>/consult/", views.programme_consult, name="programme_consult"),
+    path("programmes/<int:pk>/approve/", views.programme_approve, name="programme_approve"),
+    path("programmes/<int:pk>/review/", views.programme_review, name="programme_review"),
+    path("programmes/<int:pk>/revise/", views.programme_revise, name="programme_revise"),
+    path("programmes/<int:pk>/dossier.<str:fmt>", views.programme_document, name="programme_document"),
+    path("confirmations/<int:pk>/sign/", views.confirmation_sign, name="confirmation_sign"),
+    *[url for surface in SURFACES for url in surface.urls()],
+]
