@@ -38,7 +38,7 @@ def test_the_issues_worked_example():
     assert result.covered == Decimal(6_000 + 900 + 1_500)
     assert result.percent == Decimal("43.3")
     assert [g.key for g in result.gaps] == ["water", "meter3"]  # biggest gap first
-    assert result.demand_fee is None and any("fee" in f for f in result.flags)
+    assert result.demand_fee is None and {"code": "no_fee", "count": 5} in result.flags
 
 
 def test_annual_demand_is_count_times_twelve_over_the_cycle():
@@ -81,7 +81,7 @@ def test_surveys_add_demand_with_uncertainty_and_unknown_cycles_are_flagged():
     ]
     result = capability(pops, [])
     assert result.demand == 180 and result.uncertainty == 20
-    assert result.flags and "50" in result.flags[0]
+    assert {"code": "unknown_cycle", "count": 50, "type": "Đồng hồ taxi"} in result.flags
     assert capability(pops, [], Parameters(include_surveys=False)).demand == 120
 
 
@@ -113,3 +113,18 @@ def test_realised_coverage_counts_local_services():
     assert (result.demand, result.covered, result.percent) == (50, 30, Decimal("60.0"))
     assert {x.key: x.percent for x in result.by_commune} == {"A": Decimal("75.0"), "B": Decimal("0.0")}
     assert [g.key for g in result.gaps] == ["scale", "water"]
+
+
+def test_what_if_moves_outside_services_up_to_the_capacity():
+    from doluong.coverage.formula import what_if_realised
+
+    services = [
+        Service("water", "Nước", "flow", "A", False, 30),
+        Service("water", "Nước", "flow", "B", False, 10),
+        Service("scale", "Cân", "mass", "A", False, 5),
+    ]
+    moved = what_if_realised(services, [Capacity("X", "water", 35)])
+    result = realised(moved)
+    assert (result.demand, result.covered) == (45, 35)
+    assert realised(what_if_realised(services, [Capacity("X", "water")])).covered == 40
+    assert realised(services).covered == 0  # the inputs are not touched

@@ -141,6 +141,11 @@ CASES: dict[str, Case] = {
     "verification.ValidityRule": Case(edit="procedure"),
     "verification.CertificateSettings": Case(edit="number_pattern", api="no-create"),
     "verification.SigningKey": Case(api="read"),
+    # coverage
+    "coverage.FormulaVersion": Case(edit="notes"),
+    "coverage.ProviderCapacity": Case(edit="notes"),
+    "coverage.SurveyEstimate": Case(edit="method"),
+    "coverage.CoverageReport": Case(edit="notes"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

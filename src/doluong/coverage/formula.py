@@ -17,6 +17,9 @@ Realised coverage (version "realised-1")
     services of the province's instruments in the period (certificates of verification or calibration, revoked
     ones excluded) issued by providers of the province ÷ all such services, whoever issued them.
 
+What-if: a provider designated for a type with a capacity is added to the capacities (capability), and takes
+over up to its capacity of the services of that type done by providers from elsewhere (realised).
+
 Types whose cycle is unknown give no demand; they are listed as a data-quality flag, never guessed.
 """
 
@@ -156,7 +159,7 @@ class Result:
     gaps: list[Line]
     demand_fee: Decimal | None
     covered_fee: Decimal | None
-    flags: list[str]
+    flags: list[dict]  # {"code": "unknown_cycle" | "no_fee", "count": …, "type": …}
 
     @property
     def percent(self) -> Decimal | None:
@@ -203,7 +206,7 @@ def capability(
 ) -> Result:
     """Capability coverage of the demand by the capacities (see the module's formula)."""
     params = parameters or Parameters()
-    flags: list[str] = []
+    flags: list[dict] = []
     demand_tc: dict[tuple[str, str], Decimal] = defaultdict(Decimal)
     unc_t: dict[str, Decimal] = defaultdict(Decimal)
     names: dict[str, tuple[str, str]] = {}
@@ -219,7 +222,7 @@ def capability(
         if pop.uncertainty:
             unc_t[pop.type_code] += annual_demand(pop.uncertainty, pop.cycle_months)
     for name, count in sorted(unknown.items()):
-        flags.append(f"unknown cycle: {count} instruments of “{name}” give no demand")
+        flags.append({"code": "unknown_cycle", "count": count, "type": name})
 
     cap_t: dict[str, Decimal | None] = {}
     providers_t: dict[str, set] = defaultdict(set)
@@ -244,7 +247,7 @@ def capability(
     missing_fees = _fees_complete(demand_t, params.fees)
     fees_ok = not missing_fees
     if missing_fees:
-        flags.append(f"no fee for {len(missing_fees)} types: values by fee not given")
+        flags.append({"code": "no_fee", "count": len(missing_fees)})
     for t, d in demand_t.items():
         line = _group(by_type, t, names[t][0])
         line.demand = d
@@ -310,6 +313,29 @@ def what_if(
     return capability(list(populations), [*capacities, *added], parameters)
 
 
+def what_if_realised(services: Iterable[Service], added: Iterable[Capacity]) -> list[Service]:
+    """The services as they would have been had the `added` providers been of the province: for each, up to its
+    capacity (all, if none is given) of the services of its type done by providers from elsewhere become local,
+    the largest groups first."""
+    rows = [Service(**vars(s)) for s in services]
+    for cap in added:
+        left = None if cap.annual is None else Decimal(cap.annual)
+        order = sorted(
+            (i for i, s in enumerate(rows) if s.type_code == cap.type_code and not s.local),
+            key=lambda i: (-rows[i].count, rows[i].commune),
+        )
+        for i in order:
+            s = rows[i]
+            moved = s.count if left is None else int(min(Decimal(s.count), left))
+            if moved <= 0:
+                break
+            rows[i] = Service(s.type_code, s.type_name, s.field, s.commune, False, s.count - moved)
+            rows.append(Service(s.type_code, s.type_name, s.field, s.commune, True, moved))
+            if left is not None:
+                left -= moved
+    return [s for s in rows if s.count]
+
+
 def realised(services: Iterable[Service], parameters: Parameters | None = None) -> Result:
     """Realised coverage: services by the province's providers ÷ all services of the province's instruments."""
     params = parameters or Parameters()
@@ -317,7 +343,7 @@ def realised(services: Iterable[Service], parameters: Parameters | None = None) 
     types = {s.type_code for s in services}
     missing_fees = _fees_complete(types, params.fees)
     fees_ok = not missing_fees
-    flags = [f"no fee for {len(missing_fees)} types: values by fee not given"] if missing_fees else []
+    flags = [{"code": "no_fee", "count": len(missing_fees)}] if missing_fees else []
     groups = ({}, {}, {})
     for s in services:
         n = Decimal(s.count)
