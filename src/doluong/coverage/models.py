@@ -33,7 +33,7 @@ class FormulaVersion(BaseModel):
     """One version of the coverage formulas' parameters, in force from a date. A version used by a report is never
     changed: a new parameter set is a new version."""
 
-    version = models.PositiveIntegerField(_("version"), unique=True)
+    version = models.PositiveIntegerField(_("version"))
     effective_from = models.DateField(_("effective from"))
     parameters = models.JSONField(
         _("parameters"),
@@ -51,6 +51,7 @@ class FormulaVersion(BaseModel):
         ordering = ["-effective_from", "-version"]
         verbose_name = _("coverage formula version")
         verbose_name_plural = _("coverage formula versions")
+        constraints = [models.UniqueConstraint(fields=["version"], name="coverage_formula_version_unique")]
 
     def __str__(self) -> str:
         return str(_("Version %(n)s (from %(date)s)") % {"n": self.version, "date": f"{self.effective_from:%d/%m/%Y}"})
