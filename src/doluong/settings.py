@@ -145,6 +145,7 @@ INSTALLED_APPS = [
     "doluong.verification",
     "doluong.programs",
     "doluong.coverage",
+    "doluong.exchange",
 ]
 
 MIDDLEWARE = [
