@@ -26,6 +26,8 @@ LAYERS = {
     "registry": 4,
     "verification": 5,
     "programs": 6,
+    "coverage": 7,
+    "exchange": 7,
 }
 #: the project glue above every app: settings, the URLconf, the console entry point
 TOP = {"settings", "urls", "cli", "wsgi", "__init__"}

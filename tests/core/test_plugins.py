@@ -66,7 +66,7 @@ def test_an_app_plugs_in_with_one_line():
 def test_without_the_line_nothing_of_it_is_there():
     found = _run("doluong.settings")
     assert "plugin_app" not in found["groups"] and not found["links"] and not found["calculator"]
-    assert found["demo"] == ["parties", "registry", "verification", "programs"]
+    assert found["demo"] == ["parties", "registry", "verification", "programs", "coverage"]
     assert found["reference"] == ["geo", "registry"]
     assert "ct.plugin" not in found["personas"]
 

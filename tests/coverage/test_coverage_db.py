@@ -137,9 +137,9 @@ def test_a_past_report_reproduces_after_the_parameters_change(worked):
     v1 = report.formula_version
     # the stricter parameter set is a new version, in force from today; the old version cannot be edited
     FormulaVersion.objects.create(
-        version=v1.version + 100, effective_from=today(), parameters={"undeclared_capacity": "none"}
+        version=v1.version + 100, effective_from=today(), parameters={"undeclaredCapacity": "none"}
     )
-    v1.parameters = {"undeclared_capacity": "none"}
+    v1.parameters = {"undeclaredCapacity": "none"}
     from django.core.exceptions import ValidationError
 
     with pytest.raises(ValidationError):

@@ -100,7 +100,7 @@ def test_fee_value_only_when_every_type_has_a_fee():
     assert result.covered_fee == 900 * 400_000
     assert result.fee_percent == Decimal("23.1")  # 360 M of 1 560 M
     with pytest.raises(ValueError):
-        Parameters.from_dict({"undeclared_capacity": "maybe"})
+        Parameters.from_dict({"undeclaredCapacity": "maybe"})
 
 
 def test_realised_coverage_counts_local_services():

@@ -16,7 +16,7 @@ def build(ctx) -> dict:
     version = FormulaVersion(
         version=1,
         effective_from=dt.date(2021, 1, 1),
-        parameters={"undeclared_capacity": "unlimited", "include_surveys": True, "fees": {}},
+        parameters={"undeclaredCapacity": "unlimited", "includeSurveys": True, "fees": {}},
         notes="Phiên bản đầu: năng lực chưa khai báo coi như không giới hạn; chưa có biểu phí.",
     )
     version._history_user = ctx.admin

@@ -13,7 +13,7 @@ class FormulaVersionFilterSet(BaseFilterSet):
 
     class Meta:
         model = FormulaVersion
-        fields = ["version"]
+        fields = []
 
 
 class ProviderCapacityFilterSet(BaseFilterSet):

@@ -5,7 +5,7 @@ Capability coverage (version "capability-1")
     demand of a type      D_t = Σ_instruments 12 ÷ cycle_t  (+ survey estimates n ± u, same formula)
     capacity of a type    C_t = Σ declared annual capacity of the scope lines of the province's providers that hold
                                a valid registered scope for t (a line without a declared capacity counts as
-                               unlimited or as zero, by the parameter `undeclared_capacity`)
+                               unlimited or as zero, by the parameter `undeclaredCapacity`)
     covered of a type     V_t = min(D_t, C_t)   (0 where no provider holds a scope for t)
     coverage              Σ V_t ÷ Σ D_t
     allocation            a type's covered share V_t ÷ D_t is spread over its communes in proportion to their
@@ -83,13 +83,13 @@ class Parameters:
     @classmethod
     def from_dict(cls, data: dict | None) -> Parameters:
         data = dict(data or {})
-        policy = data.get("undeclared_capacity", UNLIMITED)
+        policy = data.get("undeclaredCapacity", UNLIMITED)
         if policy not in (UNLIMITED, NONE):
-            raise ValueError(f"undeclared_capacity must be {UNLIMITED!r} or {NONE!r}, not {policy!r}")
+            raise ValueError(f"undeclaredCapacity must be {UNLIMITED!r} or {NONE!r}, not {policy!r}")
         fees = {str(k): Decimal(str(v)) for k, v in (data.get("fees") or {}).items()}
         if any(v < 0 for v in fees.values()):
             raise ValueError("a fee is negative")
-        return cls(policy, bool(data.get("include_surveys", True)), fees)
+        return cls(policy, bool(data.get("includeSurveys", True)), fees)
 
 
 def annual_demand(count: int, cycle_months: int) -> Decimal:

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from doluong.core.dates import today
 from doluong.core.models import BaseModel
@@ -33,7 +34,8 @@ class FormulaVersion(BaseModel):
     """One version of the coverage formulas' parameters, in force from a date. A version used by a report is never
     changed: a new parameter set is a new version."""
 
-    version = models.PositiveIntegerField(_("version"))
+    # DRF's Vietnamese catalogue leaves "version" untranslated and comes first: a context of our own
+    version = models.PositiveIntegerField(pgettext_lazy("coverage formula", "version"))
     effective_from = models.DateField(_("effective from"))
     parameters = models.JSONField(
         _("parameters"),
@@ -41,7 +43,7 @@ class FormulaVersion(BaseModel):
         blank=True,
         validators=[_check_parameters],
         help_text=_(
-            "undeclared_capacity: unlimited or none; include_surveys: true or false; fees: fee of one "
+            "undeclaredCapacity: unlimited or none; includeSurveys: true or false; fees: fee of one "
             "verification by instrument type code (VND)"
         ),
     )
