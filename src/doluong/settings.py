@@ -145,6 +145,8 @@ INSTALLED_APPS = [
     "doluong.verification",
     "doluong.programs",
     "doluong.assurance",
+    "doluong.coverage",
+    "doluong.exchange",
 ]
 
 MIDDLEWARE = [

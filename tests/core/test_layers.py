@@ -27,6 +27,8 @@ LAYERS = {
     "verification": 5,
     "programs": 6,
     "assurance": 7,
+    "coverage": 7,
+    "exchange": 7,
 }
 #: the project glue above every app: settings, the URLconf, the console entry point
 TOP = {"settings", "urls", "cli", "wsgi", "__init__"}

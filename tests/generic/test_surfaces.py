@@ -148,6 +148,11 @@ CASES: dict[str, Case] = {
     "assurance.Confirmation": Case(edit="procedure"),
     "assurance.ConfirmationPoint": Case(),
     "assurance.CorrectiveAction": Case(edit="owner"),
+    # coverage
+    "coverage.FormulaVersion": Case(edit="notes"),
+    "coverage.ProviderCapacity": Case(edit="notes"),
+    "coverage.SurveyEstimate": Case(edit="method"),
+    "coverage.CoverageReport": Case(edit="notes"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

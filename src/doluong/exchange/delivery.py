@@ -1,0 +1,166 @@
+"""Delivering the outbox to subscribers, in order, from each subscriber's cursor.
+
+For each event after the cursor that the subscriber wants: POST it (signed, see `signing`); a 2xx answer delivers
+it and moves the cursor on; anything else (an error status, a timeout, a refused connection) is an attempt: the
+event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that events stay in
+order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
+moves the cursor back (receivers deduplicate by the event id, the webhook-id header). Every attempt is written to
+the hash-chained exchange log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import time
+import urllib.error
+import urllib.request
+
+from django.db import transaction
+from django.utils import timezone
+
+from . import signing
+from .models import Delivery, ExchangeLog, OutboxEvent, Subscription
+
+TIMEOUT = 10
+GENESIS = "0" * 64
+
+
+def _entry_hash(previous: str, entry: dict) -> str:
+    return hashlib.sha256((previous + json.dumps(entry, sort_keys=True, separators=(",", ":"))).encode()).hexdigest()
+
+
+def _log_fields(row: ExchangeLog) -> dict:
+    return {
+        "at": row.at.isoformat(),
+        "subscription": row.subscription_name,
+        "url": row.url,
+        "event_id": str(row.event_id),
+        "sequence": row.sequence,
+        "attempt": row.attempt,
+        "outcome": row.outcome,
+        "http_status": row.http_status,
+        "detail": row.detail,
+    }
+
+
+def log(sub, event, attempt, outcome, status, detail) -> ExchangeLog:
+    with transaction.atomic():
+        last = ExchangeLog.objects.select_for_update().order_by("-id").first()
+        previous = last.hash if last else GENESIS
+        row = ExchangeLog(
+            at=timezone.now(),
+            subscription_name=sub.name,
+            url=sub.url,
+            event_id=event.event_id,
+            sequence=event.pk,
+            attempt=attempt,
+            outcome=outcome,
+            http_status=status,
+            detail=(detail or "")[:500],
+            previous_hash=previous,
+        )
+        row.hash = _entry_hash(previous, _log_fields(row))
+        row.save()
+        return row
+
+
+def export_log() -> list[dict]:
+    return [{**_log_fields(r), "previous_hash": r.previous_hash, "hash": r.hash} for r in ExchangeLog.objects.all()]
+
+
+def verify_chain(entries: list[dict]) -> bool:
+    previous = GENESIS
+    for entry in entries:
+        fields = {k: v for k, v in entry.items() if k not in ("previous_hash", "hash")}
+        if entry["previous_hash"] != previous or _entry_hash(previous, fields) != entry["hash"]:
+            return False
+        previous = entry["hash"]
+    return True
+
+
+def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
+    body = json.dumps(event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    secret = signing.open_secret(sub.secret)
+    request = urllib.request.Request(
+        sub.url, data=body, headers=signing.headers(secret, str(event.event_id), int(time.time()), body), method="POST"
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (URL checked in clean)
+            return response.status, ""
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}"
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc))
+
+
+def deliver(sub: Subscription, *, limit: int = 500, now: dt.datetime | None = None) -> dict:
+    """One batch for one subscriber; returns counts. Safe to run again: a delivered event is never re-sent unless
+    the cursor is replayed."""
+    now = now or timezone.now()
+    counts = {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
+    events = OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk")[:limit]
+    for event in events:
+        if not sub.wants(event):
+            sub.cursor = event.pk
+            counts["skipped"] += 1
+            continue
+        state, _new = Delivery.objects.get_or_create(subscription=sub, event=event)
+        if state.status == Delivery.Status.PENDING and state.next_attempt_at and state.next_attempt_at > now:
+            counts["retrying"] += 1
+            break  # keep the order: wait for this one
+        state.attempts += 1
+        status, error = post(sub, event)
+        if status is not None and 200 <= status < 300:
+            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DELIVERED, "", None
+            outcome = "delivered"
+        elif state.attempts >= sub.max_attempts:
+            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DEAD, error, None
+            outcome = "dead"
+        else:
+            state.status, state.last_error = Delivery.Status.PENDING, error
+            state.next_attempt_at = now + dt.timedelta(seconds=sub.backoff_seconds * 2 ** (state.attempts - 1))
+            outcome = "retry"
+        state.save()
+        log(sub, event, state.attempts, outcome, status, error)
+        if outcome == "retry":
+            counts["retrying"] += 1
+            break
+        counts["delivered" if outcome == "delivered" else "dead"] += 1
+        sub.cursor = event.pk
+        Subscription.objects.filter(pk=sub.pk).update(cursor=sub.cursor)
+    Subscription.objects.filter(pk=sub.pk).update(cursor=sub.cursor)
+    return counts
+
+
+def replay(sub: Subscription, from_sequence: int) -> None:
+    """Deliver again every event after `from_sequence` (dead letters included: their state starts afresh)."""
+    with transaction.atomic():
+        Delivery.objects.filter(subscription=sub, event_id__gt=from_sequence).delete()
+        sub.cursor = max(0, from_sequence)
+        Subscription.objects.filter(pk=sub.pk).update(cursor=sub.cursor)
+
+
+def deliver_all(**kwargs) -> dict:
+    totals: dict[str, int] = {}
+    for sub in Subscription.objects.filter(is_active=True).order_by("pk"):
+        for key, value in deliver(sub, **kwargs).items():
+            totals[key] = totals.get(key, 0) + value
+    return totals
+
+
+def health() -> list[dict]:
+    """Per subscriber: the lag (events after its cursor), dead letters and retrying events."""
+    last = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    rows = []
+    for sub in Subscription.objects.order_by("name"):
+        states = Delivery.objects.filter(subscription=sub)
+        rows.append(
+            {
+                "subscription": sub,
+                "lag": OutboxEvent.objects.filter(pk__gt=sub.cursor, pk__lte=last).count(),
+                "dead": states.filter(status=Delivery.Status.DEAD).count(),
+                "retrying": states.filter(status=Delivery.Status.PENDING).count(),
+            }
+        )
+    return rows

@@ -1,0 +1,16 @@
+"""The exchange app's rows of the permission table: the province's officer manages its province's subscriptions
+(through the API and the admin for now); the outbox, the delivery states and the log are the administrator's."""
+
+from doluong.core.access import allow, rules
+
+PERMISSIONS = [
+    rules(
+        "exchange.Subscription",
+        paths={"province": "province_id"},
+        note="a subscription without a province (every province's events) is the administrator's",
+        province_officer=allow("view add change delete", "own_province"),
+    ),
+    rules("exchange.OutboxEvent", note="the administrator only", forbid=("add", "change", "delete")),
+    rules("exchange.Delivery", note="the administrator only", forbid=("add", "change", "delete")),
+    rules("exchange.ExchangeLog", note="the administrator only; append-only", forbid=("add", "change", "delete")),
+]

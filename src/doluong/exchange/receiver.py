@@ -1,0 +1,63 @@
+"""A receiver's verifier (no Django, no doluong import: copy this file). Checks a delivery's Standard Webhooks
+headers: the timestamp within `tolerance` seconds, then either the HMAC "v1," signature with the shared secret, or
+the Ed25519 "v1a," signature with the platform's published public key (`cryptography` needed for that one).
+
+    from receiver import verify, Refused
+    event = verify(headers, body, secret="whsec_…")            # or public_key="base64…"
+    if seen(event["id"]): return 200   # deduplicate by the event id: a replay is delivered again
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+
+
+class Refused(ValueError):
+    """The delivery is not authentic (or too old / from the future): answer 400 and do not process it."""
+
+
+def _content(headers: dict, body: bytes) -> tuple[str, int, bytes]:
+    lower = {k.lower(): v for k, v in headers.items()}
+    try:
+        msg_id, timestamp = lower["webhook-id"], int(lower["webhook-timestamp"])
+        signatures = lower["webhook-signature"].split()
+    except (KeyError, ValueError) as exc:
+        raise Refused("missing or malformed webhook headers") from exc
+    return msg_id, timestamp, signatures, f"{msg_id}.{timestamp}.".encode() + body
+
+
+def verify(headers: dict, body: bytes, *, secret: str | None = None, public_key: str | None = None,
+           tolerance: int = 300, now: float | None = None) -> dict:
+    msg_id, timestamp, signatures, content = _content(headers, body)
+    if abs((now if now is not None else time.time()) - timestamp) > tolerance:
+        raise Refused("timestamp outside the tolerance")
+    ok = False
+    if secret is not None:
+        key = base64.b64decode(secret.removeprefix("whsec_"))
+        expected = base64.b64encode(hmac.new(key, content, hashlib.sha256).digest()).decode()
+        ok = any(s.startswith("v1,") and hmac.compare_digest(s[3:], expected) for s in signatures)
+    if not ok and public_key is not None:
+        from cryptography.exceptions import InvalidSignature
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+        pub = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key))
+        for s in signatures:
+            if s.startswith("v1a,"):
+                try:
+                    pub.verify(base64.b64decode(s[4:]), content)
+                    ok = True
+                    break
+                except (InvalidSignature, ValueError):
+                    continue
+    if not ok:
+        raise Refused("no valid signature")
+    event = json.loads(body)
+    if event.get("id") != msg_id:
+        raise Refused("the body's event id is not the webhook-id")
+    if event.get("schema_version") != 1:
+        raise Refused(f"unknown schema version {event.get('schema_version')!r}")
+    return event
