@@ -112,3 +112,17 @@ def test_the_api_says_when_its_count_is_an_estimate(client_for, monkeypatch):
     payload = client.get("/api/registry/instruments/", {"limit": 5}).json()
     assert payload["count_estimated"] is (connection.vendor == "postgresql")
     assert payload["count"] > 10
+
+
+def test_the_list_page_counts_through_the_bound(client_for, monkeypatch):
+    """The page's paginator is handed django-tables2's rows, not the queryset: the bound must still apply."""
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 10)
+    client = client_for("admin")
+    response = client.get("/registry/instruments/")
+    listing = response.context["listing"]
+    assert listing["estimated"] is (connection.vendor == "postgresql")
+    line = response.content.decode().split('id="list-count">', 1)[1].split("</p>", 1)[0]
+    assert line.startswith("khoảng ") is (connection.vendor == "postgresql"), line
+    monkeypatch.setattr(paging, "EXACT_UP_TO", 10**9)
+    listing = client.get("/registry/instruments/").context["listing"]
+    assert (listing["count"], listing["estimated"]) == (Instrument.objects.count(), False)

@@ -39,7 +39,9 @@ def _field():
 @pytest.fixture
 def worked():
     communes = list(Commune.objects.filter(province_id=PROVINCE).order_by("code")[:2])
-    owner = Organisation.objects.create(name="Công ty Chủ sở hữu Thử", kind="enterprise", province_id=PROVINCE)
+    owner = Organisation.objects.create(
+        name="Công ty Chủ sở hữu Thử", kind="enterprise", province_id=PROVINCE
+    )
     provider = Organisation.objects.create(
         name="Trung tâm Kiểm định Thử", kind="service_provider", province_id=PROVINCE
     )
@@ -76,7 +78,9 @@ def worked():
     # registered long ago: a report of a past day sees them
     Instrument.objects.filter(province_id=PROVINCE).update(created=dt.datetime(2020, 1, 1, tzinfo=dt.UTC))
     lines = {
-        code: RegistrationScope.objects.create(registration=reg, activity="verification", instrument_type=types[code])
+        code: RegistrationScope.objects.create(
+            registration=reg, activity="verification", instrument_type=types[code]
+        )
         for code in ("T-SCALE", "T-FUEL", "T-BP")
     }
     return {"types": types, "lines": lines, "provider": provider, "communes": communes}
@@ -210,13 +214,21 @@ def test_the_what_if_is_the_officers_and_writes_nothing(client_for):
     provider = Organisation.objects.filter(kind="service_provider").first()
     url = reverse("coverage:what_if", args=["82"])
     post = {"provider": provider.pk, "instrument_type": type_.pk, "capacity": "100000"}
-    counts = (ProviderCapacity.objects.count(), RegistrationScope.objects.count(), CoverageReport.objects.count())
+    counts = (
+        ProviderCapacity.objects.count(),
+        RegistrationScope.objects.count(),
+        CoverageReport.objects.count(),
+    )
     officer = client_for("dt.sokhcn")
     page = officer.post(url, post)
     assert page.status_code == 200
     after = page.context["after"]
     assert Decimal(after["capability"]["percent"]) >= Decimal(page.context["before"]["capability"]["percent"])
-    assert (ProviderCapacity.objects.count(), RegistrationScope.objects.count(), CoverageReport.objects.count()) == counts
+    assert (
+        ProviderCapacity.objects.count(),
+        RegistrationScope.objects.count(),
+        CoverageReport.objects.count(),
+    ) == counts
     bad = officer.post(url, {"provider": provider.pk, "instrument_type": type_.pk, "capacity": "nhiều"})
     assert bad.status_code == 400 and "số nguyên" in bad.content.decode()
     for other in ("ct.sokhcn", "dt.doanhnghiep", "dt.kiemdinh"):
@@ -252,12 +264,16 @@ def test_a_provider_declares_capacity_only_for_its_own_scope_lines(client_for, u
     own = RegistrationScope.objects.filter(
         registration__organisation=member.organisation, instrument_type__isnull=False
     ).first()
-    other = RegistrationScope.objects.exclude(registration__organisation=member.organisation).filter(
-        instrument_type__isnull=False
-    ).first()
+    other = (
+        RegistrationScope.objects.exclude(registration__organisation=member.organisation)
+        .filter(instrument_type__isnull=False)
+        .first()
+    )
     client = client_for("dt.kiemdinh")
     payload = {"annual_capacity": 400, "declared_on": today().isoformat()}
-    ok = client.post("/api/coverage/capacities/", {**payload, "scope_line": own.pk}, content_type="application/json")
+    ok = client.post(
+        "/api/coverage/capacities/", {**payload, "scope_line": own.pk}, content_type="application/json"
+    )
     assert ok.status_code == 201, ok.content
     before = ProviderCapacity.objects.count()
     refused = client.post(

@@ -96,7 +96,10 @@ def test_what_if_recomputes_without_touching_the_inputs():
 def test_fee_value_only_when_every_type_has_a_fee():
     fees = {"scale": 50_000, "dispenser": 400_000, "water": 60_000, "meter3": 100_000, "bp": 80_000}
     result = capability(_pops(), [Capacity("P", "dispenser")], Parameters.from_dict({"fees": fees}))
-    assert result.demand_fee == 6_000 * 50_000 + 900 * 400_000 + 8_000 * 60_000 + 3_000 * 100_000 + 1_500 * 80_000
+    assert (
+        result.demand_fee
+        == 6_000 * 50_000 + 900 * 400_000 + 8_000 * 60_000 + 3_000 * 100_000 + 1_500 * 80_000
+    )
     assert result.covered_fee == 900 * 400_000
     assert result.fee_percent == Decimal("23.1")  # 360 M of 1 560 M
     with pytest.raises(ValueError):

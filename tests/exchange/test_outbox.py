@@ -68,7 +68,9 @@ class Receiver:
 def hook():
     secret = signing.new_secret()
     rec = Receiver(secret, signing.public_key())
-    sub = Subscription(name="Cơ sở dữ liệu thử", url=rec.url, secret=signing.seal_secret(secret), backoff_seconds=10)
+    sub = Subscription(
+        name="Cơ sở dữ liệu thử", url=rec.url, secret=signing.seal_secret(secret), backoff_seconds=10
+    )
     sub.full_clean()
     sub.cursor = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     sub.save()
@@ -177,7 +179,9 @@ def test_the_verifier_refuses_tampering_and_stale_or_unknown_deliveries():
         receiver.verify(headers, body, secret=secret, now=ts + 3600)
     future = json.dumps({**event.envelope(), "schema_version": 99}).encode()
     with pytest.raises(receiver.Refused):
-        receiver.verify(signing.headers(secret, str(event.event_id), ts, future), future, secret=secret, now=ts)
+        receiver.verify(
+            signing.headers(secret, str(event.event_id), ts, future), future, secret=secret, now=ts
+        )
     # the exchange key is its own: not the root key
     from doluong.verification.signing import root_public
 
@@ -196,7 +200,9 @@ def test_the_log_chain_breaks_when_an_entry_is_edited(hook):
 
 
 def test_a_subscriber_url_outside_the_allowed_hosts_is_refused():
-    sub = Subscription(name="Ngoài", url="http://example.org/hook", secret=signing.seal_secret(signing.new_secret()))
+    sub = Subscription(
+        name="Ngoài", url="http://example.org/hook", secret=signing.seal_secret(signing.new_secret())
+    )
     with pytest.raises(ValidationError):
         sub.full_clean()
     sub.url = "https://example.org/hook"

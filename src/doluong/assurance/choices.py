@@ -54,7 +54,11 @@ class Label(models.TextChoices):
     BLOCKED = "blocked", _("Blocked")
 
 
-LABEL_FOR = {Verdict.CONFORMING: Label.IN_USE, Verdict.CONDITIONAL: Label.LIMITED, Verdict.NONCONFORMING: Label.BLOCKED}
+LABEL_FOR = {
+    Verdict.CONFORMING: Label.IN_USE,
+    Verdict.CONDITIONAL: Label.LIMITED,
+    Verdict.NONCONFORMING: Label.BLOCKED,
+}
 
 
 class ActionStatus(models.TextChoices):

@@ -28,10 +28,17 @@ def _enterprise(ctx, province, words, key):
 def _instrument(ctx, owner, type_code_hint, serial, model):
     from doluong.registry.models import Instrument, InstrumentType
 
-    itype = InstrumentType.objects.filter(name__icontains=type_code_hint).first() or InstrumentType.objects.first()
+    itype = (
+        InstrumentType.objects.filter(name__icontains=type_code_hint).first()
+        or InstrumentType.objects.first()
+    )
     instrument = Instrument(
-        instrument_type=itype, owner=owner, commune=owner.commune or ctx.communes[owner.province_id][0],
-        serial=serial, manufacturer="Demo", model=model,
+        instrument_type=itype,
+        owner=owner,
+        commune=owner.commune or ctx.communes[owner.province_id][0],
+        serial=serial,
+        manufacturer="Demo",
+        model=model,
     )
     instrument._history_user = ctx.admin
     instrument.save()
@@ -48,13 +55,37 @@ def build(ctx):
     today = ctx.today
     start = dt.date(today.year, 1, 1)
     plan = [
-        ("92", ("Thực phẩm", "Thủy sản", "Chế biến"), "ct-food", Step.IMPLEMENTATION, "cân", "khối lượng tịnh", "g", "500", "2", "1"),
+        (
+            "92",
+            ("Thực phẩm", "Thủy sản", "Chế biến"),
+            "ct-food",
+            Step.IMPLEMENTATION,
+            "cân",
+            "khối lượng tịnh",
+            "g",
+            "500",
+            "2",
+            "1",
+        ),
         ("92", (), "ct-water", Step.DRAFT, "đồng hồ nước", "thể tích nước", "L", "1000", "20", "5"),
         ("82", (), "dt-water", Step.ANALYSIS, "đồng hồ nước", "thể tích nước", "L", "1000", "20", "5"),
-        ("82", ("Điện tử",), "dt-electronics", Step.CONSULTATION, "thước", "độ dày tấm mạch", "mm", "1.6", "0.05", None),
+        (
+            "82",
+            ("Điện tử",),
+            "dt-electronics",
+            Step.CONSULTATION,
+            "thước",
+            "độ dày tấm mạch",
+            "mm",
+            "1.6",
+            "0.05",
+            None,
+        ),
     ]
     made = {"programmes": 0, "processes": 0, "confirmations": 0}
-    for index, (province, words, key, step, type_hint, characteristic, unit, nominal, tol, umax) in enumerate(plan):
+    for index, (province, words, key, step, type_hint, characteristic, unit, nominal, tol, umax) in enumerate(
+        plan
+    ):
         org = ctx.orgs.get(key) or _enterprise(ctx, province, words, key)
         programme = Programme(
             enterprise=org,
@@ -82,9 +113,17 @@ def build(ctx):
         programme.save()
         made["programmes"] += 1
         process = MeasurementProcess(
-            enterprise=org, name=f"Kiểm soát {characteristic}", characteristic=characteristic, unit=unit,
-            nominal=Decimal(nominal), tolerance=Decimal(tol), max_uncertainty=Decimal(umax) if umax else None,
-            temperature_min=Decimal(20), temperature_max=Decimal(30), method_document="QT-ĐL-01", method_version="1",
+            enterprise=org,
+            name=f"Kiểm soát {characteristic}",
+            characteristic=characteristic,
+            unit=unit,
+            nominal=Decimal(nominal),
+            tolerance=Decimal(tol),
+            max_uncertainty=Decimal(umax) if umax else None,
+            temperature_min=Decimal(20),
+            temperature_max=Decimal(30),
+            method_document="QT-ĐL-01",
+            method_version="1",
             owner="Trưởng phòng Quản lý chất lượng",
         )
         process._history_user = ctx.admin
@@ -95,10 +134,16 @@ def build(ctx):
         link._history_user = ctx.admin
         link.save()
         confirmation = Confirmation(
-            process=process, instrument=instrument, confirmed_on=today - dt.timedelta(days=20),
-            next_on=add_months(today, 12), rule=Rule.GUARD_BAND, certificate_number=f"HC-{index + 1:04d}",
-            calibrated_by="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng", procedure="QT-XN-01",
-            environment="(23 ± 2) °C", traceability="Chuẩn quốc gia qua tổ chức hiệu chuẩn",
+            process=process,
+            instrument=instrument,
+            confirmed_on=today - dt.timedelta(days=20),
+            next_on=add_months(today, 12),
+            rule=Rule.GUARD_BAND,
+            certificate_number=f"HC-{index + 1:04d}",
+            calibrated_by="Trung tâm Kỹ thuật Tiêu chuẩn Đo lường Chất lượng",
+            procedure="QT-XN-01",
+            environment="(23 ± 2) °C",
+            traceability="Chuẩn quốc gia qua tổ chức hiệu chuẩn",
             responsible_person="Trưởng phòng Quản lý chất lượng",
         )
         confirmation._history_user = ctx.admin
@@ -109,7 +154,10 @@ def build(ctx):
         uncertainty = tolerance * Decimal("0.3") if key == "dt-electronics" else tolerance * Decimal("0.2")
         for position, factor in enumerate((Decimal("0.5"), Decimal("1")), start=1):
             point = ConfirmationPoint(
-                confirmation=confirmation, position=position, nominal=Decimal(nominal) * factor, error=error,
+                confirmation=confirmation,
+                position=position,
+                nominal=Decimal(nominal) * factor,
+                error=error,
                 uncertainty=uncertainty,
             )
             point._history_user = ctx.admin

@@ -43,8 +43,16 @@ def dossier_data(programme) -> dict:
         "period": f"{_d(programme.period_start)} – {_d(programme.period_end)}",
         "version": str(programme.version),
         "step": str(programme.get_step_display()),
-        "approved": programme.step not in (Step.RECEPTION, Step.DATA_COLLECTION, Step.ANALYSIS,
-                                            Step.EXPECTED_EFFECT, Step.PLANNING, Step.DRAFT, Step.CONSULTATION),
+        "approved": programme.step
+        not in (
+            Step.RECEPTION,
+            Step.DATA_COLLECTION,
+            Step.ANALYSIS,
+            Step.EXPECTED_EFFECT,
+            Step.PLANNING,
+            Step.DRAFT,
+            Step.CONSULTATION,
+        ),
         "approved_on": _d(programme.approved_on),
         "approved_by": programme.approved_by,
         "consulted_on": _d(programme.consulted_on),
@@ -95,7 +103,11 @@ def render_docx(data: dict) -> bytes:
     para()
     para("CHƯƠNG TRÌNH ĐẢM BẢO ĐO LƯỜNG", bold=True, center=True)
     para(data["title"], bold=True, center=True)
-    para(f"Giai đoạn: {data['period']} · Phiên bản {data['version']} · {data['step']}", italic=True, center=True)
+    para(
+        f"Giai đoạn: {data['period']} · Phiên bản {data['version']} · {data['step']}",
+        italic=True,
+        center=True,
+    )
     if data["revision_reason"]:
         para(f"Lý do sửa đổi: {data['revision_reason']}", italic=True)
     for s in data["sections"]:

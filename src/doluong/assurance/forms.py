@@ -40,8 +40,16 @@ class ProgrammeForm(BaseModelForm):
             "notes",
         ]
         widgets = _areas(
-            "state_organisation", "state_methods", "state_technical", "expected_effect", "objectives", "tasks",
-            "solutions", "budget", "legal_basis", "notes",
+            "state_organisation",
+            "state_methods",
+            "state_technical",
+            "expected_effect",
+            "objectives",
+            "tasks",
+            "solutions",
+            "budget",
+            "legal_basis",
+            "notes",
         )
 
 

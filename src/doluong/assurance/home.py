@@ -20,7 +20,11 @@ def panels(request):
     context = {
         "programmes": list(programmes[:5]),
         "programme_count": programmes.count(),
-        "steps": [(label, steps[value]) for value, label in Programme._meta.get_field("step").choices if steps[value]],
+        "steps": [
+            (label, steps[value])
+            for value, label in Programme._meta.get_field("step").choices
+            if steps[value]
+        ],
         "nonconforming": confirmations.filter(verdict=Verdict.NONCONFORMING).count(),
         "confirmation_count": confirmations.count(),
         "open_actions": CorrectiveAction.objects.restrict(user).filter(status=ActionStatus.OPEN).count(),

@@ -20,9 +20,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from doluong.core.dates import add_months, today
 from doluong.core.models import BaseModel, SearchableModel
@@ -84,13 +83,22 @@ class Programme(SearchableModel):
     title = models.CharField(_("title"), max_length=300)
     period_start = models.DateField(_("period from"))
     period_end = models.DateField(_("period to"))
-    version = models.PositiveSmallIntegerField(pgettext_lazy("programme", "version"), default=1, editable=False)
+    version = models.PositiveSmallIntegerField(
+        pgettext_lazy("programme", "version"), default=1, editable=False
+    )
     previous = models.OneToOneField(
-        "self", models.PROTECT, null=True, blank=True, related_name="revision", editable=False,
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="revision",
+        editable=False,
         verbose_name=_("revised version"),
     )
     revision_reason = models.TextField(_("reason for the revision"), blank=True, editable=False)
-    step = models.CharField(_("step"), max_length=20, choices=Step.choices, default=Step.RECEPTION, editable=False)
+    step = models.CharField(
+        _("step"), max_length=20, choices=Step.choices, default=Step.RECEPTION, editable=False
+    )
     measurement_officer = models.CharField(_("measurement officer"), max_length=150, blank=True)
     state_organisation = models.TextField(_("current state: organisation"), blank=True)
     state_methods = models.TextField(_("current state: measurement methods"), blank=True)
@@ -104,9 +112,13 @@ class Programme(SearchableModel):
     consulted_on = models.DateField(_("consulted on"), null=True, blank=True, editable=False)
     consultation = models.TextField(_("consultation record"), blank=True, editable=False)
     approved_on = models.DateField(_("approved on"), null=True, blank=True, editable=False)
-    approved_by = models.CharField(_("approved by (head of the enterprise)"), max_length=150, blank=True, editable=False)
+    approved_by = models.CharField(
+        _("approved by (head of the enterprise)"), max_length=150, blank=True, editable=False
+    )
     reviewed_on = models.DateField(_("last reviewed on"), null=True, blank=True, editable=False)
-    review_reminded_for = models.DateField(_("review reminder sent for"), null=True, blank=True, editable=False)
+    review_reminded_for = models.DateField(
+        _("review reminder sent for"), null=True, blank=True, editable=False
+    )
     notes = models.TextField(_("notes"), blank=True)
 
     search_fields = ("title", "enterprise__name")
@@ -137,14 +149,22 @@ class Programme(SearchableModel):
     def clean(self):
         super().clean()
         _enterprise_clean(self, getattr(self, "enterprise", None) if self.enterprise_id else None)
-        if self.period_start and self.period_end and add_months(self.period_start, 12) > self.period_end + dt.timedelta(days=1):
-            raise ValidationError({"period_end": gettext("The programme's period must be at least 12 months.")})
+        if (
+            self.period_start
+            and self.period_end
+            and add_months(self.period_start, 12) > self.period_end + dt.timedelta(days=1)
+        ):
+            raise ValidationError(
+                {"period_end": gettext("The programme's period must be at least 12 months.")}
+            )
         before = self.stored
         if before is not None and before.is_approved:
             changed = [n for n in (*self.CONTENT, "notes") if getattr(before, n) != getattr(self, n)]
             if changed:
                 raise ValidationError(
-                    gettext("An approved version cannot be edited: make a revision (a new version with its reason).")
+                    gettext(
+                        "An approved version cannot be edited: make a revision (a new version with its reason)."
+                    )
                 )
 
     def save(self, *args, **kwargs):
@@ -167,7 +187,9 @@ class MeasurementProcess(SearchableModel):
 
     REQUIREMENT = ("tolerance", "process_mpe", "max_uncertainty", "tur_target")
 
-    enterprise = models.ForeignKey(Organisation, models.PROTECT, related_name="+", verbose_name=_("enterprise"))
+    enterprise = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", verbose_name=_("enterprise")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     name = models.CharField(_("name"), max_length=200)
     characteristic = models.CharField(_("product or process characteristic"), max_length=200)
@@ -177,20 +199,33 @@ class MeasurementProcess(SearchableModel):
         _("tolerance (±)"), **D, help_text=_("Half-width of the characteristic's tolerance.")
     )
     process_mpe = models.DecimalField(
-        _("maximum permissible error of the process (±)"), **D,
+        _("maximum permissible error of the process (±)"),
+        **D,
         help_text=_("If empty, the tolerance is used."),
     )
     max_uncertainty = models.DecimalField(
         _("maximum expanded uncertainty U"), **D, help_text=_("If empty, MPE / TUR target.")
     )
     tur_target = models.DecimalField(
-        _("TUR target"), max_digits=8, decimal_places=3, null=True, blank=True,
+        _("TUR target"),
+        max_digits=8,
+        decimal_places=3,
+        null=True,
+        blank=True,
         help_text=_("TUR = MPE / U. If empty, MPE / maximum U."),
     )
-    temperature_min = models.DecimalField(_("temperature from (°C)"), max_digits=6, decimal_places=2, null=True, blank=True)
-    temperature_max = models.DecimalField(_("temperature to (°C)"), max_digits=6, decimal_places=2, null=True, blank=True)
+    temperature_min = models.DecimalField(
+        _("temperature from (°C)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
+    temperature_max = models.DecimalField(
+        _("temperature to (°C)"), max_digits=6, decimal_places=2, null=True, blank=True
+    )
     humidity_max = models.DecimalField(
-        _("maximum relative humidity (%)"), max_digits=5, decimal_places=2, null=True, blank=True,
+        _("maximum relative humidity (%)"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))],
     )
     method_document = models.CharField(_("measurement method document"), max_length=200, blank=True)
@@ -215,7 +250,10 @@ class MeasurementProcess(SearchableModel):
             return None if v is None else float(v)
 
         return mc.derive_requirement(
-            tolerance=f(self.tolerance), mpe=f(self.process_mpe), u_max=f(self.max_uncertainty), tur=f(self.tur_target)
+            tolerance=f(self.tolerance),
+            mpe=f(self.process_mpe),
+            u_max=f(self.max_uncertainty),
+            tur=f(self.tur_target),
         )
 
     def clean(self):
@@ -227,22 +265,36 @@ class MeasurementProcess(SearchableModel):
             messages = {
                 "missing_requirement": (
                     "process_mpe",
-                    gettext("Give a tolerance or a required capability (process MPE, or maximum U with a TUR target)."),
+                    gettext(
+                        "Give a tolerance or a required capability (process MPE, or maximum U with a TUR target)."
+                    ),
                 ),
                 "uncertainty_too_large": (
                     "max_uncertainty",
                     gettext("The maximum uncertainty is larger than the tolerance or the process MPE."),
                 ),
             }
-            field, text = messages.get(exc.code, (None, gettext("Every value of the requirement must be positive.")))
+            field, text = messages.get(
+                exc.code, (None, gettext("Every value of the requirement must be positive."))
+            )
             raise ValidationError({field: text} if field else text) from exc
-        if self.temperature_min is not None and self.temperature_max is not None and self.temperature_min > self.temperature_max:
-            raise ValidationError({"temperature_max": gettext("The upper temperature is below the lower one.")})
+        if (
+            self.temperature_min is not None
+            and self.temperature_max is not None
+            and self.temperature_min > self.temperature_max
+        ):
+            raise ValidationError(
+                {"temperature_max": gettext("The upper temperature is below the lower one.")}
+            )
 
     def save(self, *args, **kwargs):
         if self.enterprise_id:
             self.province_id = self.enterprise.province_id
-        before = None if self.pk is None else type(self).objects.filter(pk=self.pk).values(*self.REQUIREMENT).first()
+        before = (
+            None
+            if self.pk is None
+            else type(self).objects.filter(pk=self.pk).values(*self.REQUIREMENT).first()
+        )
         with transaction.atomic():
             super().save(*args, **kwargs)
             if before is not None and any(before[n] != getattr(self, n) for n in self.REQUIREMENT):
@@ -260,7 +312,9 @@ def certified_uncertainty(instrument) -> float | None:
     if cert is None:
         return None
     values = [
-        p.uncertainty for p in MeasurementPoint.objects.filter(record_id=cert.record_id) if p.uncertainty is not None
+        p.uncertainty
+        for p in MeasurementPoint.objects.filter(record_id=cert.record_id)
+        if p.uncertainty is not None
     ]
     return float(max(values)) if values else None
 
@@ -272,10 +326,13 @@ class ProcessInstrument(BaseModel):
     process = models.ForeignKey(
         MeasurementProcess, models.CASCADE, related_name="links", verbose_name=_("measurement process")
     )
-    instrument = models.ForeignKey(Instrument, models.PROTECT, related_name="+", verbose_name=_("measuring instrument"))
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, related_name="+", verbose_name=_("measuring instrument")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     certified_uncertainty = models.DecimalField(
-        _("certified expanded uncertainty U"), **D,
+        _("certified expanded uncertainty U"),
+        **D,
         help_text=_("If empty, taken from the instrument's latest certificate."),
     )
     capable = models.BooleanField(_("meets the requirement"), null=True, editable=False)
@@ -285,7 +342,9 @@ class ProcessInstrument(BaseModel):
         ordering = ["process_id", "pk"]
         verbose_name = _("instrument serving a process")
         verbose_name_plural = _("instruments serving processes")
-        constraints = [models.UniqueConstraint(fields=["process", "instrument"], name="assurance_link_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["process", "instrument"], name="assurance_link_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.process} · {self.instrument}"
@@ -293,7 +352,9 @@ class ProcessInstrument(BaseModel):
     def clean(self):
         super().clean()
         if self.process_id and self.instrument_id and self.instrument.owner_id != self.process.enterprise_id:
-            raise ValidationError({"instrument": gettext("The instrument is not the process's enterprise's.")})
+            raise ValidationError(
+                {"instrument": gettext("The instrument is not the process's enterprise's.")}
+            )
 
     def assess(self) -> None:
         u = float(self.certified_uncertainty) if self.certified_uncertainty is not None else None
@@ -309,7 +370,10 @@ class ProcessInstrument(BaseModel):
         limit = req.u_max if req.u_max is not None else req.mpe
         self.capable = u <= limit
         if self.capable:
-            self.capability_note = gettext("U = %(u)s ≤ %(limit)s: meets the requirement.") % {"u": f"{u:g}", "limit": f"{limit:g}"}
+            self.capability_note = gettext("U = %(u)s ≤ %(limit)s: meets the requirement.") % {
+                "u": f"{u:g}",
+                "limit": f"{limit:g}",
+            }
         else:
             self.capability_note = gettext(
                 "U = %(u)s > %(limit)s: the certified uncertainty cannot meet the process's requirement."
@@ -335,29 +399,46 @@ class Confirmation(SearchableModel):
     """The metrological confirmation record of one instrument for one process (ISO 10012:2003, 7.1.4)."""
 
     process = models.ForeignKey(
-        MeasurementProcess, models.PROTECT, related_name="confirmations", verbose_name=_("measurement process")
+        MeasurementProcess,
+        models.PROTECT,
+        related_name="confirmations",
+        verbose_name=_("measurement process"),
     )
-    instrument = models.ForeignKey(Instrument, models.PROTECT, related_name="+", verbose_name=_("measuring instrument"))
+    instrument = models.ForeignKey(
+        Instrument, models.PROTECT, related_name="+", verbose_name=_("measuring instrument")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     enterprise = models.ForeignKey(Organisation, models.PROTECT, related_name="+", editable=False)
     confirmed_on = models.DateField(_("date of confirmation"))
     next_on = models.DateField(_("next confirmation"), null=True, blank=True)
     rule = models.CharField(_("decision rule"), max_length=20, choices=Rule.choices, default=Rule.SIMPLE)
     pfa_target = models.DecimalField(
-        _("false-accept target"), max_digits=6, decimal_places=4, default=Decimal("0.02"),
+        _("false-accept target"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.02"),
         validators=[MinValueValidator(Decimal("0.0001")), MaxValueValidator(Decimal("0.5"))],
     )
     itp = models.DecimalField(
-        _("in-tolerance probability of the process"), max_digits=6, decimal_places=4, default=Decimal("0.95"),
+        _("in-tolerance probability of the process"),
+        max_digits=6,
+        decimal_places=4,
+        default=Decimal("0.95"),
         validators=[MinValueValidator(Decimal("0.5")), MaxValueValidator(Decimal("0.9999"))],
     )
     certificate = models.ForeignKey(
-        "verification.Certificate", models.PROTECT, null=True, blank=True, related_name="+",
+        "verification.Certificate",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("doluong certificate"),
     )
     certificate_number = models.CharField(_("certificate number"), max_length=80, blank=True)
     certificate_file = models.FileField(
-        _("certificate file"), upload_to="assurance/certificates/%Y/", blank=True,
+        _("certificate file"),
+        upload_to="assurance/certificates/%Y/",
+        blank=True,
         validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
     )
     calibrated_by = models.CharField(_("calibrated by"), max_length=200, blank=True)
@@ -367,9 +448,13 @@ class Confirmation(SearchableModel):
     limitations = models.TextField(_("limitations of use"), blank=True)
     traceability = models.CharField(_("traceability"), max_length=300, blank=True)
     responsible_person = models.CharField(_("person responsible"), max_length=150, blank=True)
-    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices, blank=True, editable=False)
+    verdict = models.CharField(
+        _("verdict"), max_length=20, choices=Verdict.choices, blank=True, editable=False
+    )
     pfa = models.FloatField(_("largest false-accept risk"), null=True, blank=True, editable=False)
-    label = models.CharField(_("internal status label"), max_length=10, choices=Label.choices, blank=True, editable=False)
+    label = models.CharField(
+        _("internal status label"), max_length=10, choices=Label.choices, blank=True, editable=False
+    )
     signed_on = models.DateField(_("signed on"), null=True, blank=True, editable=False)
     signed_by = models.CharField(_("signed by"), max_length=150, blank=True, editable=False)
 
@@ -386,11 +471,19 @@ class Confirmation(SearchableModel):
     def clean(self):
         super().clean()
         if self.process_id and self.instrument_id and self.instrument.owner_id != self.process.enterprise_id:
-            raise ValidationError({"instrument": gettext("The instrument is not the process's enterprise's.")})
-        if self.certificate_id and self.instrument_id and self.certificate.instrument_id != self.instrument_id:
+            raise ValidationError(
+                {"instrument": gettext("The instrument is not the process's enterprise's.")}
+            )
+        if (
+            self.certificate_id
+            and self.instrument_id
+            and self.certificate.instrument_id != self.instrument_id
+        ):
             raise ValidationError({"certificate": gettext("The certificate is of another instrument.")})
         if self.certificate_file and not _is_certificate_file(self.certificate_file):
-            raise ValidationError({"certificate_file": gettext("The file is not a certificate (a PDF or an image).")})
+            raise ValidationError(
+                {"certificate_file": gettext("The file is not a certificate (a PDF or an image).")}
+            )
         if self.next_on and self.confirmed_on and self.next_on <= self.confirmed_on:
             raise ValidationError({"next_on": gettext("The next confirmation must come after this one.")})
 
@@ -419,7 +512,9 @@ class Confirmation(SearchableModel):
         if verdict == Verdict.NONCONFORMING and not self.actions.filter(status=ActionStatus.OPEN).exists():
             action = CorrectiveAction(
                 confirmation=self,
-                description=gettext("Nonconforming confirmation of %(instrument)s for %(process)s: %(reason)s")
+                description=gettext(
+                    "Nonconforming confirmation of %(instrument)s for %(process)s: %(reason)s"
+                )
                 % {
                     "instrument": self.instrument,
                     "process": self.process,
@@ -435,18 +530,29 @@ class Confirmation(SearchableModel):
 class ConfirmationPoint(BaseModel):
     """One calibration point of a confirmation: nominal, observed error and its expanded uncertainty."""
 
-    confirmation = models.ForeignKey(Confirmation, models.CASCADE, related_name="points", verbose_name=_("confirmation"))
+    confirmation = models.ForeignKey(
+        Confirmation, models.CASCADE, related_name="points", verbose_name=_("confirmation")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     position = models.PositiveSmallIntegerField(_("no."), default=1)
     nominal = models.DecimalField(_("nominal value"), max_digits=20, decimal_places=8)
     error = models.DecimalField(_("observed error"), max_digits=20, decimal_places=8)
     uncertainty = models.DecimalField(
-        _("expanded uncertainty U"), max_digits=20, decimal_places=8, validators=[MinValueValidator(Decimal(0))]
+        _("expanded uncertainty U"),
+        max_digits=20,
+        decimal_places=8,
+        validators=[MinValueValidator(Decimal(0))],
     )
     coverage_factor = models.DecimalField(
-        _("coverage factor k"), max_digits=4, decimal_places=2, default=2, validators=[MinValueValidator(Decimal("0.5"))]
+        _("coverage factor k"),
+        max_digits=4,
+        decimal_places=2,
+        default=2,
+        validators=[MinValueValidator(Decimal("0.5"))],
     )
-    verdict = models.CharField(_("verdict"), max_length=20, choices=Verdict.choices, blank=True, editable=False)
+    verdict = models.CharField(
+        _("verdict"), max_length=20, choices=Verdict.choices, blank=True, editable=False
+    )
     pfa = models.FloatField(_("false-accept risk"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -460,8 +566,13 @@ class ConfirmationPoint(BaseModel):
     def judge(self, req: mc.Requirement) -> mc.PointResult:
         c = self.confirmation
         return mc.confirm_point(
-            float(self.error), float(self.uncertainty), req, rule=c.rule, k=float(self.coverage_factor),
-            itp=float(c.itp), pfa_target=float(c.pfa_target),
+            float(self.error),
+            float(self.uncertainty),
+            req,
+            rule=c.rule,
+            k=float(self.coverage_factor),
+            itp=float(c.itp),
+            pfa_target=float(c.pfa_target),
         )
 
     def save(self, *args, **kwargs):
@@ -481,13 +592,17 @@ class ConfirmationPoint(BaseModel):
 class CorrectiveAction(SearchableModel):
     """A corrective action opened by a nonconforming confirmation, with its owner and deadline."""
 
-    confirmation = models.ForeignKey(Confirmation, models.PROTECT, related_name="actions", verbose_name=_("confirmation"))
+    confirmation = models.ForeignKey(
+        Confirmation, models.PROTECT, related_name="actions", verbose_name=_("confirmation")
+    )
     province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
     enterprise = models.ForeignKey(Organisation, models.PROTECT, related_name="+", editable=False)
     description = models.TextField(_("description"))
     owner = models.CharField(_("person responsible"), max_length=150, blank=True)
     deadline = models.DateField(_("deadline"))
-    status = models.CharField(_("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
     closed_on = models.DateField(_("closed on"), null=True, blank=True)
     evidence = models.TextField(_("evidence of closure"), blank=True)
 
@@ -504,7 +619,9 @@ class CorrectiveAction(SearchableModel):
     def clean(self):
         super().clean()
         if self.status == ActionStatus.CLOSED and not (self.closed_on and self.evidence):
-            raise ValidationError({"evidence": gettext("A closed action needs its closing date and evidence.")})
+            raise ValidationError(
+                {"evidence": gettext("A closed action needs its closing date and evidence.")}
+            )
 
     def save(self, *args, **kwargs):
         if self.confirmation_id:

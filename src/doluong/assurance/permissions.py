@@ -11,6 +11,7 @@ VACD = "view add change delete"
 
 ORG = {"province": "province_id", "organisation": "enterprise_id"}
 
+
 def _own(label, paths=ORG, **extra):
     return rules(
         label,
@@ -24,7 +25,10 @@ def _own(label, paths=ORG, **extra):
 PERMISSIONS = [
     _own("assurance.Programme"),
     _own("assurance.MeasurementProcess"),
-    _own("assurance.ProcessInstrument", paths={"province": "province_id", "organisation": "process__enterprise_id"}),
+    _own(
+        "assurance.ProcessInstrument",
+        paths={"province": "province_id", "organisation": "process__enterprise_id"},
+    ),
     _own("assurance.Confirmation"),
     _own(
         "assurance.ConfirmationPoint",

@@ -18,13 +18,20 @@ def _table(model, first, fields, first_label=None):
 
 ProgrammeTable = _table(Programme, "title", ["enterprise", "period_start", "period_end", "version", "step"])
 MeasurementProcessTable = _table(
-    MeasurementProcess, "name", ["enterprise", "characteristic", "unit", "tolerance", "process_mpe", "max_uncertainty"]
+    MeasurementProcess,
+    "name",
+    ["enterprise", "characteristic", "unit", "tolerance", "process_mpe", "max_uncertainty"],
 )
-ProcessInstrumentTable = _table(ProcessInstrument, "id", ["process", "instrument", "capable", "capability_note"], "#")
+ProcessInstrumentTable = _table(
+    ProcessInstrument, "id", ["process", "instrument", "capable", "capability_note"], "#"
+)
 ConfirmationTable = _table(
     Confirmation, "id", ["process", "instrument", "confirmed_on", "rule", "verdict", "pfa", "label"], "#"
 )
 ConfirmationPointTable = _table(
-    ConfirmationPoint, "id", ["confirmation", "position", "nominal", "error", "uncertainty", "verdict", "pfa"], "#"
+    ConfirmationPoint,
+    "id",
+    ["confirmation", "position", "nominal", "error", "uncertainty", "verdict", "pfa"],
+    "#",
 )
 CorrectiveActionTable = _table(CorrectiveAction, "id", ["description", "owner", "deadline", "status"], "#")

@@ -76,7 +76,9 @@ process = Surface(
     nav_order=20,
     select_related=["enterprise"],
     related=[
-        Related(ProcessInstrument._meta.verbose_name_plural, scoped_rows(ProcessInstrument, process=lambda o: o)),
+        Related(
+            ProcessInstrument._meta.verbose_name_plural, scoped_rows(ProcessInstrument, process=lambda o: o)
+        ),
         Related(Confirmation._meta.verbose_name_plural, scoped_rows(Confirmation, process=lambda o: o)),
     ],
     **COMMON,
@@ -107,8 +109,14 @@ confirmation = Surface(
     detail_template="assurance/confirmation_detail.html",
     extra_context=_confirmation_context,
     related=[
-        Related(ConfirmationPoint._meta.verbose_name_plural, scoped_rows(ConfirmationPoint, confirmation=lambda o: o)),
-        Related(CorrectiveAction._meta.verbose_name_plural, scoped_rows(CorrectiveAction, confirmation=lambda o: o)),
+        Related(
+            ConfirmationPoint._meta.verbose_name_plural,
+            scoped_rows(ConfirmationPoint, confirmation=lambda o: o),
+        ),
+        Related(
+            CorrectiveAction._meta.verbose_name_plural,
+            scoped_rows(CorrectiveAction, confirmation=lambda o: o),
+        ),
     ],
     **COMMON,
 )
@@ -176,7 +184,9 @@ def _form(request, form_class):
 @require_POST
 def programme_advance(request, pk):
     obj = _get(Programme, request, pk, CHANGE)
-    return _run(request, obj, lambda: actions.do_advance(obj, request.user), gettext("The dossier moved on a step."))
+    return _run(
+        request, obj, lambda: actions.do_advance(obj, request.user), gettext("The dossier moved on a step.")
+    )
 
 
 @login_required
@@ -207,7 +217,9 @@ def programme_approve(request, pk):
 @require_POST
 def programme_review(request, pk):
     obj = _get(Programme, request, pk, CHANGE)
-    return _run(request, obj, lambda: actions.do_review(obj, request.user), gettext("The review is recorded."))
+    return _run(
+        request, obj, lambda: actions.do_review(obj, request.user), gettext("The review is recorded.")
+    )
 
 
 @login_required
@@ -216,7 +228,10 @@ def programme_revise(request, pk):
     obj = _get(Programme, request, pk, CHANGE)
     reason = request.POST.get("reason", "")
     return _run(
-        request, obj, lambda: actions.do_revise(obj, request.user, reason=reason), gettext("A new version is made.")
+        request,
+        obj,
+        lambda: actions.do_revise(obj, request.user, reason=reason),
+        gettext("A new version is made."),
     )
 
 
@@ -229,7 +244,9 @@ def programme_document(request, pk, fmt):
         raise Http404
     data, content_type = render_programme(obj, fmt)
     response = HttpResponse(data, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="chuong-trinh-dbdl-{obj.pk}-v{obj.version}.{fmt}"'
+    response["Content-Disposition"] = (
+        f'attachment; filename="chuong-trinh-dbdl-{obj.pk}-v{obj.version}.{fmt}"'
+    )
     return response
 
 
@@ -239,6 +256,8 @@ def confirmation_sign(request, pk):
     obj = _get(Confirmation, request, pk, CHANGE)
     signer = request.POST.get("signer", "")
     return _run(
-        request, obj, lambda: actions.do_sign_confirmation(obj, request.user, signer=signer),
+        request,
+        obj,
+        lambda: actions.do_sign_confirmation(obj, request.user, signer=signer),
         gettext("The confirmation record is signed."),
     )

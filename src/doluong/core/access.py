@@ -441,9 +441,12 @@ def acting_scopes(user, model, action: str):
 
 # ------------------------------------------------------------------------------------------- the docs table
 
+
 def role_order() -> tuple[str, ...]:
     """The docs table's rows: the membership roles (parties' choices, in their order), then anonymous."""
     return (*role_names(), ANONYMOUS)
+
+
 ACTION_LETTERS = {VIEW: "V", ADD: "A", CHANGE: "C", DELETE: "D"}
 
 

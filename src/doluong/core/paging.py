@@ -51,8 +51,10 @@ def bounded_count(queryset, exact_up_to: int | None = None) -> tuple[int, bool]:
     """(count, estimated): the exact count when it is at most `exact_up_to` (default EXACT_UP_TO), else the
     planner's estimate (at least `exact_up_to` + 1) and True."""
     exact_up_to = EXACT_UP_TO if exact_up_to is None else exact_up_to
-    if not isinstance(queryset, QuerySet):
+    found = _queryset_of(queryset)
+    if found is None:
         return len(queryset), False
+    queryset = found
     capped = queryset.order_by()[: exact_up_to + 1].count()
     if capped <= exact_up_to:
         return capped, False
@@ -60,6 +62,15 @@ def bounded_count(queryset, exact_up_to: int | None = None) -> tuple[int, bool]:
     if estimate is None:  # SQLite (the demo): pay for the exact count
         return queryset.count(), False
     return max(estimate, capped), True
+
+
+def _queryset_of(rows) -> QuerySet | None:
+    """The queryset behind a list: itself, or django-tables2's rows (BoundRows → TableData → QuerySet)."""
+    for _ in range(3):
+        if isinstance(rows, QuerySet):
+            return rows
+        rows = getattr(rows, "data", None)
+    return None
 
 
 class ListPaginator(Paginator):

@@ -124,7 +124,6 @@ CORE_PERSONAS = [
 ]
 
 
-
 def all_personas() -> list[Persona]:
     """The core logins and every installed app's `personas.PERSONAS` (INSTALLED_APPS order; no name twice)."""
     from .plugins import app_modules

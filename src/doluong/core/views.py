@@ -127,7 +127,10 @@ class ObjectDetailView(SurfaceView):
         related = []
         for rel in surface.related:
             qs = rel.queryset(obj, request.user)
-            related.append({"title": rel.title, "rows": list(qs[:50]), "count": qs.count()})
+            count, estimated = paging.bounded_count(qs)
+            related.append(
+                {"title": rel.title, "rows": list(qs[:50]), "count": count, "estimated": estimated}
+            )
         user = request.user
         context = self.base_context(
             object=obj,

@@ -34,7 +34,9 @@ def populations(province_id: str, day: dt.date) -> list[formula.Population]:
     from .models import SurveyEstimate
 
     rows = list(
-        Instrument.objects.filter(province_id=province_id, status=InstrumentStatus.IN_USE, created__date__lte=day)
+        Instrument.objects.filter(
+            province_id=province_id, status=InstrumentStatus.IN_USE, created__date__lte=day
+        )
         .values("instrument_type_id", "commune_id")
         .annotate(n=Count("pk"))
         .order_by("instrument_type_id", "commune_id")

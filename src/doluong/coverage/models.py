@@ -56,7 +56,10 @@ class FormulaVersion(BaseModel):
         constraints = [models.UniqueConstraint(fields=["version"], name="coverage_formula_version_unique")]
 
     def __str__(self) -> str:
-        return str(_("Version %(n)s (from %(date)s)") % {"n": self.version, "date": f"{self.effective_from:%d/%m/%Y}"})
+        return str(
+            _("Version %(n)s (from %(date)s)")
+            % {"n": self.version, "date": f"{self.effective_from:%d/%m/%Y}"}
+        )
 
     @property
     def params(self) -> formula.Parameters:
@@ -163,7 +166,11 @@ class CoverageReport(BaseModel):
     notes = models.TextField(_("notes"), blank=True)
     data_date = models.DateField(_("data date"), editable=False)
     formula_version = models.ForeignKey(
-        FormulaVersion, models.PROTECT, related_name="reports", editable=False, verbose_name=_("formula version")
+        FormulaVersion,
+        models.PROTECT,
+        related_name="reports",
+        editable=False,
+        verbose_name=_("formula version"),
     )
     parameters = models.JSONField(_("parameters"), default=dict, editable=False)
     inputs = models.JSONField(_("inputs"), default=dict, editable=False)

@@ -14,5 +14,7 @@ SurveyEstimateTable = _table(
     SurveyEstimate, "instrument_type", ["province", "commune", "year", "count", "uncertainty"]
 )
 CoverageReportTable = _table(
-    CoverageReport, "year", ["province", "data_date", "formula_version", "capability_percent", "realised_percent"]
+    CoverageReport,
+    "year",
+    ["province", "data_date", "formula_version", "capability_percent", "realised_percent"],
 )

@@ -111,9 +111,12 @@ def _labelled(figures: dict, province_id: str) -> dict:
     for key, result in figures.items():
         result = dict(result)
         result["by_commune"] = [
-            {**row, "label": communes.get(row["key"]) or gettext("(no commune)")} for row in result["by_commune"]
+            {**row, "label": communes.get(row["key"]) or gettext("(no commune)")}
+            for row in result["by_commune"]
         ]
-        result["by_field"] = [{**row, "label": str(fields.get(row["key"], row["key"]))} for row in result["by_field"]]
+        result["by_field"] = [
+            {**row, "label": str(fields.get(row["key"], row["key"]))} for row in result["by_field"]
+        ]
         result["flag_texts"] = [_flag_text(f) for f in result.get("flags", [])]
         out[key] = result
     return out
@@ -230,7 +233,6 @@ def what_if(request, code):
         },
         status=400 if error else 200,
     )
-
 
 
 SURFACES = [coverage_report, provider_capacity, survey_estimate, formula_version]

@@ -27,7 +27,9 @@ GENESIS = "0" * 64
 
 
 def _entry_hash(previous: str, entry: dict) -> str:
-    return hashlib.sha256((previous + json.dumps(entry, sort_keys=True, separators=(",", ":"))).encode()).hexdigest()
+    return hashlib.sha256(
+        (previous + json.dumps(entry, sort_keys=True, separators=(",", ":"))).encode()
+    ).hexdigest()
 
 
 def _log_fields(row: ExchangeLog) -> dict:
@@ -66,7 +68,10 @@ def log(sub, event, attempt, outcome, status, detail) -> ExchangeLog:
 
 
 def export_log() -> list[dict]:
-    return [{**_log_fields(r), "previous_hash": r.previous_hash, "hash": r.hash} for r in ExchangeLog.objects.all()]
+    return [
+        {**_log_fields(r), "previous_hash": r.previous_hash, "hash": r.hash}
+        for r in ExchangeLog.objects.all()
+    ]
 
 
 def verify_chain(entries: list[dict]) -> bool:
@@ -83,10 +88,13 @@ def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
     body = json.dumps(event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     secret = signing.open_secret(sub.secret)
     request = urllib.request.Request(
-        sub.url, data=body, headers=signing.headers(secret, str(event.event_id), int(time.time()), body), method="POST"
+        sub.url,
+        data=body,
+        headers=signing.headers(secret, str(event.event_id), int(time.time()), body),
+        method="POST",
     )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:  # noqa: S310 (URL checked in clean)
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
@@ -119,7 +127,9 @@ def deliver(sub: Subscription, *, limit: int = 500, now: dt.datetime | None = No
             outcome = "dead"
         else:
             state.status, state.last_error = Delivery.Status.PENDING, error
-            state.next_attempt_at = now + dt.timedelta(seconds=sub.backoff_seconds * 2 ** (state.attempts - 1))
+            state.next_attempt_at = now + dt.timedelta(
+                seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
+            )
             outcome = "retry"
         state.save()
         log(sub, event, state.attempts, outcome, status, error)

@@ -68,7 +68,10 @@ class Subscription(BaseModel):
         Province, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )
     event_types = models.CharField(
-        _("event types"), max_length=500, blank=True, help_text=_("Prefixes, comma-separated; empty: every event")
+        _("event types"),
+        max_length=500,
+        blank=True,
+        help_text=_("Prefixes, comma-separated; empty: every event"),
     )
     secret = models.TextField(editable=False)  # "kek:" + Fernet token of the whsec_ secret
     is_active = models.BooleanField(_("active"), default=True)
@@ -90,8 +93,10 @@ class Subscription(BaseModel):
         parts = urlsplit(self.url or "")
         if parts.scheme != "https" and (parts.hostname or "") not in allowed_hosts():
             raise ValidationError(
-                {"url": _("The receiver must use https, or be one of the allowed hosts: %(hosts)s.")
-                 % {"hosts": ", ".join(allowed_hosts())}}
+                {
+                    "url": _("The receiver must use https, or be one of the allowed hosts: %(hosts)s.")
+                    % {"hosts": ", ".join(allowed_hosts())}
+                }
             )
 
     def wants(self, event: OutboxEvent) -> bool:
@@ -117,7 +122,12 @@ class Delivery(models.Model):
     last_error = models.TextField(blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["subscription", "event"], name="exchange_delivery_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "event"], name="exchange_delivery_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription_id} · {self.event_id} · {self.status}"
 
 
 class ExchangeLog(models.Model):
@@ -138,3 +148,6 @@ class ExchangeLog(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%d/%m/%Y %H:%M:%S} · {self.subscription_name} · {self.outcome}"

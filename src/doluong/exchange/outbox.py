@@ -76,7 +76,12 @@ def write(obj, action: str):
 
     label = obj._meta.label
     key = str(obj.pk)
-    last = OutboxEvent.objects.filter(model=label, object_pk=key).order_by("-version").values_list("version", flat=True).first()
+    last = (
+        OutboxEvent.objects.filter(model=label, object_pk=key)
+        .order_by("-version")
+        .values_list("version", flat=True)
+        .first()
+    )
     return OutboxEvent.objects.create(
         type=f"{TRACKED[label]}.{action}",
         model=label,

@@ -12,5 +12,7 @@ PERMISSIONS = [
     ),
     rules("exchange.OutboxEvent", note="the administrator only", forbid=("add", "change", "delete")),
     rules("exchange.Delivery", note="the administrator only", forbid=("add", "change", "delete")),
-    rules("exchange.ExchangeLog", note="the administrator only; append-only", forbid=("add", "change", "delete")),
+    rules(
+        "exchange.ExchangeLog", note="the administrator only; append-only", forbid=("add", "change", "delete")
+    ),
 ]

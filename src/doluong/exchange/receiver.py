@@ -30,8 +30,15 @@ def _content(headers: dict, body: bytes) -> tuple[str, int, bytes]:
     return msg_id, timestamp, signatures, f"{msg_id}.{timestamp}.".encode() + body
 
 
-def verify(headers: dict, body: bytes, *, secret: str | None = None, public_key: str | None = None,
-           tolerance: int = 300, now: float | None = None) -> dict:
+def verify(
+    headers: dict,
+    body: bytes,
+    *,
+    secret: str | None = None,
+    public_key: str | None = None,
+    tolerance: int = 300,
+    now: float | None = None,
+) -> dict:
     msg_id, timestamp, signatures, content = _content(headers, body)
     if abs((now if now is not None else time.time()) - timestamp) > tolerance:
         raise Refused("timestamp outside the tolerance")

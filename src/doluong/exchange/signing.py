@@ -62,13 +62,20 @@ def _key() -> dict:
         from doluong.verification.signing import replace_file, seal
 
         private = Ed25519PrivateKey.generate()
-        raw_pub = private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        raw_pub = private.public_key().public_bytes(
+            serialization.Encoding.Raw, serialization.PublicFormat.Raw
+        )
         raw = private.private_bytes(
             serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
         )
         path.parent.mkdir(parents=True, exist_ok=True)
-        replace_file(path, json.dumps({"purpose": "exchange", "public": base64.b64encode(raw_pub).decode(),
-                                       "sealed": seal(raw)}) + "\n")
+        replace_file(
+            path,
+            json.dumps(
+                {"purpose": "exchange", "public": base64.b64encode(raw_pub).decode(), "sealed": seal(raw)}
+            )
+            + "\n",
+        )
         path.chmod(0o600)
     return json.loads(path.read_text())
 

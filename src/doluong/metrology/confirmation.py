@@ -52,7 +52,11 @@ class Requirement:
 
 
 def derive_requirement(
-    *, tolerance: float | None = None, mpe: float | None = None, u_max: float | None = None, tur: float | None = None
+    *,
+    tolerance: float | None = None,
+    mpe: float | None = None,
+    u_max: float | None = None,
+    tur: float | None = None,
 ) -> Requirement:
     """The process requirement completed from what is given: ``E`` is the process MPE, else the characteristic's
     tolerance half-width, else ``TUR · U_max``; then ``U_max = E / TUR`` or ``TUR = E / U_max``.
@@ -78,9 +82,13 @@ def derive_requirement(
         tur = e / u_max
     if u_max is not None and u_max > e:
         raise InvalidInput(
-            "the maximum uncertainty exceeds the permissible error", code="uncertainty_too_large", field="u_max"
+            "the maximum uncertainty exceeds the permissible error",
+            code="uncertainty_too_large",
+            field="u_max",
         )
-    return Requirement(mpe=float(e), u_max=None if u_max is None else float(u_max), tur=None if tur is None else float(tur))
+    return Requirement(
+        mpe=float(e), u_max=None if u_max is None else float(u_max), tur=None if tur is None else float(tur)
+    )
 
 
 @dataclass(frozen=True)
@@ -108,7 +116,9 @@ def confirm_point(
     big_u = _checks.uncertainty(expanded_uncertainty, "expanded_uncertainty")
     kk = _checks.positive(k, "k")
     if requirement.mpe is None:
-        raise InvalidInput("the requirement has no permissible error", code="missing_requirement", field="mpe")
+        raise InvalidInput(
+            "the requirement has no permissible error", code="missing_requirement", field="mpe"
+        )
     limit = requirement.mpe
     u = big_u / kk
     extra = {}

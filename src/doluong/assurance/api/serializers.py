@@ -12,19 +12,31 @@ from ..models import (
 
 ProgrammeSerializer = make_serializer(
     Programme,
-    [*forms.ProgrammeForm._meta.fields, "version", "step", "consulted_on", "approved_on", "approved_by", "reviewed_on"],
+    [
+        *forms.ProgrammeForm._meta.fields,
+        "version",
+        "step",
+        "consulted_on",
+        "approved_on",
+        "approved_by",
+        "reviewed_on",
+    ],
     read_only=("version", "step", "consulted_on", "approved_on", "approved_by", "reviewed_on"),
 )
 MeasurementProcessSerializer = make_serializer(MeasurementProcess, forms.MeasurementProcessForm._meta.fields)
 ProcessInstrumentSerializer = make_serializer(
-    ProcessInstrument, [*forms.ProcessInstrumentForm._meta.fields, "capable", "capability_note"],
+    ProcessInstrument,
+    [*forms.ProcessInstrumentForm._meta.fields, "capable", "capability_note"],
     read_only=("capable", "capability_note"),
 )
 ConfirmationSerializer = make_serializer(
-    Confirmation, [*forms.ConfirmationForm._meta.fields, "verdict", "pfa", "label"],
+    Confirmation,
+    [*forms.ConfirmationForm._meta.fields, "verdict", "pfa", "label"],
     read_only=("verdict", "pfa", "label"),
 )
 ConfirmationPointSerializer = make_serializer(
-    ConfirmationPoint, [*forms.ConfirmationPointForm._meta.fields, "verdict", "pfa"], read_only=("verdict", "pfa")
+    ConfirmationPoint,
+    [*forms.ConfirmationPointForm._meta.fields, "verdict", "pfa"],
+    read_only=("verdict", "pfa"),
 )
 CorrectiveActionSerializer = make_serializer(CorrectiveAction, forms.CorrectiveActionForm._meta.fields)
