@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "doluong.registry",
     "doluong.verification",
     "doluong.programs",
+    "doluong.inspections",
 ]
 
 MIDDLEWARE = [
