@@ -57,10 +57,13 @@ sanction = Surface(
     namespace="inspections",
     nav_group="inspections",
     nav_order=90,
+    # the confidence notes of the source table are English research notes: kept in the row (API, export), not shown
+    detail_fields=["code", "behaviour", "article", "fine_min", "fine_max", "subject_note", "remedy", "legal_basis",
+                   "source_url", "effective_from", "effective_to"],
     **_parts(
         SanctionProvision,
         "code",
-        ["article", "fine_min", "fine_max", "effective_from", "confidence"],
+        ["article", "fine_min", "fine_max", "effective_from"],
         ["code", "behaviour", "fine_min", "fine_max", "subject_note", "remedy", *_REF],
         [],
     ),
