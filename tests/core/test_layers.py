@@ -26,6 +26,7 @@ LAYERS = {
     "registry": 4,
     "verification": 5,
     "programs": 6,
+    "inspections": 7,
 }
 #: the project glue above every app: settings, the URLconf, the console entry point
 TOP = {"settings", "urls", "cli", "wsgi", "__init__"}

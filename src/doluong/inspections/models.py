@@ -311,9 +311,9 @@ class InstrumentCheck(SearchableModel):
         _("dispenser MPE (%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
     # computed on save
-    error = models.DecimalField(_("error"), max_digits=16, decimal_places=6, editable=False, null=True)
+    error = models.DecimalField(_("error (g or %)"), max_digits=16, decimal_places=6, editable=False, null=True)
     limit = models.DecimalField(_("in-service limit"), max_digits=16, decimal_places=6, editable=False, null=True)
-    verdict = models.CharField(_("verdict"), max_length=10, choices=Verdict.choices, editable=False, blank=True)
+    verdict = models.CharField(_("inspection verdict"), max_length=10, choices=Verdict.choices, editable=False, blank=True)
     rule = models.ForeignKey(
         LimitRule, models.PROTECT, null=True, editable=False, related_name="+", verbose_name=_("rule version used")
     )
