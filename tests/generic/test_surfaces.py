@@ -141,6 +141,14 @@ CASES: dict[str, Case] = {
     "verification.ValidityRule": Case(edit="procedure"),
     "verification.CertificateSettings": Case(edit="number_pattern", api="no-create"),
     "verification.SigningKey": Case(api="read"),
+    # inspections
+    "inspections.LimitRule": Case(edit="description"),
+    "inspections.SanctionProvision": Case(edit="remedy"),
+    "inspections.Campaign": Case(edit="members"),
+    "inspections.Site": Case(edit="address"),
+    "inspections.Inspection": Case(edit="notes"),
+    "inspections.InstrumentCheck": Case(edit="found_unregistered"),
+    "inspections.PrepackageLot": Case(edit="product"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

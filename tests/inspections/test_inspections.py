@@ -143,3 +143,46 @@ def test_commune_officer_limited_to_own_commune(world, client_for):
     r = client.post("/api/inspections/sites/", dict(kind="shop", name="Ngoài xã", commune=world["other"].pk))
     assert r.status_code in (400, 403)
     assert not Site.objects.filter(name="Ngoài xã").exists()
+
+
+def _lot(visit, **kw):
+    data = dict(inspection=visit.pk, product="Đường túi 1 kg", place="market", quantity_kind="mass", unit="g",
+                nominal="1000", lot_size="300", sample=" ".join(["1000"] * 48 + ["975", "990"]))
+    data.update(kw)
+    return data
+
+
+def test_lot_via_api_and_web_gives_the_library_verdict(world, client_for):
+    from doluong.metrology import prepackage
+
+    client = client_for("ct.xa")
+    values = [1000.0] * 48 + [975.0, 990.0]
+    expected = prepackage.inspect_lot(1000, "mass", "g", 300, values)
+    r = client.post("/api/inspections/lots/", _lot(world["visit"]))
+    assert r.status_code == 201, r.content
+    assert r.json()["accepted"] is expected.accepted and r.json()["sample_size"] == 50
+    assert "Lô 300 đơn vị" in r.json()["explanation"]
+    # three units short by more than T (15 g for 1 kg) with at most 3 allowed, one more beyond 2T: rejected
+    bad = ["1000"] * 46 + ["980", "980", "980", "960"]
+    expected_bad = prepackage.inspect_lot(1000, "mass", "g", 300, [float(x) for x in bad])
+    page = client.post("/inspections/lots/add/", _lot(world["visit"], product="Lô hỏng", sample=" ".join(bad)))
+    assert page.status_code == 302, page.content.decode()[:2000]
+    from doluong.inspections.models import PrepackageLot
+
+    row = PrepackageLot.objects.get(product="Lô hỏng")
+    assert row.accepted is expected_bad.accepted is False and "không đạt" in row.explanation
+
+
+@pytest.mark.parametrize(
+    ("override", "word"),
+    [({"lot_size": "100001"}, "100.000"), ({"sample": "1000 1000 1000"}, "mẫu nhỏ hơn phương án")],
+)
+def test_lot_bad_input_refused_web_and_api(world, client_for, override, word):
+    from doluong.inspections.models import PrepackageLot
+
+    client = client_for("ct.xa")
+    r = client.post("/api/inspections/lots/", _lot(world["visit"], **override))
+    assert r.status_code == 400 and word in r.content.decode()
+    page = client.post("/inspections/lots/add/", _lot(world["visit"], **override))
+    assert page.status_code == 200 and word in page.content.decode()
+    assert not PrepackageLot.objects.filter(product="Đường túi 1 kg").exists()

@@ -379,3 +379,135 @@ class InstrumentCheck(SearchableModel):
         if self.pk:
             self.version += 1
         super().save(*args, **kwargs)
+
+
+class LotPlace(models.TextChoices):
+    PRODUCER = "producer", _("At the producer (one hour's output)")
+    IMPORTER = "importer", _("At import (the consignment)")
+    MARKET = "market", _("On the market (the stock on hand)")
+
+
+class QuantityKind(models.TextChoices):
+    MASS = "mass", _("Mass")
+    VOLUME = "volume", _("Volume")
+
+
+#: TT 21/2014/TT-BKHCN Art. 3(12): a lot has at most 100 000 units
+MAX_LOT = 100_000
+
+
+def parse_values(text: str) -> list[Decimal]:
+    """The sample's measured net quantities: numbers separated by spaces, semicolons or new lines (a decimal
+    comma is accepted)."""
+    out = []
+    for token in (text or "").replace(";", " ").split():
+        try:
+            out.append(Decimal(token.replace(",", ".")))
+        except ArithmeticError:
+            raise ValidationError({"sample": _("“%(value)s” is not a number.") % {"value": token}}) from None
+    return out
+
+
+class PrepackageLot(SearchableModel):
+    """A lot of pre-packaged goods checked during an inspection (TT 21/2014/TT-BKHCN, OIML R 87): the sampling
+    plan from the lot size, the measured net quantities of the sample, T1/T2 and the mean criterion, and the
+    verdict explained in words."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    inspection = models.ForeignKey(Inspection, models.CASCADE, related_name="lots", verbose_name=_("inspection"))
+    product = models.CharField(_("product"), max_length=300)
+    place = models.CharField(_("place of the check"), max_length=20, choices=LotPlace.choices)
+    quantity_kind = models.CharField(_("quantity"), max_length=10, choices=QuantityKind.choices)
+    unit = models.CharField(_("unit"), max_length=10, help_text=_("g, kg, mL or L"))
+    nominal = models.DecimalField(_("nominal quantity Qn"), max_digits=14, decimal_places=4)
+    lot_size = models.PositiveIntegerField(
+        _("lot size"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LOT)]
+    )
+    sample = models.TextField(_("measured net quantities of the sample"))
+    # computed on save
+    sample_size = models.PositiveIntegerField(_("sample size of the plan"), editable=False, null=True)
+    mean = models.DecimalField(_("mean"), max_digits=16, decimal_places=6, editable=False, null=True)
+    accepted = models.BooleanField(_("lot accepted"), editable=False, null=True)
+    explanation = models.TextField(_("explanation"), editable=False, blank=True)
+
+    search_fields = ("product",)
+
+    class Meta:
+        verbose_name = _("pre-packaged lot")
+        verbose_name_plural = _("pre-packaged lots")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.nominal} {self.unit}"
+
+    def clean(self):
+        super().clean()
+        from doluong.metrology import prepackage
+        from doluong.metrology.errors import SampleTooSmall
+
+        if self.lot_size is None or self.nominal is None or not self.quantity_kind or not self.unit:
+            return
+        if self.lot_size > MAX_LOT:
+            raise ValidationError({"lot_size": _("A lot has at most 100,000 units (TT 21/2014 Art. 3(12)).")})
+        values = parse_values(self.sample)
+        try:
+            plan = prepackage.sampling_plan(self.lot_size)
+            if len(values) < plan.sample_size:
+                raise ValidationError(
+                    {
+                        "sample": _(
+                            "The sampling plan for a lot of %(lot)s units asks for %(n)s measured units; "
+                            "only %(got)s were given."
+                        )
+                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                    }
+                )
+            if len(values) > plan.sample_size:
+                raise ValidationError(
+                    {
+                        "sample": _("The sampling plan for a lot of %(lot)s units asks for exactly %(n)s measured units; %(got)s were given.")
+                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                    }
+                )
+            v = prepackage.inspect_lot(self.nominal, self.quantity_kind, self.unit, self.lot_size, values)
+        except SampleTooSmall:
+            raise ValidationError({"sample": _("The sample is smaller than the sampling plan.")}) from None
+        except MetrologyError:
+            raise ValidationError(_("The lot values are not valid (nominal quantity, unit or sample).")) from None
+        self.sample_size = plan.sample_size
+        self.mean = round(Decimal(str(v.mean)), 6)
+        self.accepted = v.accepted
+        self.explanation = explain_lot(v)
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+def explain_lot(v) -> str:
+    """The lot verdict in Vietnamese words, one line per criterion."""
+    words = {
+        "mean": _("Mean %(value)s %(unit)s, required at least %(limit)s %(unit)s"),
+        "t1": _("%(value)s unit(s) short by more than T, at most %(limit)s allowed"),
+        "t2": _("%(value)s unit(s) short by more than 2T, none allowed"),
+    }
+    head = _("Lot of %(lot)s, sample of %(n)s, Qn = %(qn)s %(unit)s (T = %(t)s %(unit)s): %(verdict)s.") % {
+        "lot": v.plan.lot_size,
+        "n": v.plan.sample_size,
+        "qn": f"{v.nominal:g}",
+        "unit": v.unit,
+        "t": f"{v.tolerance.t:g}",
+        "verdict": _("lot accepted") if v.accepted else _("lot rejected"),
+    }
+    lines = [str(head)]
+    for c in v.criteria:
+        text = words.get(c.name)
+        if text is None:
+            continue
+        mark = _("met") if c.passed else _("not met")
+        lines.append(
+            f"- {text % {'value': f'{c.value:g}', 'limit': f'{c.limit:g}', 'unit': v.unit}}: {mark}"
+        )
+    return "\n".join(lines)

@@ -53,4 +53,14 @@ PERMISSIONS = [
         enterprise_user=allow("view", "own_organisation"),
         **_OFFICERS,
     ),
+    rules(
+        "inspections.PrepackageLot",
+        paths={
+            "province": "inspection__site__province_id",
+            "commune": "inspection__site__commune_id",
+            "organisation": "inspection__site__operator_id",
+        },
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
 ]

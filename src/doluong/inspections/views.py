@@ -11,7 +11,7 @@ from doluong.core.surface import Related, Surface, scoped_rows
 from doluong.core.tables import BaseTable, RowLinkColumn
 from doluong.core.text import fold
 
-from .models import Campaign, Inspection, InstrumentCheck, LimitRule, SanctionProvision, Site
+from .models import Campaign, Inspection, InstrumentCheck, LimitRule, PrepackageLot, SanctionProvision, Site
 
 
 def _parts(model, first, columns, form_fields, filters):
@@ -30,7 +30,11 @@ def _parts(model, first, columns, form_fields, filters):
 
 
 def _computed(model):
-    return ["error", "limit", "verdict", "rule", "explanation"] if model is InstrumentCheck else []
+    if model is InstrumentCheck:
+        return ["error", "limit", "verdict", "rule", "explanation"]
+    if model is PrepackageLot:
+        return ["sample_size", "mean", "accepted", "explanation"]
+    return []
 
 
 _REF = ["effective_from", "effective_to", "legal_basis", "article", "source_url", "confidence"]
@@ -112,7 +116,10 @@ inspection = Surface(
     nav_group="inspections",
     nav_order=30,
     select_related=["campaign", "site"],
-    related=[Related(_("Instrument checks"), scoped_rows(InstrumentCheck, inspection=lambda o: o))],
+    related=[
+        Related(_("Instrument checks"), scoped_rows(InstrumentCheck, inspection=lambda o: o)),
+        Related(_("Pre-packaged lots"), scoped_rows(PrepackageLot, inspection=lambda o: o)),
+    ],
     **_parts(
         Inspection,
         "id",
@@ -141,5 +148,21 @@ check = Surface(
     ),
 )
 
+lot = Surface(
+    model=PrepackageLot,
+    basename="prepackagelot",
+    route="lots",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=50,
+    select_related=["inspection"],
+    **_parts(
+        PrepackageLot,
+        "product",
+        ["inspection", "nominal", "unit", "lot_size", "sample_size", "accepted"],
+        ["inspection", "product", "place", "quantity_kind", "unit", "nominal", "lot_size", "sample"],
+        ["place"],
+    ),
+)
 
-SURFACES = [campaign, site, inspection, check, limit_rule, sanction]
+SURFACES = [campaign, site, inspection, check, lot, limit_rule, sanction]
