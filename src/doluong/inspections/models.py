@@ -422,7 +422,7 @@ class PrepackageLot(SearchableModel):
     unit = models.CharField(_("unit"), max_length=10, help_text=_("g, kg, mL or L"))
     nominal = models.DecimalField(_("nominal quantity Qn"), max_digits=14, decimal_places=4)
     lot_size = models.PositiveIntegerField(
-        _("lot size"), validators=[MinValueValidator(1), MaxValueValidator(MAX_LOT)]
+        _("lot size"), validators=[MinValueValidator(1)]
     )
     sample = models.TextField(_("measured net quantities of the sample"))
     # computed on save
@@ -470,7 +470,9 @@ class PrepackageLot(SearchableModel):
                         % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
                     }
                 )
-            v = prepackage.inspect_lot(self.nominal, self.quantity_kind, self.unit, self.lot_size, values)
+            v = prepackage.inspect_lot(
+                float(self.nominal), self.quantity_kind, self.unit, self.lot_size, [float(x) for x in values]
+            )
         except SampleTooSmall:
             raise ValidationError({"sample": _("The sample is smaller than the sampling plan.")}) from None
         except MetrologyError:
