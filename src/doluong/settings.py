@@ -147,6 +147,7 @@ INSTALLED_APPS = [
     "doluong.assurance",
     "doluong.coverage",
     "doluong.exchange",
+    "doluong.inspections",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,7 @@ LAYERS = {
     "assurance": 7,
     "coverage": 7,
     "exchange": 7,
+    "inspections": 7,
 }
 #: the project glue above every app: settings, the URLconf, the console entry point
 TOP = {"settings", "urls", "cli", "wsgi", "__init__"}

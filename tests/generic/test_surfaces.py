@@ -153,6 +153,14 @@ CASES: dict[str, Case] = {
     "coverage.ProviderCapacity": Case(edit="notes"),
     "coverage.SurveyEstimate": Case(edit="method"),
     "coverage.CoverageReport": Case(edit="notes"),
+    # inspections
+    "inspections.LimitRule": Case(edit="description"),
+    "inspections.SanctionProvision": Case(edit="remedy"),
+    "inspections.Campaign": Case(edit="members"),
+    "inspections.Site": Case(edit="address"),
+    "inspections.Inspection": Case(edit="notes"),
+    "inspections.InstrumentCheck": Case(edit="found_unregistered"),
+    "inspections.PrepackageLot": Case(edit="product"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

@@ -1,0 +1,127 @@
+"""Demo data of the inspections app: in each demo province (92 Cần Thơ, 82 Đồng Tháp) a state-inspection training
+of the commune officer, a thematic campaign of the demo commune, a market with two stalls, a petrol station and a
+packer, their inspections with conforming and nonconforming instrument checks, and a pre-packaged lot."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from doluong.core.actions import save_object
+from doluong.programs.models import Attendance, Training
+
+from .models import Campaign, Inspection, InstrumentCheck, PrepackageLot, Site
+
+
+def _save(obj, ctx):
+    return save_object(obj, ctx.admin)
+
+
+def build(ctx) -> dict:
+    counts = {"inspection campaigns": 0, "inspections": 0}
+    year = ctx.today.year
+    for p, leader in (("ct", "Lê Minh Tâm"), ("dt", "Phạm Ngọc Lan")):
+        org = ctx.orgs[f"{p}-commune"]
+        commune = org.commune
+        province_id = commune.province_id
+        course = Training(
+            province_id=province_id,
+            date=dt.date(year - 1, 9, 15),
+            title="Tập huấn nghiệp vụ kiểm tra nhà nước về đo lường",
+            audience="Cán bộ UBND cấp xã",
+        )
+        _save(course, ctx)
+        att = _save(Attendance(training=course, full_name=leader, organisation_name=org.name), ctx)
+        campaign = _save(
+            Campaign(
+                province_id=province_id,
+                commune=commune,
+                kind="thematic",
+                year=year,
+                title=f"Kiểm tra đo lường tại chợ và cửa hàng xăng dầu năm {year}",
+                objects_inspected="Cân tại chợ, cột đo xăng dầu, hàng đóng gói sẵn",
+                content="Kiểm tra tem, giấy chứng nhận kiểm định, niêm phong; phép đo đối chứng",
+                start_date=dt.date(year, 1, 1),
+                end_date=dt.date(year, 12, 31),
+                leader_name=leader,
+                leader_training=att,
+                members="Cán bộ văn hóa - xã hội; cán bộ địa chính",
+            ),
+            ctx,
+        )
+        counts["inspection campaigns"] += 1
+        market = _save(
+            Site(
+                kind="market",
+                name=f"Chợ {commune.name}",
+                commune=commune,
+                address=f"Trung tâm {commune.name}",
+            ),
+            ctx,
+        )
+        stalls = [
+            _save(Site(kind="stall", name=f"Sạp {n} – {market.name}", parent=market, commune=commune), ctx)
+            for n in (3, 12)
+        ]
+        station = _save(
+            Site(kind="petrol", name=f"Cửa hàng xăng dầu số 5 {commune.name}", commune=commune), ctx
+        )
+        packer = _save(Site(kind="packer", name=f"Cơ sở đóng gói gạo {commune.name}", commune=commune), ctx)
+        day = min(ctx.today, dt.date(year, 12, 31))
+        day = max(day - dt.timedelta(days=3), dt.date(year, 1, 1))
+
+        def visit(site, campaign=campaign, day=day, leader=leader):
+            counts["inspections"] += 1
+            return _save(
+                Inspection(
+                    campaign=campaign, site=site, date=day, inspector=leader, person_present="Chủ cơ sở"
+                ),
+                ctx,
+            )
+
+        for stall, shown in zip(stalls, ("10030", "10080"), strict=True):
+            _save(
+                InstrumentCheck(
+                    inspection=visit(stall),
+                    kind="nawi",
+                    found_unregistered="Cân đồng hồ lò xo 15 kg",
+                    stamp_ok=True,
+                    certificate_ok=True,
+                    seal_ok=True,
+                    accuracy_class="III",
+                    e=Decimal("50"),
+                    max_capacity=Decimal("15000"),
+                    reference=Decimal("10000"),
+                    indicated=Decimal(shown),
+                ),
+                ctx,
+            )
+        _save(
+            InstrumentCheck(
+                inspection=visit(station),
+                kind="fuel_dispenser",
+                found_unregistered="Cột đo xăng dầu vòi 1",
+                stamp_ok=True,
+                certificate_ok=True,
+                seal_ok=True,
+                reference=Decimal("20"),
+                indicated=Decimal("20.12"),
+            ),
+            ctx,
+        )
+        lot_visit = visit(packer)
+        values = " ".join(["5000"] * 48 + ["4880", "4990"])
+        _save(
+            PrepackageLot(
+                inspection=lot_visit,
+                product="Gạo túi 5 kg",
+                place="producer",
+                quantity_kind="mass",
+                unit="g",
+                nominal=Decimal("5000"),
+                lot_size=300,
+                sample=values,
+            ),
+            ctx,
+        )
+    return counts

@@ -1,0 +1,566 @@
+"""State metrological inspection (Circular 28/2013 as amended by 10/2022): dated reference tables of limits and
+sanction provisions, campaigns, sites, inspections and the instruments checked there.
+
+Rows that a phone will create offline carry a client-generated `uuid` and a `version` counter, so that a sync can
+match them and detect a conflicting edit (the offline app itself is not built yet)."""
+
+from __future__ import annotations
+
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from doluong.core.models import SearchableModel
+from doluong.core.text import fold
+from doluong.geo.models import Commune, Province
+from doluong.metrology import inspection as calc
+from doluong.metrology.errors import MetrologyError, OutOfRange
+from doluong.parties.models import Organisation
+from doluong.programs.models import Attendance
+from doluong.registry.models import Instrument
+
+
+class InstrumentKind(models.TextChoices):
+    SCALE = "nawi", _("Non-automatic scale")
+    FUEL = "fuel_dispenser", _("Fuel dispenser")
+
+
+class Verdict(models.TextChoices):
+    PASS = "pass", _("Conforming")
+    FAIL = "fail", _("Nonconforming")
+
+
+class Dated(SearchableModel):
+    """A reference row in force from `effective_from` to `effective_to` (inclusive; empty: still in force)."""
+
+    effective_from = models.DateField(_("effective from"))
+    effective_to = models.DateField(_("effective to"), null=True, blank=True)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    article = models.CharField(_("article"), max_length=150, blank=True)
+    source_url = models.TextField(_("source"), blank=True)
+    confidence = models.TextField(_("confidence"), blank=True)
+
+    class Meta:
+        abstract = True
+
+    def clean(self):
+        super().clean()
+        if self.effective_to and self.effective_from and self.effective_to < self.effective_from:
+            raise ValidationError({"effective_to": _("The end of validity is before its start.")})
+
+
+class LimitRule(Dated):
+    """One version of the in-service limit applied by inspectors to a kind of instrument: the limit is `factor` ×
+    the MPE of the instrument at initial verification (scales: 2, TT 09/2017 Art. 5(2)) or × its positive MPE
+    (fuel dispensers: 1.5, TT 15/2015 Art. 6(3))."""
+
+    code = models.CharField(_("code"), max_length=50)
+    instrument_kind = models.CharField(_("instrument kind"), max_length=20, choices=InstrumentKind.choices)
+    description = models.CharField(_("description"), max_length=500)
+    factor = models.DecimalField(
+        _("factor"), max_digits=6, decimal_places=3, validators=[MinValueValidator(Decimal("0.001"))]
+    )
+
+    search_fields = ("code", "description", "legal_basis")
+    natural_key_fields = ("code",)
+
+    class Meta:
+        verbose_name = _("inspection limit rule")
+        verbose_name_plural = _("inspection limit rules")
+        ordering = ["instrument_kind", "-effective_from"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="inspections_limitrule_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.effective_from:%d/%m/%Y})"
+
+    @classmethod
+    def in_force(cls, kind: str, day):
+        """The version in force on `day` for `kind`, or None."""
+        return (
+            cls.objects.filter(instrument_kind=kind, effective_from__lte=day)
+            .filter(models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=day))
+            .order_by("-effective_from")
+            .first()
+        )
+
+
+class SanctionProvision(Dated):
+    """A sanction provision (Decree 119/2017 as amended by 126/2021) with its fine band, from the sources named
+    in the row. A candidate only: a legal officer confirms any fine; the software never applies one."""
+
+    code = models.CharField(_("code"), max_length=50)
+    behaviour = models.TextField(_("violation"))
+    fine_min = models.PositiveBigIntegerField(_("minimum fine (VND)"), null=True, blank=True)
+    fine_max = models.PositiveBigIntegerField(_("maximum fine (VND)"), null=True, blank=True)
+    subject_note = models.CharField(_("applies to"), max_length=300, blank=True)
+    remedy = models.CharField(_("remedial measure"), max_length=500, blank=True)
+
+    search_fields = ("code", "behaviour", "legal_basis")
+    natural_key_fields = ("code",)
+
+    class Meta:
+        verbose_name = _("sanction provision")
+        verbose_name_plural = _("sanction provisions")
+        ordering = ["code"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="inspections_sanction_code")]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def clean(self):
+        super().clean()
+        if self.fine_min is not None and self.fine_max is not None and self.fine_min > self.fine_max:
+            raise ValidationError({"fine_max": _("The maximum fine is below the minimum fine.")})
+
+
+class CampaignKind(models.TextChoices):
+    YEARLY = "yearly", _("Yearly plan")
+    THEMATIC = "thematic", _("Thematic campaign")
+    UNANNOUNCED = "unannounced", _("Unannounced inspection")
+
+
+#: the words a training course's title holds when it is the state-inspection training
+TRAINING_WORDS = ("kiem tra nha nuoc",)
+
+
+def is_inspection_training(attendance: Attendance) -> bool:
+    return any(w in fold(attendance.training.title) for w in TRAINING_WORDS)
+
+
+class Campaign(SearchableModel):
+    """A yearly inspection plan of a province or a commune, or a thematic or unannounced campaign (the fields of
+    Circular 28/2013 Art. 8: object, content, time, place, team)."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
+    commune = models.ForeignKey(
+        Commune, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("commune")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=CampaignKind.choices)
+    year = models.PositiveSmallIntegerField(
+        _("year"), validators=[MinValueValidator(2000), MaxValueValidator(2100)]
+    )
+    title = models.CharField(_("title"), max_length=300)
+    objects_inspected = models.TextField(_("objects inspected"), blank=True)
+    content = models.TextField(_("inspection content"), blank=True)
+    start_date = models.DateField(_("start date"))
+    end_date = models.DateField(_("end date"))
+    leader_name = models.CharField(_("team leader"), max_length=150)
+    leader_training = models.ForeignKey(
+        Attendance,
+        models.PROTECT,
+        related_name="+",
+        verbose_name=_("team leader's state-inspection training"),
+    )
+    members = models.TextField(_("team members"), blank=True)
+
+    search_fields = ("title", "leader_name", "content")
+
+    class Meta:
+        verbose_name = _("inspection campaign")
+        verbose_name_plural = _("inspection campaigns")
+        ordering = ["-year", "-start_date"]
+
+    def __str__(self) -> str:
+        return f"{self.year} · {self.title}"
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.start_date and self.end_date and self.end_date < self.start_date:
+            errors["end_date"] = _("The end date is before the start date.")
+        if self.commune_id and self.province_id and self.commune.province_id != self.province_id:
+            errors["commune"] = _("The commune is not in the campaign's province.")
+        if self.leader_training_id:
+            att = self.leader_training
+            if not is_inspection_training(att):
+                errors["leader_training"] = _(
+                    "The team leader has no state-inspection training: the course chosen is not a state "
+                    "metrological inspection training."
+                )
+            elif fold(att.full_name) != fold(self.leader_name or ""):
+                errors["leader_training"] = _(
+                    "The training record chosen is of another person than the team leader."
+                )
+        if errors:
+            raise ValidationError(errors)
+
+
+class SiteKind(models.TextChoices):
+    MARKET = "market", _("Market")
+    STALL = "stall", _("Market stall")
+    PETROL = "petrol", _("Petrol station")
+    SHOP = "shop", _("Shop")
+    PACKER = "packer", _("Packer")
+
+
+class Site(SearchableModel):
+    """A place inspected: a market (with its stalls), a petrol station, a shop, a packer."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    kind = models.CharField(_("kind"), max_length=20, choices=SiteKind.choices)
+    name = models.CharField(_("name"), max_length=300)
+    parent = models.ForeignKey(
+        "self", models.CASCADE, null=True, blank=True, related_name="stalls", verbose_name=_("market")
+    )
+    operator = models.ForeignKey(
+        Organisation, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("operator")
+    )
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    search_fields = ("name", "address")
+
+    class Meta:
+        verbose_name = _("inspection site")
+        verbose_name_plural = _("inspection sites")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        super().clean()
+        if self.parent_id and self.parent.kind != SiteKind.MARKET:
+            raise ValidationError({"parent": _("A stall belongs to a market.")})
+        if self.kind == SiteKind.STALL and not self.parent_id:
+            raise ValidationError({"parent": _("A stall belongs to a market.")})
+
+    def save(self, *args, **kwargs):
+        if self.commune_id:
+            self.province_id = self.commune.province_id
+        super().save(*args, **kwargs)
+
+
+class Inspection(SearchableModel):
+    """One visit of a site within a campaign."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    campaign = models.ForeignKey(
+        Campaign, models.PROTECT, related_name="inspections", verbose_name=_("campaign")
+    )
+    site = models.ForeignKey(Site, models.PROTECT, related_name="inspections", verbose_name=_("site"))
+    date = models.DateField(_("date"))
+    inspector = models.CharField(_("inspector"), max_length=150)
+    person_present = models.CharField(_("person inspected"), max_length=150, blank=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    search_fields = ("site__name", "inspector", "notes")
+
+    class Meta:
+        verbose_name = _("inspection")
+        verbose_name_plural = _("inspections")
+        ordering = ["-date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%d/%m/%Y} · {self.site}"
+
+    def clean(self):
+        super().clean()
+        if self.campaign_id and self.site_id:
+            c = self.campaign
+            if self.site.province_id != c.province_id or (
+                c.commune_id and self.site.commune_id != c.commune_id
+            ):
+                raise ValidationError({"site": _("The site is outside the campaign's area.")})
+            if self.date and not c.start_date <= self.date <= c.end_date:
+                raise ValidationError({"date": _("The inspection date is outside the campaign's period.")})
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class InstrumentCheck(SearchableModel):
+    """One instrument checked during an inspection: its registry record (or a description of an instrument found
+    unregistered, "phát hiện mới", for the officer to review), the stamp, certificate and seal, and a test whose
+    error is judged by the in-service limit of the rule version in force on the inspection's day."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="checks", verbose_name=_("inspection")
+    )
+    instrument = models.ForeignKey(
+        Instrument,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("registered instrument"),
+    )
+    found_unregistered = models.CharField(
+        _("newly found instrument (not registered)"), max_length=300, blank=True
+    )
+    kind = models.CharField(_("instrument kind"), max_length=20, choices=InstrumentKind.choices)
+    stamp_ok = models.BooleanField(_("verification stamp valid"), default=False)
+    certificate_ok = models.BooleanField(_("verification certificate valid"), default=False)
+    seal_ok = models.BooleanField(_("seal intact"), default=False)
+    accuracy_class = models.CharField(_("accuracy class"), max_length=10, blank=True)
+    e = models.DecimalField(
+        _("verification interval e (g)"), max_digits=12, decimal_places=4, null=True, blank=True
+    )
+    max_capacity = models.DecimalField(_("Max (g)"), max_digits=14, decimal_places=4, null=True, blank=True)
+    reference = models.DecimalField(
+        _("reference value (g or L)"),
+        max_digits=14,
+        decimal_places=4,
+        help_text=_("test load or measure volume"),
+    )
+    indicated = models.DecimalField(_("indication (g or L)"), max_digits=14, decimal_places=4)
+    dispenser_mpe_percent = models.DecimalField(
+        _("dispenser MPE (%)"), max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    # computed on save
+    error = models.DecimalField(
+        _("error (g or %)"), max_digits=16, decimal_places=6, editable=False, null=True
+    )
+    limit = models.DecimalField(
+        _("in-service limit"), max_digits=16, decimal_places=6, editable=False, null=True
+    )
+    verdict = models.CharField(
+        _("inspection verdict"), max_length=10, choices=Verdict.choices, editable=False, blank=True
+    )
+    rule = models.ForeignKey(
+        LimitRule,
+        models.PROTECT,
+        null=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("rule version used"),
+    )
+    explanation = models.TextField(_("explanation"), editable=False, blank=True)
+
+    search_fields = ("found_unregistered", "instrument__serial")
+
+    class Meta:
+        verbose_name = _("instrument check")
+        verbose_name_plural = _("instrument checks")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.inspection} · {self.instrument or self.found_unregistered}"
+
+    def clean(self):
+        super().clean()
+        if not self.instrument_id and not self.found_unregistered:
+            raise ValidationError(
+                {
+                    "instrument": _(
+                        "Choose the registered instrument or describe the instrument found unregistered."
+                    )
+                }
+            )
+        if not self.inspection_id or self.reference is None or self.indicated is None or not self.kind:
+            return
+        day = self.inspection.date
+        rule = LimitRule.in_force(self.kind, day)
+        if rule is None:
+            raise ValidationError(
+                _(
+                    "No inspection limit rule is in force on %(day)s for this kind of instrument: no verdict can be given."
+                )
+                % {"day": day.strftime("%d/%m/%Y")}
+            )
+        try:
+            if self.kind == InstrumentKind.SCALE:
+                if not self.accuracy_class or self.e is None or self.max_capacity is None:
+                    raise ValidationError(_("A scale needs its accuracy class, e and Max."))
+                s = calc.scale_mpe(self.accuracy_class, self.e, self.max_capacity, self.reference, "g")
+                limit = rule.factor * s.initial
+                err = self.indicated - self.reference
+                ok = abs(err) <= limit
+                expl = _("Error %(err)s g, limit %(factor)s × %(mpe)s g = %(limit)s g (%(rule)s).") % {
+                    "err": err,
+                    "factor": rule.factor,
+                    "mpe": s.initial,
+                    "limit": limit,
+                    "rule": rule.code,
+                }
+            else:
+                f = calc.fuel_delivery(self.indicated, self.reference, mpe_percent=self.dispenser_mpe_percent)
+                limit = rule.factor * f.mpe_percent
+                err = f.error_percent
+                ok = err <= limit
+                expl = _("Error %(err)s %%, limit %(factor)s × %(mpe)s %% = %(limit)s %% (%(rule)s).") % {
+                    "err": round(err, 3),
+                    "factor": rule.factor,
+                    "mpe": f.mpe_percent,
+                    "limit": limit,
+                    "rule": rule.code,
+                }
+        except OutOfRange as exc:
+            if exc.code == "load_above_max":
+                raise ValidationError({"reference": _("The test load is above Max of the scale.")}) from None
+            raise ValidationError(_("The test point is outside the range of the rule table.")) from None
+        except MetrologyError:
+            raise ValidationError(_("The test values are not valid for this instrument.")) from None
+        self.rule, self.limit, self.error = rule, limit, round(err, 6)
+        self.verdict = Verdict.PASS if ok else Verdict.FAIL
+        self.explanation = str(expl)
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+class LotPlace(models.TextChoices):
+    PRODUCER = "producer", _("At the producer (one hour's output)")
+    IMPORTER = "importer", _("At import (the consignment)")
+    MARKET = "market", _("On the market (the stock on hand)")
+
+
+class QuantityKind(models.TextChoices):
+    MASS = "mass", _("Mass")
+    VOLUME = "volume", _("Volume")
+
+
+#: TT 21/2014/TT-BKHCN Art. 3(12): a lot has at most 100 000 units
+MAX_LOT = 100_000
+
+
+def parse_values(text: str) -> list[Decimal]:
+    """The sample's measured net quantities: numbers separated by spaces, semicolons or new lines (a decimal
+    comma is accepted)."""
+    out = []
+    for token in (text or "").replace(";", " ").split():
+        try:
+            out.append(Decimal(token.replace(",", ".")))
+        except ArithmeticError:
+            raise ValidationError({"sample": _("“%(value)s” is not a number.") % {"value": token}}) from None
+    return out
+
+
+class PrepackageLot(SearchableModel):
+    """A lot of pre-packaged goods checked during an inspection (TT 21/2014/TT-BKHCN, OIML R 87): the sampling
+    plan from the lot size, the measured net quantities of the sample, T1/T2 and the mean criterion, and the
+    verdict explained in words."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="lots", verbose_name=_("inspection")
+    )
+    product = models.CharField(_("product"), max_length=300)
+    place = models.CharField(_("place of the check"), max_length=20, choices=LotPlace.choices)
+    quantity_kind = models.CharField(_("quantity"), max_length=10, choices=QuantityKind.choices)
+    unit = models.CharField(_("unit"), max_length=10, help_text=_("g, kg, mL or L"))
+    nominal = models.DecimalField(_("nominal quantity Qn"), max_digits=14, decimal_places=4)
+    lot_size = models.PositiveIntegerField(_("lot size"), validators=[MinValueValidator(1)])
+    sample = models.TextField(_("measured net quantities of the sample"))
+    # computed on save
+    sample_size = models.PositiveIntegerField(_("sample size of the plan"), editable=False, null=True)
+    mean = models.DecimalField(_("mean"), max_digits=16, decimal_places=6, editable=False, null=True)
+    accepted = models.BooleanField(_("lot accepted"), editable=False, null=True)
+    explanation = models.TextField(_("explanation"), editable=False, blank=True)
+
+    search_fields = ("product",)
+
+    class Meta:
+        verbose_name = _("pre-packaged lot")
+        verbose_name_plural = _("pre-packaged lots")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.product} · {self.nominal} {self.unit}"
+
+    def clean(self):
+        super().clean()
+        from doluong.metrology import prepackage
+        from doluong.metrology.errors import SampleTooSmall
+
+        if self.lot_size is None or self.nominal is None or not self.quantity_kind or not self.unit:
+            return
+        if self.lot_size > MAX_LOT:
+            raise ValidationError({"lot_size": _("A lot has at most 100,000 units (TT 21/2014 Art. 3(12)).")})
+        values = parse_values(self.sample)
+        try:
+            plan = prepackage.sampling_plan(self.lot_size)
+            if len(values) < plan.sample_size:
+                raise ValidationError(
+                    {
+                        "sample": _(
+                            "The sampling plan for a lot of %(lot)s units asks for %(n)s measured units; "
+                            "only %(got)s were given."
+                        )
+                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                    }
+                )
+            if len(values) > plan.sample_size:
+                raise ValidationError(
+                    {
+                        "sample": _(
+                            "The sampling plan for a lot of %(lot)s units asks for exactly %(n)s measured units; %(got)s were given."
+                        )
+                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                    }
+                )
+            v = prepackage.inspect_lot(
+                float(self.nominal), self.quantity_kind, self.unit, self.lot_size, [float(x) for x in values]
+            )
+        except SampleTooSmall:
+            raise ValidationError({"sample": _("The sample is smaller than the sampling plan.")}) from None
+        except MetrologyError:
+            raise ValidationError(
+                _("The lot values are not valid (nominal quantity, unit or sample).")
+            ) from None
+        self.sample_size = plan.sample_size
+        self.mean = round(Decimal(str(v.mean)), 6)
+        self.accepted = v.accepted
+        self.explanation = explain_lot(v)
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            self.version += 1
+        super().save(*args, **kwargs)
+
+
+def explain_lot(v) -> str:
+    """The lot verdict in Vietnamese words, one line per criterion."""
+    words = {
+        "mean": _("Mean %(value)s %(unit)s, required at least %(limit)s %(unit)s"),
+        "t1": _("%(value)s unit(s) short by more than T, at most %(limit)s allowed"),
+        "t2": _("%(value)s unit(s) short by more than 2T, none allowed"),
+    }
+    head = _("Lot of %(lot)s, sample of %(n)s, Qn = %(qn)s %(unit)s (T = %(t)s %(unit)s): %(verdict)s.") % {
+        "lot": v.plan.lot_size,
+        "n": v.plan.sample_size,
+        "qn": f"{v.nominal:g}",
+        "unit": v.unit,
+        "t": f"{v.tolerance.t:g}",
+        "verdict": _("lot accepted") if v.accepted else _("lot rejected"),
+    }
+    lines = [str(head)]
+    for c in v.criteria:
+        text = words.get(c.name)
+        if text is None:
+            continue
+        mark = _("met") if c.passed else _("not met")
+        lines.append(f"- {text % {'value': f'{c.value:g}', 'limit': f'{c.limit:g}', 'unit': v.unit}}: {mark}")
+    return "\n".join(lines)

@@ -1,0 +1,69 @@
+"""The inspections app's rows of the permission table: a commune's officers plan and carry out the inspections of
+their commune, the province's officers those of the province; an enterprise sees the inspections of its own
+sites; the reference tables are public legal data, kept by the administrator."""
+
+from doluong.core.access import allow, rules
+
+VACD = "view add change delete"
+
+_OFFICERS = dict(
+    province_officer=allow(VACD, "own_province"),
+    commune_officer=allow(VACD, "own_commune"),
+)
+
+PERMISSIONS = [
+    rules(
+        "inspections.LimitRule",
+        note="national reference table, kept by the administrator",
+        everyone=allow("view", "all"),
+    ),
+    rules(
+        "inspections.SanctionProvision",
+        note="national reference table, kept by the administrator; a fine is confirmed by a legal officer",
+        everyone=allow("view", "all"),
+    ),
+    rules(
+        "inspections.Campaign",
+        paths={"province": "province_id", "commune": "commune_id"},
+        note="created by the province's officers: the trained team leader is picked from the training records "
+        "(programs.Attendance, personal data the commune officers do not read)",
+        province_officer=allow(VACD, "own_province"),
+        commune_officer=allow("view change", "own_commune"),
+    ),
+    rules(
+        "inspections.Site",
+        paths={"province": "province_id", "commune": "commune_id", "organisation": "operator_id"},
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.Inspection",
+        paths={
+            "province": "site__province_id",
+            "commune": "site__commune_id",
+            "organisation": "site__operator_id",
+        },
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.InstrumentCheck",
+        paths={
+            "province": "inspection__site__province_id",
+            "commune": "inspection__site__commune_id",
+            "organisation": "inspection__site__operator_id",
+        },
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.PrepackageLot",
+        paths={
+            "province": "inspection__site__province_id",
+            "commune": "inspection__site__commune_id",
+            "organisation": "inspection__site__operator_id",
+        },
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+]
