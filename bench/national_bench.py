@@ -27,6 +27,7 @@ import http.client
 import os
 import platform
 import random
+import re
 import socket
 import statistics
 import subprocess
@@ -785,7 +786,7 @@ def province_officer():
     return user
 
 
-def surface_pages(repeats: int = 3) -> list[tuple]:
+def surface_pages(repeats: int = 3, match: str = "") -> list[tuple]:
     """Every surface's list page (first page, then page 200 where the list is that long) and the detail page of its
     first row, as the administrator and as a province officer: server time in process (median of `repeats`, after
     one warm-up request), queries, HTTP status."""
@@ -808,6 +809,8 @@ def surface_pages(repeats: int = 3) -> list[tuple]:
     found = []
 
     def measure(who: str, label: str, url: str) -> None:
+        if match and not re.search(match, f"{who} {label} {url}"):
+            return
         client = clients[who]
         client.get(url)
         times, status, count = [], None, 0
@@ -973,6 +976,7 @@ def main() -> None:
         "and SQL copies of them, for the pages section",
     )
     parser.add_argument("--only-pages", action="store_true", help="skip hot queries and the public check")
+    parser.add_argument("--pages", default="", help="only the pages whose 'who label url' matches this regex")
     parser.add_argument(
         "--reuse",
         action="store_true",
@@ -1020,7 +1024,7 @@ def main() -> None:
     say(
         "every surface's pages (server time in process, median of 3 after a warm-up; admin and a province officer):"
     )
-    pages = surface_pages()
+    pages = surface_pages(match=args.pages)
     for ms, who, label, url, status, count in pages:
         say(f"  {ms:8.1f} ms  {count:3d} q  HTTP {status}  {who:7s}  {label:48s} {url}")
     slow = sorted(pages, reverse=True)[:5]

@@ -308,6 +308,13 @@ SPECTACULAR_SETTINGS = {
         "JobStatusEnum": "doluong.verification.choices.JobStatus",
         "InstrumentStatusEnum": "doluong.registry.choices.InstrumentStatus",
         "ReminderStatusEnum": "doluong.registry.models.ReminderStatus",
+        "ConfirmationVerdictEnum": "doluong.assurance.choices.Verdict",
+        "InspectionVerdictEnum": "doluong.inspections.models.Verdict",
+        "InspectedInstrumentKindEnum": "doluong.inspections.models.InstrumentKind",
+        "CampaignKindEnum": "doluong.inspections.models.CampaignKind",
+        "SiteKindEnum": "doluong.inspections.models.SiteKind",
+        "LotPlaceEnum": "doluong.inspections.models.LotPlace",
+        "QuantityKindEnum": "doluong.inspections.models.QuantityKind",
     },
 }
 

@@ -188,8 +188,11 @@ def test_records_scope_verifier_of_another_provider(load, user_for):
     provider = (
         Organisation.objects.filter(kind="service_provider", province_id="92").exclude(tax_code="").first()
     )
+    from doluong.verification.permissions import servable_instruments
+
+    # an instrument the provider may serve: the one refusal left is the verifier's organisation
     inst = (
-        Instrument.objects.filter(province_id="92")
+        servable_instruments(provider, Instrument.objects.filter(province_id="92"))
         .exclude(serial="")
         .select_related("instrument_type")
         .first()

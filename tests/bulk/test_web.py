@@ -244,12 +244,13 @@ def test_a_verifier_loads_records_from_a_workbook(client_for, user_for):
     """An XLSX upload of another kind, headed by the downloaded template: a verifier's records of their own
     organisation for instruments of the demo."""
     from doluong.verification.models import VerificationRecord
+    from doluong.verification.permissions import servable_instruments
 
     provider = user_for("ct.kdv").memberships.get().organisation
     day = dt.date(2026, 1, 10)
     instruments = [
         i
-        for i in Instrument.objects.filter(province_id="92")
+        for i in servable_instruments(provider, Instrument.objects.filter(province_id="92"))
         .exclude(serial="")
         .select_related("instrument_type")
         if i.instrument_type.rule_on(day) is not None

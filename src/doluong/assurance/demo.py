@@ -39,6 +39,8 @@ def _instrument(ctx, owner, type_code_hint, serial, model):
         serial=serial,
         manufacturer="Demo",
         model=model,
+        # verified like the registry's demo instruments, so that its due date follows from the rule in force
+        last_verified_on=ctx.today - dt.timedelta(days=60),
     )
     instrument._history_user = ctx.admin
     instrument.save()

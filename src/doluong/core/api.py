@@ -116,7 +116,7 @@ class Pagination(LimitOffsetPagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["count_estimated"] = {
             "type": "boolean",
-            "description": "true: `count` is PostgreSQL's estimate (more than 100,000 rows matched)",
+            "description": "true: `count` is PostgreSQL's estimate (more than 10,000 rows matched)",
         }
         return schema
 

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from doluong.core.models import SearchableModel
 from doluong.core.text import fold
@@ -30,8 +31,8 @@ class InstrumentKind(models.TextChoices):
 
 
 class Verdict(models.TextChoices):
-    PASS = "pass", _("Conforming")
-    FAIL = "fail", _("Nonconforming")
+    PASS = "pass", pgettext_lazy("inspection verdict", "Conforming")
+    FAIL = "fail", pgettext_lazy("inspection verdict", "Nonconforming")
 
 
 class Dated(SearchableModel):
