@@ -108,7 +108,7 @@ def test_the_api_says_when_its_count_is_an_estimate(client_for, monkeypatch):
     client = client_for("admin")
     payload = client.get("/api/registry/instruments/", {"limit": 5}).json()
     assert payload["count"] == Instrument.objects.count() and payload["count_estimated"] is False
-    monkeypatch.setattr(paging, "EXACT_UP_TO", 10)
+    monkeypatch.setattr(paging, "API_EXACT_UP_TO", 10)
     payload = client.get("/api/registry/instruments/", {"limit": 5}).json()
     assert payload["count_estimated"] is (connection.vendor == "postgresql")
     assert payload["count"] > 10

@@ -12,6 +12,7 @@ from rest_framework import serializers, viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import LimitOffsetPagination
 
+from . import paging
 from .actions import delete_object, save_object
 from .api_access import apply_field_rules
 from .forms import narrow
@@ -104,7 +105,7 @@ class Pagination(LimitOffsetPagination):
     def get_count(self, queryset):
         # bounded like the list pages (core.paging): exact up to EXACT_UP_TO rows, then the planner's estimate
         self.count_estimated = False
-        count, self.count_estimated = bounded_count(queryset)
+        count, self.count_estimated = bounded_count(queryset, exact_up_to=paging.API_EXACT_UP_TO)
         return count
 
     def get_paginated_response(self, data):
@@ -116,7 +117,7 @@ class Pagination(LimitOffsetPagination):
         schema = super().get_paginated_response_schema(schema)
         schema["properties"]["count_estimated"] = {
             "type": "boolean",
-            "description": "true: `count` is PostgreSQL's estimate (more than 10,000 rows matched)",
+            "description": "true: `count` is PostgreSQL's estimate (more than 100,000 rows matched)",
         }
         return schema
 

@@ -26,8 +26,11 @@ from django.db.models import F, Q, QuerySet
 from django.utils.functional import cached_property
 
 #: rows counted exactly; above this the count is the planner's estimate (shown as "about N"). At 10M rows a
-#: province officer's capped count through the scope's join costs ~0.1 s per 10,000 rows (docs/scale.md)
-EXACT_UP_TO = 10_000
+#: province officer's capped count through the scope's join costs ~0.1 s per 10,000 rows (docs/scale.md); the
+#: reference tables (10,604 commune aliases) stay exact
+EXACT_UP_TO = 100_000
+#: the API's bound: a client paging through a whole table (the 10,604 commune aliases) wants the exact total
+API_EXACT_UP_TO = 100_000
 #: rows an OFFSET may skip (200 pages of 50); past it the default order continues by key, other orders stop
 OFFSET_UP_TO = 10_000
 
