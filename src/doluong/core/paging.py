@@ -20,6 +20,7 @@ import json
 import re
 from decimal import Decimal
 
+from django.core.exceptions import FieldDoesNotExist
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import F, Q, QuerySet
@@ -129,7 +130,7 @@ def order_fields(queryset: QuerySet) -> list[tuple[str, bool]] | None:
             name = model._meta.pk.name
         try:
             field = model._meta.get_field(name)
-        except Exception:
+        except FieldDoesNotExist:
             return None
         if field.null or "__" in name or not getattr(field, "column", None):
             return None
