@@ -24,6 +24,7 @@ from doluong.core.io import tabular_response
 from doluong.core.scope import VIEW
 from doluong.core.views import paged_table
 
+from . import tally
 from .filtersets import DueFilterSet
 from .models import Instrument
 from .reminders import lead_window_q
@@ -65,7 +66,7 @@ def bucket_q(bucket: str, on: dt.date) -> Q:
 
 
 def _filtered(request):
-    """(filterset, the user's instruments after the filters)."""
+    """(filterset, the user's instruments after the filters); the filterset's cleaned data when it is valid."""
     queryset = Instrument.objects.restrict(request.user, VIEW)
     params = request.GET.copy()
     for name in ("by", "bucket", "export", "page", "per_page", "sort"):
@@ -92,6 +93,39 @@ def due_counts(queryset, by: str, on: dt.date):
     return found, totals
 
 
+#: group key -> the tally's (id field, label field), for the groups the tally holds (registry.tally)
+TALLY_GROUPS = {
+    "commune": ("commune_id", "commune__name"),
+    "type": ("instrument_type_id", "instrument_type__name"),
+}
+
+
+def tallied_due_counts(found, by: str):
+    """`due_counts` from the worker's tally (registry.tally): the same rows, summed over its (commune, type,
+    status) rows; the window total is the sum of the four buckets, as `due_counts` counts it."""
+    key, label = TALLY_GROUPS[by]
+    rows = []
+    for r in found.grouped(key, label):
+        counts = {n: r[n] or 0 for n in BUCKETS}
+        total = sum(counts.values())
+        if total:
+            rows.append({"key": r[key], "label": r[label], **counts, "total": total})
+    rows.sort(key=lambda r: (-r["overdue"], -r["total"], r["label"], r["key"]))
+    totals = {n: sum(r[n] for r in rows) for n in (*BUCKETS, "total")}
+    return rows, totals
+
+
+def summary_counts(request, filterset, queryset, by: str, on: dt.date):
+    """(rows, totals, as_of): from the tally when it answers for this user, group and filters, else live
+    (as_of None)."""
+    if by in TALLY_GROUPS and (not filterset.is_bound or filterset.is_valid()):
+        filters = dict(filterset.form.cleaned_data) if filterset.is_bound else {}
+        found = tally.for_user(request.user, on, filters=filters)
+        if found is not None:
+            return (*tallied_due_counts(found, by), found.as_of)
+    return (*due_counts(queryset, by, on), None)
+
+
 class DueSummaryView(LoginRequiredMixin, View):
     """Counts of instruments overdue and due within 30/60/90 days, by commune, owner or type."""
 
@@ -99,7 +133,7 @@ class DueSummaryView(LoginRequiredMixin, View):
         on = today()
         by = request.GET.get("by") if request.GET.get("by") in GROUPS else "commune"
         filterset, queryset = _filtered(request)
-        rows, totals = due_counts(queryset, by, on)
+        rows, totals, as_of = summary_counts(request, filterset, queryset, by, on)
         title = GROUPS[by][2]
         if request.GET.get("export") in ("csv", "xlsx"):
             headers = [str(title), *[str(v) for v in BUCKETS.values()], _("Total")]
@@ -125,6 +159,7 @@ class DueSummaryView(LoginRequiredMixin, View):
                 "group_title": title,
                 "buckets": BUCKETS,
                 "on": on,
+                "as_of": as_of,
                 "base_query": urlencode(base),
                 "total_cells": [
                     (n, label, totals[n], "?" + urlencode({**base, "bucket": n}))

@@ -18,6 +18,7 @@ from doluong.core.scope import CHANGE, VIEW
 from doluong.core.views_home import Panel
 from doluong.parties.models import Designation, Registration, Verifier
 
+from . import tally
 from .models import Instrument, MeasurementStandard
 
 #: how far ahead the "lapsing soon" panel looks
@@ -55,9 +56,7 @@ def lapsing(user, now: dt.date) -> list[dict]:
     return sorted(rows, key=lambda r: r["valid_until"])[:12]
 
 
-def instruments_panel(user, now: dt.date) -> Panel:
-    soon = now + dt.timedelta(days=30)
-    instruments = Instrument.objects.restrict(user)
+def _live_figures(instruments, now: dt.date, soon: dt.date, own_communes) -> dict:
     totals = instruments.aggregate(
         **_due_counts(now, soon), unknown=Count("pk", filter=Q(next_due__isnull=True))
     )
@@ -69,31 +68,65 @@ def instruments_panel(user, now: dt.date) -> Panel:
         .annotate(**_due_counts(now, soon))
         .order_by("-overdue", "-total")[:15]
     )
+    commune_totals = None
+    if own_communes:
+        commune_totals = instruments.filter(commune_id__in=own_communes).aggregate(**_due_counts(now, soon))
+    return {"totals": totals, "by_type": by_type, "by_commune": by_commune, "commune_totals": commune_totals}
+
+
+def _tallied_figures(found: tally.Tally, own_communes) -> dict:
+    """The same figures from the worker's tally (registry.tally); its buckets are those of the day it counted."""
+
+    def short(row):  # the panel's buckets: overdue and 0–30 days
+        return {
+            **row,
+            "overdue": row["overdue"] or 0,
+            "due_30": row["due_30"] or 0,
+            "total": row["total"] or 0,
+        }
+
+    by_type = [short(r) for r in found.grouped("instrument_type__name").order_by("-total")]
+    by_commune = [
+        short(r) for r in found.grouped("commune_id", "commune__name").order_by("-overdue", "-total")[:15]
+    ]
+    commune_totals = found.filter(commune_id__in=own_communes).totals() if own_communes else None
+    return {
+        "totals": found.totals(),
+        "by_type": by_type,
+        "by_commune": by_commune,
+        "commune_totals": commune_totals,
+    }
+
+
+def instruments_panel(user, now: dt.date) -> Panel:
+    soon = now + dt.timedelta(days=30)
+    instruments = Instrument.objects.restrict(user)
+    # "your commune": the memberships that keep the inventory of one commune (their change scope is own commune)
+    own_communes = sorted(
+        {s.commune_id for s in holds_scope(user, Instrument, CHANGE, "own_commune") if s.commune_id}
+    )
+    found = tally.for_user(user, now)
+    if found is None:
+        figures = _live_figures(instruments, now, soon, own_communes)
+    else:
+        figures = _tallied_figures(found, own_communes)
+    by_type = figures["by_type"]
     chart = {
         "labels": [row["instrument_type__name"] for row in by_type],
         "overdue": [row["overdue"] for row in by_type],
         "due_30": [row["due_30"] for row in by_type],
         "other": [row["total"] - row["overdue"] - row["due_30"] for row in by_type],
     }
-    # "your commune": the memberships that keep the inventory of one commune (their change scope is own commune)
-    own_communes = sorted(
-        {s.commune_id for s in holds_scope(user, Instrument, CHANGE, "own_commune") if s.commune_id}
-    )
-    commune_totals = None
-    if own_communes:
-        commune_totals = instruments.filter(commune_id__in=own_communes).aggregate(**_due_counts(now, soon))
     return Panel(
         "registry/home_instruments.html",
         {
-            "totals": totals,
-            "by_type": by_type,
-            "by_commune": by_commune,
+            **figures,
+            "as_of": found.as_of if found is not None else None,
             "standards_expired": MeasurementStandard.objects.restrict(user)
             .filter(valid_until__lt=now)
             .count(),
             "chart": chart,
             "own_communes": own_communes,
-            "commune_totals": commune_totals,
             "lapsing": lapsing(user, now),
             "lapsing_days": LAPSING_DAYS,
         },

@@ -31,3 +31,19 @@ def run_reminders(job) -> None:
 
 
 jobs.register_kind("reminders", gettext_lazy("Due-date reminders"), run_reminders, retry=True)
+
+
+def run_due_tally(job) -> None:
+    """Count the due figures of every instrument for the day (registry.tally; idempotent: replaces the tally)."""
+    import datetime as dt
+
+    from .tally import refresh
+
+    on = dt.date.fromisoformat(job.params["date"]) if job.params.get("date") else None
+    rows = refresh(on)
+    job.result = {"rows": rows}
+    job.status, job.finished_at = job.Status.DONE, timezone.now()
+    job.save(update_fields=["result", "status", "finished_at"])
+
+
+jobs.register_kind("due_tally", gettext_lazy("Due figures tally"), run_due_tally, retry=True)

@@ -560,3 +560,30 @@ def current_pid() -> int:
 def current_host() -> str:
     """The name of this machine (a process id means something only on its own host)."""
     return socket.gethostname()[:255]
+
+
+class DueTally(models.Model):
+    """The due figures of one (province, commune, type, status), counted by the worker for one day (`on`):
+    what the home page and the due summary read when a user's scope holds too many instruments to count per
+    request (registry.tally). Derived data: rebuilt whole by `doluong manage refresh_due_tally`, never edited."""
+
+    on = models.DateField(_("counted for"))
+    computed_at = models.DateTimeField(_("counted at"))
+    province = models.ForeignKey(Province, models.CASCADE, related_name="+", db_index=False)
+    commune = models.ForeignKey(Commune, models.CASCADE, related_name="+", db_index=False)
+    instrument_type = models.ForeignKey(InstrumentType, models.CASCADE, related_name="+", db_index=False)
+    status = models.CharField(max_length=20, choices=InstrumentStatus.choices)
+    total = models.PositiveIntegerField(default=0)
+    unknown = models.PositiveIntegerField(default=0)
+    overdue = models.PositiveIntegerField(default=0)
+    due_30 = models.PositiveIntegerField(default=0)
+    due_60 = models.PositiveIntegerField(default=0)
+    due_90 = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("due tally")
+        verbose_name_plural = _("due tallies")
+        indexes = [
+            models.Index(fields=["on", "province"], name="registry_duetally_prov"),
+            models.Index(fields=["on", "commune"], name="registry_duetally_comm"),
+        ]
