@@ -587,3 +587,6 @@ class DueTally(models.Model):
             models.Index(fields=["on", "province"], name="registry_duetally_prov"),
             models.Index(fields=["on", "commune"], name="registry_duetally_comm"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.on:%d/%m/%Y} {self.commune_id} {self.instrument_type_id} {self.status}: {self.total}"
