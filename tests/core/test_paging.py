@@ -126,3 +126,34 @@ def test_the_list_page_counts_through_the_bound(client_for, monkeypatch):
     monkeypatch.setattr(paging, "EXACT_UP_TO", 10**9)
     listing = client.get("/registry/instruments/").context["listing"]
     assert (listing["count"], listing["estimated"]) == (Instrument.objects.count(), False)
+
+
+@pytest.mark.parametrize(
+    ("url", "sort"),
+    [
+        ("/registry/instruments/", None),
+        ("/registry/instruments/", "-owner"),
+        ("/verification/records/", None),
+        ("/verification/certificates/", None),
+    ],
+)
+def test_deep_pages_by_deferred_join_hold_the_same_rows_as_the_offset(client_for, monkeypatch, url, sort):
+    """From DEFERRED_JOIN_FROM on, a page picks its keys first and reads the rows by key: the same rows, in the
+    same order, rendered the same, as the plain OFFSET gives."""
+    client = client_for("ct.sokhcn")
+    params = {"per_page": 10, "page": 4, **({"sort": sort} if sort else {})}
+    monkeypatch.setattr(paging, "DEFERRED_JOIN_FROM", 10**9)
+    plain = client.get(url, params)
+    monkeypatch.setattr(paging, "DEFERRED_JOIN_FROM", 10)
+    deferred = client.get(url, params)
+    assert plain.status_code == deferred.status_code == 200
+    assert len(page_ids(plain)) == 10
+    assert page_ids(deferred) == page_ids(plain)
+    table = deferred.context["table"]
+    assert isinstance(table.page.object_list.data, list), "the deep page was read by key"
+    assert not isinstance(plain.context["table"].page.object_list.data, list)
+    assert [list(row) for row in table.paginated_rows] == [
+        list(row) for row in plain.context["table"].paginated_rows
+    ]
+    last = table.paginator.num_pages
+    assert page_ids(client.get(url, {**params, "page": last})) != []

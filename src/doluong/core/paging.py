@@ -34,6 +34,9 @@ EXACT_UP_TO = 100_000
 API_EXACT_UP_TO = 100_000
 #: rows an OFFSET may skip (200 pages of 50); past it the default order continues by key, other orders stop
 OFFSET_UP_TO = 10_000
+#: from this offset on, a page first picks its rows' keys (the offset skips index entries, not joined rows), then
+#: reads those rows with their joins ("deferred join")
+DEFERRED_JOIN_FROM = 1_000
 
 _ROWS = re.compile(r'"Plan Rows": (\d+)')
 
@@ -100,6 +103,25 @@ class ListPaginator(Paginator):
     @property
     def pages_capped(self) -> bool:
         return self.all_pages > self.num_pages
+
+    def page(self, number):
+        """The page; deep in the list (offset ≥ DEFERRED_JOIN_FROM) by a deferred join: `OFFSET` over the keys
+        alone, then the page's rows with their joins (`select_related`) by key, in the same order."""
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        queryset = _queryset_of(self.object_list)
+        if bottom < DEFERRED_JOIN_FROM or queryset is None or not hasattr(self.object_list, "table"):
+            return super().page(number)
+        top = bottom + self.per_page
+        if top + self.orphans >= self.count:
+            top = self.count
+        keys = list(queryset.values_list("pk", flat=True)[bottom:top])
+        found = {row.pk: row for row in queryset.order_by().filter(pk__in=keys)}
+        rows = [found[key] for key in keys if key in found]
+        from django_tables2.rows import BoundRows
+
+        bound = self.object_list
+        return self._get_page(BoundRows(rows, table=bound.table, pinned_data=bound.pinned_data), number, self)
 
     def validate_number(self, number):
         try:
