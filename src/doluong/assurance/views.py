@@ -29,8 +29,11 @@ COMMON = {"namespace": "assurance", "nav_group": "assurance"}
 
 
 def _programme_context(programme, request):
+    can_manage = programme.permits(request.user, CHANGE)
     return {
-        "can_manage": programme.permits(request.user, CHANGE),
+        # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
+        "can_change": can_manage and not programme.is_approved,
+        "can_manage": can_manage,
         "consultation_form": forms.ConsultationForm(),
         "approval_form": forms.ApprovalForm(),
     }
