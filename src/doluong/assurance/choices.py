@@ -64,3 +64,8 @@ LABEL_FOR = {
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class Trigger(models.TextChoices):
+    FAILED_CALIBRATION = "failed_calibration", _("Failed calibration (as-found values)")
+    REVOKED_CERTIFICATE = "revoked_certificate", _("Revoked certificate")

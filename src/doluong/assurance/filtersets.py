@@ -7,7 +7,9 @@ from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
 )
@@ -57,3 +59,15 @@ class CorrectiveActionFilterSet(BaseFilterSet):
     class Meta:
         model = CorrectiveAction
         fields = ["status"]
+
+
+class OutOfToleranceCaseFilterSet(BaseFilterSet):
+    class Meta:
+        model = OutOfToleranceCase
+        fields = ["trigger", "status"]
+
+
+class ImpactItemFilterSet(BaseFilterSet):
+    class Meta:
+        model = ImpactItem
+        fields = ["case", "changes", "status"]

@@ -7,7 +7,9 @@ from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
 )
@@ -123,6 +125,22 @@ class CorrectiveActionForm(BaseModelForm):
         model = CorrectiveAction
         fields = ["confirmation", "description", "owner", "deadline", "status", "closed_on", "evidence"]
         widgets = _areas("description", "evidence")
+
+
+class OutOfToleranceCaseForm(BaseModelForm):
+    class Meta:
+        model = OutOfToleranceCase
+        fields = ["record", "certificate", "error_found", "unit", "description"]
+        widgets = _areas("description")
+
+
+class ImpactItemForm(BaseModelForm):
+    upload_kinds = {"evidence_file": "attachment"}
+
+    class Meta:
+        model = ImpactItem
+        fields = ["status", "closed_on", "evidence", "evidence_file"]
+        widgets = _areas("evidence")
 
 
 class ConsultationForm(forms.Form):
