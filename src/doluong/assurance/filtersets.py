@@ -12,6 +12,7 @@ from .models import (
     OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 
@@ -71,3 +72,11 @@ class ImpactItemFilterSet(BaseFilterSet):
     class Meta:
         model = ImpactItem
         fields = ["case", "changes", "status"]
+
+
+class SupportActivityFilterSet(BaseFilterSet):
+    beneficiary = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = SupportActivity
+        fields = ["province", "kind", "funding", "beneficiary"]

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.forms import BaseModelForm
+from doluong.programs.forms import _activity_form
 
 from .models import (
     Confirmation,
@@ -12,6 +13,7 @@ from .models import (
     OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 TEXT = {"rows": 3}
@@ -141,6 +143,11 @@ class ImpactItemForm(BaseModelForm):
         model = ImpactItem
         fields = ["status", "closed_on", "evidence", "evidence_file"]
         widgets = _areas("evidence")
+
+
+SupportActivityForm = _activity_form(
+    SupportActivity, ["beneficiary", "kind", "programme", "consultants", "hours", "funding"]
+)
 
 
 class ConsultationForm(forms.Form):

@@ -29,9 +29,21 @@ from doluong.geo.models import Province
 from doluong.metrology import confirmation as mc
 from doluong.metrology.errors import InvalidInput
 from doluong.parties.models import Organisation
+from doluong.programs.models import Activity
 from doluong.registry.models import Instrument
 
-from .choices import APPROVED_STEPS, LABEL_FOR, ActionStatus, Label, Rule, Step, Trigger, Verdict
+from .choices import (
+    APPROVED_STEPS,
+    LABEL_FOR,
+    ActionStatus,
+    Funding,
+    Label,
+    Rule,
+    Step,
+    SupportKind,
+    Trigger,
+    Verdict,
+)
 
 LEGAL_BASIS = "Quyết định số 510/QĐ-BKHCN ngày 17/03/2021 của Bộ Khoa học và Công nghệ; TCVN ISO 10012:2007"
 #: a programme not reviewed for this many months is reminded
@@ -900,6 +912,65 @@ class ImpactItem(SearchableModel):
         self.case.refresh_status()
 
 
+# ------------------------------------------------------------------------------------------- province support
+
+
+class SupportActivity(Activity):
+    """Support the province gives an enterprise (or a service provider) for its programme: consultancy,
+    training, calibration support, method development, pre-package control, with the consultants, their hours
+    and the funding source. One row is one lượt doanh nghiệp of the plan targets it advances (the MAP
+    calculators, `assurance.progress`). Rows migrated from `programs.MapEngagement` keep a link to it."""
+
+    beneficiary = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", verbose_name=_("supported organisation")
+    )
+    kind = models.CharField(_("kind of support"), max_length=20, choices=SupportKind.choices)
+    programme = models.ForeignKey(
+        Programme,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support",
+        verbose_name=_("measurement assurance programme"),
+    )
+    consultants = models.CharField(_("consultants"), max_length=300, blank=True)
+    hours = models.DecimalField(
+        _("consultant hours"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10000))],
+    )
+    funding = models.CharField(
+        _("funding source"), max_length=20, choices=Funding.choices, default=Funding.STATE
+    )
+    engagement = models.OneToOneField(
+        "programs.MapEngagement",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_activity",
+        editable=False,
+        verbose_name=_("migrated from MAP engagement"),
+    )
+
+    search_fields = ("title", "beneficiary__name", "consultants", "notes")
+
+    class Meta(Activity.Meta):
+        verbose_name = _("programme support activity")
+        verbose_name_plural = _("programme support activities")
+
+    def clean(self):
+        super().clean()
+        if self.beneficiary_id and self.province_id and self.beneficiary.province_id != self.province_id:
+            raise ValidationError(
+                {"beneficiary": gettext("The supported organisation is not in this province.")}
+            )
+        if self.programme_id and self.beneficiary_id and self.programme.enterprise_id != self.beneficiary_id:
+            raise ValidationError({"programme": gettext("The programme is another organisation's.")})
+
+
 def send_review_reminders(on: dt.date | None = None, *, dry_run: bool = False) -> list[Programme]:
     """E-mail each enterprise whose approved programme has not been reviewed for 12 months, once per due date
     (`review_reminded_for`): run it daily."""
@@ -947,6 +1018,7 @@ __all__ = [
     "OutOfToleranceCase",
     "ProcessInstrument",
     "Programme",
+    "SupportActivity",
     "programmes_due_for_review",
     "send_review_reminders",
 ]

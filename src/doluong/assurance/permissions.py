@@ -75,6 +75,14 @@ PERMISSIONS = [
         provider_staff=allow("view add change", "own_organisation"),
         enterprise_user=allow("view add change", "own_organisation"),
     ),
+    # the province's support to the programmes: its officers write it, the supported organisation reads its own
+    rules(
+        "assurance.SupportActivity",
+        paths={"province": "province_id", "organisation": "beneficiary_id"},
+        province_officer=allow(VACD, "own_province"),
+        enterprise_user=allow("view", "own_organisation"),
+        provider_staff=allow("view", "own_organisation"),
+    ),
     # each enterprise sees and closes only its own rows; the case's opener follows them all
     rules(
         "assurance.ImpactItem",

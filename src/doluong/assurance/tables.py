@@ -9,6 +9,7 @@ from .models import (
     OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 
@@ -57,4 +58,7 @@ ImpactItemTable = _table(
         "status",
     ],
     "#",
+)
+SupportActivityTable = _table(
+    SupportActivity, "title", ["date", "beneficiary", "kind", "consultants", "hours", "funding", "province"]
 )

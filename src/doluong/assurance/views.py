@@ -25,6 +25,7 @@ from .models import (
     OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
@@ -229,7 +230,20 @@ impact = Surface(
     **COMMON,
 )
 
-SURFACES = [programme, process, link, confirmation, point, corrective, oot_case, impact]
+support = Surface(
+    model=SupportActivity,
+    filterset=filtersets.SupportActivityFilterSet,
+    table=tables.SupportActivityTable,
+    form=forms.SupportActivityForm,
+    serializer=serializers.SupportActivitySerializer,
+    basename="supportactivity",
+    route="support",
+    nav_order=70,
+    select_related=["beneficiary", "province"],
+    **COMMON,
+)
+
+SURFACES = [programme, process, link, confirmation, point, corrective, oot_case, impact, support]
 
 
 # ------------------------------------------------------------------------------------------- workflow pages

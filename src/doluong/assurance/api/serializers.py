@@ -10,6 +10,7 @@ from ..models import (
     OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 ProgrammeSerializer = make_serializer(
@@ -63,3 +64,4 @@ ITEM_DERIVED = (
 ImpactItemSerializer = make_serializer(
     ImpactItem, [*ITEM_DERIVED, "status", "closed_on", "evidence"], read_only=ITEM_DERIVED
 )
+SupportActivitySerializer = make_serializer(SupportActivity, forms.SupportActivityForm._meta.fields)
