@@ -56,6 +56,9 @@ def test_dossier_walk_from_reception_to_approved_revision(client_for, user_for):
     assert response.status_code == 302, response.content[:2000]
     p = Programme.objects.get(enterprise=org, title="Chương trình thử")
     assert p.step == Step.RECEPTION
+    assert (
+        reverse("assurance:programme_edit", args=[p.pk]) in client.get(p.get_absolute_url()).content.decode()
+    )
     advance = reverse("assurance:programme_advance", args=[p.pk])
     for expected in (Step.DATA_COLLECTION, Step.ANALYSIS, Step.EXPECTED_EFFECT, Step.PLANNING, Step.DRAFT):
         client.post(advance)
@@ -76,6 +79,9 @@ def test_dossier_walk_from_reception_to_approved_revision(client_for, user_for):
     )
     p.refresh_from_db()
     assert p.step == Step.APPROVED and p.approved_by == "Giám đốc"
+    # the approved version's page offers no "Sửa" (edit) button; a draft's does
+    edit_url = reverse("assurance:programme_edit", args=[p.pk])
+    assert edit_url not in client.get(p.get_absolute_url()).content.decode()
     # the approved version is immutable: form, API
     edit = client.post(
         reverse("assurance:programme_edit", args=[p.pk]), {**_programme_data(org), "title": "Đổi"}

@@ -148,6 +148,9 @@ CASES: dict[str, Case] = {
     "assurance.Confirmation": Case(edit="procedure"),
     "assurance.ConfirmationPoint": Case(),
     "assurance.CorrectiveAction": Case(edit="owner"),
+    "assurance.OutOfToleranceCase": Case(edit="description"),
+    "assurance.ImpactItem": Case(create="action", edit="evidence"),
+    "assurance.SupportActivity": Case(edit="title"),
     # coverage
     "coverage.FormulaVersion": Case(edit="notes"),
     "coverage.ProviderCapacity": Case(edit="notes"),

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Step(models.TextChoices):
@@ -64,3 +65,32 @@ LABEL_FOR = {
 class ActionStatus(models.TextChoices):
     OPEN = "open", _("Open")
     CLOSED = "closed", _("Closed")
+
+
+class Trigger(models.TextChoices):
+    FAILED_CALIBRATION = "failed_calibration", _("Failed calibration (as-found values)")
+    REVOKED_CERTIFICATE = "revoked_certificate", _("Revoked certificate")
+
+
+class SupportKind(models.TextChoices):
+    """The province's support to an enterprise's programme (issue #14, item 7)."""
+
+    CONSULTANCY = "consultancy", _("Consultancy on the programme")
+    TRAINING = "training", _("Training")
+    CALIBRATION_SUPPORT = "calibration_support", _("Verification, calibration or testing support")
+    METHOD = "method", _("Measurement-method development")
+    PREPACKAGE = "prepackage", _("Pre-packaged quantity control")
+
+
+#: programs.MapKind → SupportKind (the migrated engagements keep their kind)
+FROM_MAP_KIND = {
+    "service_support": SupportKind.CALIBRATION_SUPPORT,
+    "method": SupportKind.METHOD,
+    "prepackage": SupportKind.PREPACKAGE,
+}
+
+
+class Funding(models.TextChoices):
+    STATE = "state", _("State budget (provincial programme)")
+    ENTERPRISE = "enterprise", pgettext_lazy("funding", "The enterprise")
+    OTHER = "other", _("Other sources")

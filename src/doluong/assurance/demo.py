@@ -167,8 +167,151 @@ def build(ctx):
         made["confirmations"] += 1
     for persona in PERSONAS:
         login(ctx, persona)
+    cases = _out_of_tolerance(ctx)
+    support = _support(ctx)
     return {
         "assurance programmes": made["programmes"],
         "measurement processes": made["processes"],
         "confirmations": made["confirmations"],
+        "out-of-tolerance cases": cases,
+        "programme support activities": support,
     }
+
+
+def _support(ctx) -> int:
+    """The MAP engagements migrated (as an upgraded installation has them), and the province's consultancy to
+    the food packer's programme, counted toward the Cần Thơ plan's MAP target in force."""
+    from doluong.programs.models import Source, Target
+
+    from .choices import Funding, SupportKind
+    from .models import Programme, SupportActivity
+    from .progress import migrate_engagements
+
+    copied = migrate_engagements()
+    org = ctx.orgs.get("ct-food")
+    if org is None:
+        return copied
+    year = ctx.today.year
+    target = next(
+        (
+            t
+            for t in Target.objects.filter(source=Source.MAP_ENGAGEMENTS, plan__province_id=org.province_id)
+            .select_related("plan", "phase")
+            .order_by("pk")
+            if t.first_year <= year <= t.last_year
+        ),
+        None,
+    )
+    made = 0
+    for days, kind, title, hours in (
+        (50, SupportKind.CONSULTANCY, "Tư vấn xây dựng Chương trình đảm bảo đo lường", "24"),
+        (25, SupportKind.METHOD, "Hỗ trợ xây dựng phương pháp đo khối lượng tịnh", "16"),
+    ):
+        row = SupportActivity(
+            province_id=org.province_id,
+            date=ctx.today - dt.timedelta(days=days),
+            title=title,
+            beneficiary=org,
+            kind=kind,
+            programme=Programme.objects.filter(enterprise=org).first(),
+            consultants="ThS. Trần Minh Khoa; KS. Lê Thị Thu",
+            hours=Decimal(hours),
+            funding=Funding.STATE,
+        )
+        row._history_user = ctx.admin
+        row.save()
+        if target is not None:
+            row.targets.add(target)
+        made += 1
+    return copied + made
+
+
+def _out_of_tolerance(ctx) -> int:
+    """A Cần Thơ provider's working standard fails its calibration (as-found error): the certificates issued with
+    it since its last good calibration reach the water utility's instruments; one of them serves the utility's
+    process and its confirmation (based on that certificate) changes verdict once recomputed."""
+    from doluong.verification import numbering
+    from doluong.verification.choices import RecordKind, Result, Series
+    from doluong.verification.models import Certificate, MeasurementPoint, VerificationRecord
+
+    from .choices import Rule
+    from .models import (
+        Confirmation,
+        ConfirmationPoint,
+        MeasurementProcess,
+        OutOfToleranceCase,
+        ProcessInstrument,
+    )
+
+    provider = ctx.orgs.get("ct-provider")
+    water = ctx.orgs.get("ct-water")
+    if provider is None or water is None:
+        return 0
+    cert = (
+        Certificate.objects.filter(
+            provider=provider, instrument__owner=water, record__standard_links__isnull=False, status="valid"
+        )
+        .order_by("-verified_on", "pk")
+        .first()
+    )
+    if cert is None:
+        return 0
+    standard = cert.record.standard_links.first().standard
+    process = MeasurementProcess.objects.filter(enterprise=water).first()
+    if process is None:
+        return 0
+    link = ProcessInstrument(process=process, instrument=cert.instrument)
+    link._history_user = ctx.admin
+    link.save()
+    tol = process.tolerance or Decimal(20)
+    confirmation = Confirmation(
+        process=process,
+        instrument=cert.instrument,
+        confirmed_on=cert.verified_on,
+        rule=Rule.GUARD_BAND,
+        certificate=cert,
+        calibrated_by=str(provider),
+        responsible_person="Trưởng phòng Kỹ thuật",
+    )
+    confirmation._history_user = ctx.admin
+    confirmation.save()
+    point = ConfirmationPoint(
+        confirmation=confirmation,
+        position=1,
+        nominal=process.nominal or Decimal(1000),
+        error=tol * Decimal("0.2"),
+        uncertainty=tol * Decimal("0.2"),
+    )
+    point._history_user = ctx.admin
+    point.save()
+    day = ctx.today - dt.timedelta(days=1)
+    record = VerificationRecord(
+        number=numbering.allocate(provider, Series.RECORD, day.year),
+        kind=RecordKind.CALIBRATION,
+        standard=standard,
+        provider=provider,
+        performed_on=day,
+        result=Result.FAILED,
+        province_id=standard.province_id,
+        owner=standard.holder,
+        procedure="ĐLVN hiệu chuẩn chuẩn công tác",
+        notes="Hiệu chuẩn định kỳ: sai số vượt giới hạn cho phép của chuẩn.",
+    )
+    record._history_user = ctx.admin
+    record.save()
+    MeasurementPoint.objects.create(
+        record=record,
+        position=1,
+        unit=process.unit,
+        nominal=process.nominal or Decimal(1000),
+        found=(process.nominal or Decimal(1000)) + tol * Decimal("0.65"),
+        error=tol * Decimal("0.65"),
+        mpe=tol * Decimal("0.1"),
+        verdict="fail",
+    )
+    case = OutOfToleranceCase(
+        record=record, description="Chuẩn công tác phát hiện vượt dung sai khi hiệu chuẩn định kỳ."
+    )
+    case._history_user = ctx.admin
+    case.save()
+    return 1

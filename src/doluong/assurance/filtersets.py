@@ -7,9 +7,12 @@ from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 
@@ -57,3 +60,23 @@ class CorrectiveActionFilterSet(BaseFilterSet):
     class Meta:
         model = CorrectiveAction
         fields = ["status"]
+
+
+class OutOfToleranceCaseFilterSet(BaseFilterSet):
+    class Meta:
+        model = OutOfToleranceCase
+        fields = ["trigger", "status"]
+
+
+class ImpactItemFilterSet(BaseFilterSet):
+    class Meta:
+        model = ImpactItem
+        fields = ["case", "changes", "status"]
+
+
+class SupportActivityFilterSet(BaseFilterSet):
+    beneficiary = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = SupportActivity
+        fields = ["province", "kind", "funding", "beneficiary"]

@@ -2,14 +2,18 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.forms import BaseModelForm
+from doluong.programs.forms import _activity_form
 
 from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 TEXT = {"rows": 3}
@@ -123,6 +127,27 @@ class CorrectiveActionForm(BaseModelForm):
         model = CorrectiveAction
         fields = ["confirmation", "description", "owner", "deadline", "status", "closed_on", "evidence"]
         widgets = _areas("description", "evidence")
+
+
+class OutOfToleranceCaseForm(BaseModelForm):
+    class Meta:
+        model = OutOfToleranceCase
+        fields = ["record", "certificate", "error_found", "unit", "description"]
+        widgets = _areas("description")
+
+
+class ImpactItemForm(BaseModelForm):
+    upload_kinds = {"evidence_file": "attachment"}
+
+    class Meta:
+        model = ImpactItem
+        fields = ["status", "closed_on", "evidence", "evidence_file"]
+        widgets = _areas("evidence")
+
+
+SupportActivityForm = _activity_form(
+    SupportActivity, ["beneficiary", "kind", "programme", "consultants", "hours", "funding"]
+)
 
 
 class ConsultationForm(forms.Form):

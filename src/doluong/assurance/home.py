@@ -7,7 +7,7 @@ from doluong.core.access import can
 from doluong.core.views_home import Panel
 
 from .choices import ActionStatus, Verdict
-from .models import Confirmation, CorrectiveAction, Programme
+from .models import Confirmation, CorrectiveAction, ImpactItem, Programme
 
 
 def panels(request):
@@ -28,5 +28,7 @@ def panels(request):
         "nonconforming": confirmations.filter(verdict=Verdict.NONCONFORMING).count(),
         "confirmation_count": confirmations.count(),
         "open_actions": CorrectiveAction.objects.restrict(user).filter(status=ActionStatus.OPEN).count(),
+        # out-of-tolerance standards that reach the user's instruments (or the province's): rows still open
+        "open_impacts": ImpactItem.objects.restrict(user).filter(status=ActionStatus.OPEN).count(),
     }
     return [Panel("assurance/home_panel.html", context, order=40)]

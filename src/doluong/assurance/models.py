@@ -29,9 +29,21 @@ from doluong.geo.models import Province
 from doluong.metrology import confirmation as mc
 from doluong.metrology.errors import InvalidInput
 from doluong.parties.models import Organisation
+from doluong.programs.models import Activity
 from doluong.registry.models import Instrument
 
-from .choices import APPROVED_STEPS, LABEL_FOR, ActionStatus, Label, Rule, Step, Verdict
+from .choices import (
+    APPROVED_STEPS,
+    LABEL_FOR,
+    ActionStatus,
+    Funding,
+    Label,
+    Rule,
+    Step,
+    SupportKind,
+    Trigger,
+    Verdict,
+)
 
 LEGAL_BASIS = "Quyết định số 510/QĐ-BKHCN ngày 17/03/2021 của Bộ Khoa học và Công nghệ; TCVN ISO 10012:2007"
 #: a programme not reviewed for this many months is reminded
@@ -630,6 +642,335 @@ class CorrectiveAction(SearchableModel):
         super().save(*args, **kwargs)
 
 
+# ------------------------------------------------------------------------------------------- out of tolerance
+
+
+class OutOfToleranceCase(SearchableModel):
+    """A standard or an instrument found out of tolerance — a failed calibration with its as-found values, or a
+    revoked certificate — and its impact across organisations (`ImpactItem`, built by `assurance.impact` when
+    the case is saved): every certificate issued with the standard since its last good calibration, the
+    instruments they cover, the processes those serve, their enterprises, and whether each confirmation's
+    verdict changes once recomputed with the error found."""
+
+    TRIGGER_FIELDS = ("record", "certificate", "error_found", "unit")
+
+    record = models.ForeignKey(
+        "verification.VerificationRecord",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("failed calibration record"),
+    )
+    certificate = models.ForeignKey(
+        "verification.Certificate",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("revoked certificate"),
+    )
+    trigger = models.CharField(_("found by"), max_length=20, choices=Trigger.choices, editable=False)
+    standard = models.ForeignKey(
+        "registry.MeasurementStandard",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("measurement standard"),
+    )
+    instrument = models.ForeignKey(
+        Instrument,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("measuring instrument"),
+    )
+    holder = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", editable=False, verbose_name=_("holder")
+    )
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    found_on = models.DateField(_("found out of tolerance on"), editable=False)
+    error_found = models.DecimalField(
+        _("error found (as found)"),
+        **D,
+        help_text=_("If empty, the largest error of the failed calibration's points."),
+    )
+    unit = models.CharField(pgettext_lazy("measurement", "unit"), max_length=20, blank=True)
+    last_good_on = models.DateField(_("last good calibration"), null=True, blank=True, editable=False)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN, editable=False
+    )
+    search_fields = ("standard__name", "standard__serial", "instrument__serial", "holder__name")
+
+    class Meta:
+        ordering = ["-found_on", "-pk"]
+        verbose_name = _("out-of-tolerance case")
+        verbose_name_plural = _("out-of-tolerance cases")
+
+    def __str__(self) -> str:
+        return f"{self.subject} · {self.found_on:%d/%m/%Y}" if self.found_on else str(self.subject or "")
+
+    @property
+    def subject(self):
+        return self.standard or self.instrument
+
+    def clean(self):
+        from doluong.verification.choices import CertificateStatus, Result
+
+        super().clean()
+        if bool(self.record_id) == bool(self.certificate_id):
+            raise ValidationError(
+                gettext("Choose either the failed calibration record or the revoked certificate.")
+            )
+        if self.record_id:
+            record = self.record
+            if record.result != Result.FAILED or record.is_voided:
+                raise ValidationError(
+                    {
+                        "record": gettext(
+                            "The record did not fail (or is voided): nothing is out of tolerance."
+                        )
+                    }
+                )
+        if self.certificate_id and self.certificate.status != CertificateStatus.REVOKED:
+            raise ValidationError({"certificate": gettext("The certificate is not revoked.")})
+        if self.error_found is not None and self.error_found == 0:
+            raise ValidationError({"error_found": gettext("An error found of zero is not out of tolerance.")})
+        if self.pk is not None:
+            before = (
+                type(self)
+                .objects.filter(pk=self.pk)
+                .values(*[f"{n}_id" if n in ("record", "certificate") else n for n in self.TRIGGER_FIELDS])
+                .first()
+            )
+            now = {
+                "record_id": self.record_id,
+                "certificate_id": self.certificate_id,
+                "error_found": self.error_found,
+                "unit": self.unit,
+            }
+            if before and any(before[k] != v for k, v in now.items()):
+                raise ValidationError(
+                    gettext("What was found cannot be changed once the impact is listed: open a new case.")
+                )
+        self.derive()
+
+    def derive(self) -> None:
+        """Subject, holder, province, date and (if not typed) the error found, from the record or certificate."""
+        source = self.record if self.record_id else (self.certificate if self.certificate_id else None)
+        if source is None:
+            return
+        self.trigger = Trigger.FAILED_CALIBRATION if self.record_id else Trigger.REVOKED_CERTIFICATE
+        self.standard_id, self.instrument_id = source.standard_id, source.instrument_id
+        subject = source.standard if source.standard_id else source.instrument
+        self.holder_id = subject.holder_id if source.standard_id else subject.owner_id
+        self.province_id = subject.province_id
+        self.found_on = source.performed_on if self.record_id else source.verified_on
+        if self.record_id and self.error_found is None:
+            points = [p for p in self.record.points.all() if p.error is not None]
+            if points:
+                worst_point = max(points, key=lambda p: abs(p.error))
+                self.error_found = abs(worst_point.error)
+                self.unit = self.unit or worst_point.unit
+
+    def save(self, *args, **kwargs):
+        self.derive()
+        new = self.pk is None
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            if new:
+                from .impact import build_items
+
+                build_items(self)
+
+    def refresh_status(self) -> None:
+        items = self.items.all()
+        status = (
+            ActionStatus.CLOSED
+            if items.exists() and not items.filter(status=ActionStatus.OPEN).exists()
+            else ActionStatus.OPEN
+        )
+        if status != self.status:
+            type(self).objects.filter(pk=self.pk).update(status=status)
+            self.status = status
+
+
+class ImpactItem(SearchableModel):
+    """One affected certificate × instrument × process of an out-of-tolerance case, with its enterprise: the
+    confirmation's verdict before and recomputed with the error found, the notification, and the enterprise's
+    closure with evidence. Built by `assurance.impact`; the enterprise writes only the closure."""
+
+    CLOSURE = ("status", "closed_on", "evidence", "evidence_file")
+
+    case = models.ForeignKey(
+        OutOfToleranceCase, models.CASCADE, related_name="items", verbose_name=_("out-of-tolerance case")
+    )
+    enterprise = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", editable=False, verbose_name=_("enterprise")
+    )
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    case_province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    case_holder = models.ForeignKey(Organisation, models.PROTECT, related_name="+", editable=False)
+    depth = models.PositiveSmallIntegerField(_("link in the chain"), default=1, editable=False)
+    certificate = models.ForeignKey(
+        "verification.Certificate",
+        models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("certificate"),
+    )
+    instrument = models.ForeignKey(
+        Instrument,
+        models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("measuring instrument"),
+    )
+    standard = models.ForeignKey(
+        "registry.MeasurementStandard",
+        models.PROTECT,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("measurement standard"),
+    )
+    process = models.ForeignKey(
+        MeasurementProcess,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("measurement process"),
+    )
+    confirmation = models.ForeignKey(
+        Confirmation,
+        models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("confirmation"),
+    )
+    verdict_before = models.CharField(
+        _("verdict before"), max_length=20, choices=Verdict.choices, blank=True, editable=False
+    )
+    verdict_after = models.CharField(
+        _("verdict recomputed"), max_length=20, choices=Verdict.choices, blank=True, editable=False
+    )
+    changes = models.BooleanField(_("verdict changes"), null=True, editable=False)
+    note = models.CharField(_("assessment"), max_length=300, blank=True, editable=False)
+    notified_on = models.DateField(_("notified on"), null=True, blank=True, editable=False)
+    notified_to = models.CharField(_("notified to"), max_length=254, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
+    )
+    closed_on = models.DateField(_("closed on"), null=True, blank=True)
+    evidence = models.TextField(_("evidence of closure"), blank=True)
+    evidence_file = models.FileField(
+        _("evidence file"),
+        upload_to="assurance/impact/%Y/",
+        blank=True,
+        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg"])],
+    )
+
+    search_fields = ("enterprise__name", "instrument__serial", "certificate__number", "process__name")
+
+    class Meta:
+        ordering = ["case_id", "enterprise_id", "depth", "pk"]
+        verbose_name = _("out-of-tolerance impact")
+        verbose_name_plural = _("out-of-tolerance impacts")
+
+    def __str__(self) -> str:
+        what = self.instrument or self.standard
+        return f"{self.certificate or '—'} · {what} · {self.process or '—'}"
+
+    @classmethod
+    def can_add(cls, user) -> bool:
+        return False  # built by assurance.impact when a case is opened
+
+    def clean(self):
+        super().clean()
+        if self.status == ActionStatus.CLOSED and not (
+            self.closed_on and ((self.evidence or "").strip() or self.evidence_file)
+        ):
+            raise ValidationError({"evidence": gettext("A closed item needs its closing date and evidence.")})
+        if self.closed_on and self.closed_on > today():
+            raise ValidationError({"closed_on": gettext("The closing date is in the future.")})
+        if self.evidence_file and not _is_certificate_file(self.evidence_file):
+            raise ValidationError({"evidence_file": gettext("The evidence file must be a PDF or an image.")})
+
+    def save(self, *args, **kwargs):
+        if self.status == ActionStatus.OPEN:
+            self.closed_on = None
+        super().save(*args, **kwargs)
+        self.case.refresh_status()
+
+
+# ------------------------------------------------------------------------------------------- province support
+
+
+class SupportActivity(Activity):
+    """Support the province gives an enterprise (or a service provider) for its programme: consultancy,
+    training, calibration support, method development, pre-package control, with the consultants, their hours
+    and the funding source. One row is one lượt doanh nghiệp of the plan targets it advances (the MAP
+    calculators, `assurance.progress`). Rows migrated from `programs.MapEngagement` keep a link to it."""
+
+    beneficiary = models.ForeignKey(
+        Organisation, models.PROTECT, related_name="+", verbose_name=_("supported organisation")
+    )
+    kind = models.CharField(_("kind of support"), max_length=20, choices=SupportKind.choices)
+    programme = models.ForeignKey(
+        Programme,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support",
+        verbose_name=_("measurement assurance programme"),
+    )
+    consultants = models.CharField(_("consultants"), max_length=300, blank=True)
+    hours = models.DecimalField(
+        _("consultant hours"),
+        max_digits=8,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(10000))],
+    )
+    funding = models.CharField(
+        _("funding source"), max_length=20, choices=Funding.choices, default=Funding.STATE
+    )
+    engagement = models.OneToOneField(
+        "programs.MapEngagement",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="support_activity",
+        editable=False,
+        verbose_name=_("migrated from MAP engagement"),
+    )
+
+    search_fields = ("title", "beneficiary__name", "consultants", "notes")
+
+    class Meta(Activity.Meta):
+        verbose_name = _("programme support activity")
+        verbose_name_plural = _("programme support activities")
+
+    def clean(self):
+        super().clean()
+        if self.beneficiary_id and self.province_id and self.beneficiary.province_id != self.province_id:
+            raise ValidationError(
+                {"beneficiary": gettext("The supported organisation is not in this province.")}
+            )
+        if self.programme_id and self.beneficiary_id and self.programme.enterprise_id != self.beneficiary_id:
+            raise ValidationError({"programme": gettext("The programme is another organisation's.")})
+
+
 def send_review_reminders(on: dt.date | None = None, *, dry_run: bool = False) -> list[Programme]:
     """E-mail each enterprise whose approved programme has not been reviewed for 12 months, once per due date
     (`review_reminded_for`): run it daily."""
@@ -672,9 +1013,12 @@ __all__ = [
     "Confirmation",
     "ConfirmationPoint",
     "CorrectiveAction",
+    "ImpactItem",
     "MeasurementProcess",
+    "OutOfToleranceCase",
     "ProcessInstrument",
     "Programme",
+    "SupportActivity",
     "programmes_due_for_review",
     "send_review_reminders",
 ]

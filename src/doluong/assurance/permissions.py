@@ -5,7 +5,7 @@ every enterprise's of the province (they follow the programme, they do not write
 enterprise's own, approved by its head). Workflow fields (step, consultation, approval, review), verdicts and
 labels are not editable fields: the app's actions write them."""
 
-from doluong.core.access import allow, rules
+from doluong.core.access import allow, named_scope, path_q, rules
 
 VACD = "view add change delete"
 
@@ -22,6 +22,36 @@ def _own(label, paths=ORG, **extra):
     )
 
 
+CASE_PATHS = {
+    "province": "province_id",
+    # the holder of the standard, the provider whose calibration failed, the provider whose certificate is revoked
+    "organisation": ("holder_id", "record__provider_id", "certificate__provider_id"),
+}
+ITEM_PATHS = {
+    # the enterprise's province, and the case's (a standard of one province serves enterprises of another)
+    "province": ("province_id", "case_province_id"),
+    "organisation": "enterprise_id",
+    "case": ("case_holder_id", "case__record__provider_id", "case__certificate__provider_id"),
+}
+
+
+@named_scope(
+    "own_part_or_own_case",
+    "rows of the user's organisation, or of a case the organisation opened",
+    "bản ghi của tổ chức của người dùng, hoặc của vụ việc tổ chức đó mở",
+)
+def _own_part_or_case(scope, paths):
+    if scope is None:
+        return None
+    parts = [q for q in (path_q(paths, k, scope.organisation_id) for k in ("organisation", "case")) if q]
+    if not parts:
+        return None
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return q
+
+
 PERMISSIONS = [
     _own("assurance.Programme"),
     _own("assurance.MeasurementProcess"),
@@ -35,6 +65,35 @@ PERMISSIONS = [
         paths={"province": "province_id", "organisation": "confirmation__enterprise_id"},
     ),
     _own("assurance.CorrectiveAction"),
+    # an out-of-tolerance case is opened by the holder of the standard (or the provider that found it), by the
+    # enterprise for its own instrument, or by the province's officer; the listed impact is never deleted
+    rules(
+        "assurance.OutOfToleranceCase",
+        paths=CASE_PATHS,
+        forbid=("delete",),
+        province_officer=allow("view add change", "own_province"),
+        provider_staff=allow("view add change", "own_organisation"),
+        enterprise_user=allow("view add change", "own_organisation"),
+    ),
+    # the province's support to the programmes: its officers write it, the supported organisation reads its own
+    rules(
+        "assurance.SupportActivity",
+        paths={"province": "province_id", "organisation": "beneficiary_id"},
+        province_officer=allow(VACD, "own_province"),
+        enterprise_user=allow("view", "own_organisation"),
+        provider_staff=allow("view", "own_organisation"),
+    ),
+    # each enterprise sees and closes only its own rows; the case's opener follows them all
+    rules(
+        "assurance.ImpactItem",
+        paths=ITEM_PATHS,
+        forbid=("add", "delete"),
+        via_action={"add": "opening an out-of-tolerance case (assurance.impact.build_items)"},
+        province_officer=allow("view", "own_province"),
+        provider_staff=allow("view", "own_part_or_own_case"),
+        enterprise_user=allow("view", "own_organisation")
+        | allow("change", "own_organisation", fields=("status", "closed_on", "evidence", "evidence_file")),
+    ),
 ]
 
 #: the role of the demo's quality manager (assurance.personas): an enterprise user

@@ -4,9 +4,12 @@ from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 
@@ -35,3 +38,27 @@ ConfirmationPointTable = _table(
     "#",
 )
 CorrectiveActionTable = _table(CorrectiveAction, "id", ["description", "owner", "deadline", "status"], "#")
+OutOfToleranceCaseTable = _table(
+    OutOfToleranceCase,
+    "id",
+    ["standard", "instrument", "holder", "trigger", "found_on", "last_good_on", "status"],
+    "#",
+)
+ImpactItemTable = _table(
+    ImpactItem,
+    "id",
+    [
+        "enterprise",
+        "certificate",
+        "instrument",
+        "process",
+        "verdict_before",
+        "verdict_after",
+        "changes",
+        "status",
+    ],
+    "#",
+)
+SupportActivityTable = _table(
+    SupportActivity, "title", ["date", "beneficiary", "kind", "consultants", "hours", "funding", "province"]
+)

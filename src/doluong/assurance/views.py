@@ -20,17 +20,23 @@ from .models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
 
 
 def _programme_context(programme, request):
+    can_manage = programme.permits(request.user, CHANGE)
     return {
-        "can_manage": programme.permits(request.user, CHANGE),
+        # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
+        "can_change": can_manage and not programme.is_approved,
+        "can_manage": can_manage,
         "consultation_form": forms.ConsultationForm(),
         "approval_form": forms.ApprovalForm(),
     }
@@ -145,7 +151,99 @@ corrective = Surface(
     **COMMON,
 )
 
-SURFACES = [programme, process, link, confirmation, point, corrective]
+
+def _case_context(case, request):
+    from .impact import by_enterprise
+
+    items = (
+        ImpactItem.objects.restrict(request.user)
+        .filter(case=case)
+        .select_related("enterprise", "certificate", "instrument", "standard", "process", "confirmation")
+    )
+    return {"items": list(items), "per_enterprise": by_enterprise(items)}
+
+
+def _item_context(item, request):
+    return {"case": item.case}
+
+
+oot_case = Surface(
+    model=OutOfToleranceCase,
+    filterset=filtersets.OutOfToleranceCaseFilterSet,
+    table=tables.OutOfToleranceCaseTable,
+    form=forms.OutOfToleranceCaseForm,
+    serializer=serializers.OutOfToleranceCaseSerializer,
+    basename="outoftolerancecase",
+    route="out-of-tolerance",
+    nav_order=50,
+    select_related=["standard", "instrument", "holder"],
+    detail_fields=[
+        "trigger",
+        "standard",
+        "instrument",
+        "holder",
+        "record",
+        "certificate",
+        "found_on",
+        "error_found",
+        "unit",
+        "last_good_on",
+        "status",
+        "description",
+    ],
+    detail_template="assurance/case_detail.html",
+    extra_context=_case_context,
+    **COMMON,
+)
+impact = Surface(
+    model=ImpactItem,
+    filterset=filtersets.ImpactItemFilterSet,
+    table=tables.ImpactItemTable,
+    form=forms.ImpactItemForm,
+    serializer=serializers.ImpactItemSerializer,
+    basename="impactitem",
+    route="impacts",
+    nav_order=60,
+    select_related=["enterprise", "certificate", "instrument", "process", "case"],
+    can_import=False,
+    detail_fields=[
+        "enterprise",
+        "depth",
+        "certificate",
+        "instrument",
+        "standard",
+        "process",
+        "confirmation",
+        "verdict_before",
+        "verdict_after",
+        "changes",
+        "note",
+        "notified_on",
+        "notified_to",
+        "status",
+        "closed_on",
+        "evidence",
+        "evidence_file",
+    ],
+    detail_template="assurance/impact_detail.html",
+    extra_context=_item_context,
+    **COMMON,
+)
+
+support = Surface(
+    model=SupportActivity,
+    filterset=filtersets.SupportActivityFilterSet,
+    table=tables.SupportActivityTable,
+    form=forms.SupportActivityForm,
+    serializer=serializers.SupportActivitySerializer,
+    basename="supportactivity",
+    route="support",
+    nav_order=70,
+    select_related=["beneficiary", "province"],
+    **COMMON,
+)
+
+SURFACES = [programme, process, link, confirmation, point, corrective, oot_case, impact, support]
 
 
 # ------------------------------------------------------------------------------------------- workflow pages

@@ -5,9 +5,12 @@ from ..models import (
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    ImpactItem,
     MeasurementProcess,
+    OutOfToleranceCase,
     ProcessInstrument,
     Programme,
+    SupportActivity,
 )
 
 ProgrammeSerializer = make_serializer(
@@ -40,3 +43,25 @@ ConfirmationPointSerializer = make_serializer(
     read_only=("verdict", "pfa"),
 )
 CorrectiveActionSerializer = make_serializer(CorrectiveAction, forms.CorrectiveActionForm._meta.fields)
+CASE_DERIVED = ("trigger", "standard", "instrument", "holder", "found_on", "last_good_on", "status")
+OutOfToleranceCaseSerializer = make_serializer(
+    OutOfToleranceCase, [*forms.OutOfToleranceCaseForm._meta.fields, *CASE_DERIVED], read_only=CASE_DERIVED
+)
+ITEM_DERIVED = (
+    "case",
+    "enterprise",
+    "certificate",
+    "instrument",
+    "standard",
+    "process",
+    "confirmation",
+    "verdict_before",
+    "verdict_after",
+    "changes",
+    "note",
+    "notified_on",
+)
+ImpactItemSerializer = make_serializer(
+    ImpactItem, [*ITEM_DERIVED, "status", "closed_on", "evidence"], read_only=ITEM_DERIVED
+)
+SupportActivitySerializer = make_serializer(SupportActivity, forms.SupportActivityForm._meta.fields)
