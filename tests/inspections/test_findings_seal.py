@@ -53,6 +53,17 @@ def world(user_for, settings, tmp_path):
     return dict(commune=commune, leader=leader)
 
 
+def _dump(name: str, data: bytes) -> None:
+    """INSPECT_DUMP=<folder>: keep the rendered documents to look at them."""
+    import os
+
+    folder = os.environ.get("INSPECT_DUMP")
+    if folder:
+        os.makedirs(folder, exist_ok=True)
+        with open(os.path.join(folder, name), "wb") as fh:
+            fh.write(data)
+
+
 def _d(day: dt.date) -> str:
     return day.strftime("%d/%m/%Y")
 
@@ -171,6 +182,28 @@ def test_full_campaign_from_plan_to_follow_up_through_the_web(world, client_for)
     visit.refresh_from_db()
     assert visit.is_sealed and visit.seal_hash == sealing.digest(visit)
     assert "Nguyên vẹn" in web.get(f"/inspections/inspections/{visit.pk}/verify/").content.decode()
+    # the inspection record (biên bản) and a lot's check sheet as PDF
+    _post(
+        web,
+        "/inspections/lots/add/",
+        dict(
+            inspection=follow.pk,
+            product="Đường túi 1 kg",
+            place="market",
+            quantity_kind="mass",
+            unit="g",
+            nominal="1000",
+            lot_size="300",
+            sample=" ".join(["1000"] * 48 + ["975", "990"]),
+        ),
+    )
+    pdf = web.get(f"/inspections/inspections/{visit.pk}/record.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    lot = follow.lots.get()
+    sheet = web.get(f"/inspections/lots/{lot.pk}/sheet.pdf")
+    assert sheet.status_code == 200 and sheet.content.startswith(b"%PDF")
+    _dump("bien-ban.pdf", pdf.content)
+    _dump("phieu-lo.pdf", sheet.content)
     # the follow-up visit: the re-verified scale conforms; sealed in turn
     _post(
         web,

@@ -54,3 +54,34 @@ def inspection_bundle(request, pk):
     response = HttpResponse(sealing.bundle(obj), content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="kiem-tra-{obj.pk}-chung-cu.zip"'
     return response
+
+
+@login_required
+def inspection_record_pdf(request, pk):
+    from .documents import render_record
+
+    obj = _get(request, pk)
+    response = HttpResponse(render_record(obj), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="bien-ban-kiem-tra-{obj.pk}.pdf"'
+    return response
+
+
+@login_required
+def lot_sheet_pdf(request, pk):
+    from .documents import render_lot
+    from .models import PrepackageLot
+
+    try:
+        lot = (
+            PrepackageLot.objects.restrict(request.user, VIEW)
+            .select_related("inspection__campaign")
+            .get(pk=pk)
+        )
+    except (PrepackageLot.DoesNotExist, ValueError) as exc:
+        raise Http404(
+            gettext("No such %(model)s, or you may not %(action)s it.")
+            % {"model": PrepackageLot._meta.verbose_name, "action": gettext(VIEW)}
+        ) from exc
+    response = HttpResponse(render_lot(lot), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="phieu-kiem-tra-lo-{lot.pk}.pdf"'
+    return response

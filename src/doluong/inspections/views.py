@@ -231,6 +231,7 @@ lot = Surface(
     nav_group="inspections",
     nav_order=50,
     select_related=["inspection"],
+    detail_template="inspections/lot_detail.html",
     **_parts(
         PrepackageLot,
         "product",
