@@ -180,6 +180,7 @@ CASES: dict[str, Case] = {
         no_round_trip="a photo's bytes come through the web form",
     ),
     "inspections.Correction": Case(),
+    "inspections.Complaint": Case(create="action", edit="handling"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

@@ -532,3 +532,81 @@ def test_stopped_instrument_shows_on_the_public_check_until_a_new_certificate(wo
     second = kit["issue"](kit["day"])
     assert "Đình chỉ sử dụng" not in anon.get("/verify/", {"n": second.number}).content.decode()
     assert "Đình chỉ sử dụng" not in anon.get("/verify/", {"n": first.number}).content.decode()
+
+
+# ------------------------------------------------------------------------------------------- public side
+
+
+def test_public_statistics_count_first_and_follow_up_visits(visit, client_for):
+    from doluong.inspections.public import statistics
+
+    client = client_for("ct.xa")
+    r = client.post("/api/inspections/findings/", _finding(visit))
+    assert r.status_code == 201
+    Finding.objects.filter(pk=r.json()["id"]).update(legal_officer="Pháp chế", confirmed_on=visit.date)
+    client.post("/api/inspections/remedies/", dict(finding=r.json()["id"], kind="reverify", days=7))
+    sealing.seal(visit, None)
+    follow = Inspection.objects.get(follow_up_of=visit)
+    ok = InstrumentCheck(
+        inspection=follow,
+        kind="nawi",
+        found_unregistered="Cân 15 kg",
+        accuracy_class="III",
+        e=50,
+        max_capacity=15000,
+        reference=10000,
+        indicated=10010,
+    )
+    ok.full_clean()
+    ok.save()
+    sealing.seal(follow, None)
+    commune = visit.site.commune
+    rows = {r["commune"]: r for r in statistics(commune.province_id, visit.date.year)}
+    mine = rows[commune.name]
+    # the demo's own inspections of the commune count too: compare with independent counts
+    sealed = Inspection.objects.filter(
+        site__commune=commune, date__year=visit.date.year, sealed_at__isnull=False
+    )
+    first = InstrumentCheck.objects.filter(inspection__in=sealed, inspection__follow_up_of__isnull=True)
+    again = InstrumentCheck.objects.filter(inspection__in=sealed, inspection__follow_up_of__isnull=False)
+    assert mine["inspections"] == sealed.count()
+    assert (mine["first_total"], mine["first_pass"]) == (first.count(), first.filter(verdict="pass").count())
+    assert (mine["follow_total"], mine["follow_pass"]) == (
+        again.count(),
+        again.filter(verdict="pass").count(),
+    )
+    fines = Finding.objects.filter(inspection__in=sealed, sanction="fine", confirmed_on__isnull=False)
+    assert mine["fine_total"] == sum(f.proposed_fine for f in fines) and mine["fines"] == fines.count()
+    page = client_for(None).get(
+        "/open/inspections/", {"province": commune.province_id, "year": visit.date.year}
+    )
+    assert page.status_code == 200 and commune.name in page.content.decode()
+
+
+def test_complaint_from_the_public_check_routed_to_the_commune(kit, client_for, settings):
+    from doluong.inspections.models import Complaint
+
+    settings.COMPLAINT_RATE_LIMIT = 2
+    cert = kit["issue"](kit["day"] - dt.timedelta(days=5))
+    anon = client_for(None)
+    html = anon.get("/verify/", {"n": cert.number}).content.decode()
+    assert "/verify/complaint/?n=" in html
+    url = "/verify/complaint/"
+    before = Complaint.objects.count()
+    bad = anon.post(url, dict(n=cert.number, place="Chợ", text="ngắn"))
+    assert bad.status_code == 200 and "ít nhất 20" in bad.content.decode()
+    assert Complaint.objects.count() == before
+    good = anon.post(
+        url, dict(n=cert.number, place="Chợ Ninh Kiều, sạp 3", text="Cân thiếu khoảng 100 g mỗi ký.")
+    )
+    assert good.status_code == 200 and "complaint-sent" in good.content.decode()
+    c = Complaint.objects.latest("pk")
+    assert c.commune_id == kit["instrument"].commune_id and c.instrument == kit["instrument"]
+    # routed: the commune's officers of the instrument's commune see it, another province's do not
+    assert client_for("dt.sokhcn").get(f"/api/inspections/complaints/{c.pk}/").status_code == 404
+    assert client_for("ct.sokhcn").get(f"/api/inspections/complaints/{c.pk}/").status_code == 200
+    # rate-limited
+    anon.post(url, dict(n=cert.number, place="Chợ", text="Cân thiếu khoảng 100 g mỗi ký, lần hai."))
+    limited = anon.post(url, dict(n=cert.number, place="Chợ", text="Cân thiếu khoảng 100 g mỗi ký, lần ba."))
+    assert limited.status_code == 429
+    assert Complaint.objects.count() == before + 2

@@ -12,6 +12,7 @@ from doluong.programs.models import Attendance, Training
 
 from .models import (
     Campaign,
+    Complaint,
     Correction,
     Finding,
     Inspection,
@@ -113,6 +114,11 @@ def _violation(ctx, campaign, commune, leader, counts):
     sealing.seal(follow, ctx.admin)
     Remedy.objects.filter(finding=finding).update(completed_on=follow.date)
     counts["inspections"] += 2
+    Complaint(
+        commune=commune,
+        place=f"Chợ {commune.name}, sạp rau đầu dãy B",
+        text="Mua 1 kg cà chua, cân lại ở nhà chỉ được khoảng 850 g.",
+    ).save()
 
 
 def _save(obj, ctx):

@@ -1065,7 +1065,10 @@ class Correction(BaseModel):
         super().clean()
         if self.pk:
             raise ValidationError(_("A correction is never edited: add another correction."))
-        if self.inspection_id and self.inspection.sealed_at is None:
+        if (
+            self.inspection_id
+            and not Inspection.objects.filter(pk=self.inspection_id, sealed_at__isnull=False).exists()
+        ):
             raise ValidationError(
                 {"inspection": _("The inspection is not sealed yet: edit its record directly.")}
             )
@@ -1080,3 +1083,54 @@ class Correction(BaseModel):
 
     def delete(self, *args, **kwargs):
         raise ValidationError(_("A correction is never deleted."))
+
+
+# ------------------------------------------------------------------------------------ public complaints
+
+
+class ComplaintStatus(models.TextChoices):
+    NEW = "new", pgettext_lazy("complaint", "New")
+    HANDLING = "handling", _("Being handled")
+    CLOSED = "closed", _("Closed")
+
+
+class Complaint(SearchableModel):
+    """A complaint sent from the public form (an instrument's public check page or the statistics page), routed
+    to the commune where the instrument is registered (or the commune the sender names)."""
+
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=80, blank=True, editable=False)
+    instrument = models.ForeignKey(
+        Instrument,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("measuring instrument"),
+    )
+    place = models.CharField(_("where (market, shop, station)"), max_length=300, editable=False)
+    text = models.TextField(_("what happened"), editable=False)
+    contact = models.CharField(_("contact (optional)"), max_length=150, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW
+    )
+    handling = models.TextField(_("handling"), blank=True)
+
+    search_fields = ("place", "text", "certificate_number")
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.place[:60]}"
+
+    def save(self, *args, **kwargs):
+        if self.commune_id:
+            self.province_id = self.commune.province_id
+        super().save(*args, **kwargs)

@@ -102,4 +102,11 @@ PERMISSIONS = [
         province_officer=allow("view add", "own_province"),
         commune_officer=allow("view add", "own_commune"),
     ),
+    rules(
+        "inspections.Complaint",
+        paths={"province": "province_id", "commune": "commune_id"},
+        note="sent by anyone from the public form (rate-limited), routed to the commune; officers handle them",
+        province_officer=allow("view change", "own_province"),
+        commune_officer=allow("view change", "own_commune"),
+    ),
 ]

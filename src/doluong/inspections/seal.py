@@ -106,6 +106,11 @@ def seal(inspection: Inspection, user) -> Inspection:
     name = (user.get_full_name() or user.get_username())[:150] if user is not None else ""
     Inspection.objects.filter(pk=locked.pk).update(sealed_at=timezone.now(), sealed_by=name, seal_hash=value)
     locked.refresh_from_db()
+    inspection.sealed_at, inspection.sealed_by, inspection.seal_hash = (
+        locked.sealed_at,
+        locked.sealed_by,
+        value,
+    )
     return locked
 
 

@@ -13,6 +13,7 @@ from doluong.core.text import fold
 
 from .models import (
     Campaign,
+    Complaint,
     Correction,
     Finding,
     Inspection,
@@ -59,6 +60,17 @@ def _computed(model):
         return ["author", "created"]
     if model is Inspection:
         return ["sealed_at", "sealed_by", "seal_hash"]
+    if model is Complaint:
+        return [
+            "commune",
+            "province",
+            "certificate_number",
+            "instrument",
+            "place",
+            "text",
+            "contact",
+            "created",
+        ]
     return []
 
 
@@ -380,4 +392,47 @@ correction = Surface(
     **_parts(Correction, "id", ["inspection", "author", "created"], ["inspection", "text", "reason"], []),
 )
 
-SURFACES = [campaign, site, inspection, check, lot, finding, remedy, photo, correction, limit_rule, sanction]
+complaint = Surface(
+    model=Complaint,
+    basename="complaint",
+    route="complaints",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=60,
+    select_related=["commune", "province", "instrument"],
+    can_import=False,
+    detail_fields=[
+        "commune",
+        "province",
+        "certificate_number",
+        "instrument",
+        "place",
+        "text",
+        "contact",
+        "status",
+        "handling",
+        "created",
+    ],
+    **_parts(
+        Complaint,
+        "place",
+        ["commune", "status", "created"],
+        ["status", "handling"],
+        ["status"],
+    ),
+)
+
+SURFACES = [
+    campaign,
+    site,
+    inspection,
+    check,
+    lot,
+    finding,
+    remedy,
+    photo,
+    correction,
+    complaint,
+    limit_rule,
+    sanction,
+]
