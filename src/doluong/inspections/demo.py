@@ -191,10 +191,12 @@ def build(ctx) -> dict:
                 ctx,
             )
 
+        stall_visits = []
         for stall, shown in zip(stalls, ("10030", "10080"), strict=True):
+            stall_visits.append(visit(stall))
             _save(
                 InstrumentCheck(
-                    inspection=visit(stall),
+                    inspection=stall_visits[-1],
                     kind="nawi",
                     found_unregistered="Cân đồng hồ lò xo 15 kg",
                     stamp_ok=True,
@@ -208,6 +210,23 @@ def build(ctx) -> dict:
                 ),
                 ctx,
             )
+        # the nonconforming stall's visit is still open (not sealed): a warning proposed, a photo
+        short = stall_visits[1]
+        _save(
+            Finding(
+                inspection=short,
+                instrument_check=short.checks.get(),
+                code="error_scale",
+                description="Cân chỉ 10,08 kg khi đặt quả cân 10 kg (vượt giới hạn 50 g)",
+                sanction="warning",
+            ),
+            ctx,
+        )
+        from django.core.files.base import ContentFile
+
+        photo = Photo(inspection=short, instrument_check=short.checks.get(), caption="Cân tại sạp 12")
+        photo.file = ContentFile(_png((40, 120, 60)), name="can-sap-12.png")
+        _save(photo, ctx)
         _save(
             InstrumentCheck(
                 inspection=visit(station),

@@ -330,7 +330,7 @@ class Inspection(SearchableModel):
 
     def delete(self, *args, **kwargs):
         if self._sealed_in_db():
-            raise SealedError(sealed_message())
+            raise models.ProtectedError(str(sealed_message()), {self})
         return super().delete(*args, **kwargs)
 
 
@@ -372,7 +372,7 @@ class SealGuard(models.Model):
 
     def delete(self, *args, **kwargs):
         if self._inspection_sealed():
-            raise SealedError(sealed_message())
+            raise models.ProtectedError(str(sealed_message()), {self})
         return super().delete(*args, **kwargs)
 
 
@@ -1082,7 +1082,7 @@ class Correction(BaseModel):
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise ValidationError(_("A correction is never deleted."))
+        raise models.ProtectedError(str(_("A correction is never deleted.")), {self})
 
 
 # ------------------------------------------------------------------------------------ public complaints
