@@ -13,41 +13,36 @@ from doluong.verification.models import Certificate
 from .models import Remedy, RemedyKind
 
 
-def stopped_instruments(instrument_ids) -> dict[int, Remedy]:
-    """Instrument id → the stop-use order in force: the latest order for which no certificate of the instrument
-    verified after the inspection's day exists (a newer certificate lifts it)."""
-    orders = (
+def stopped_instruments(numbers) -> dict[str, tuple[int, object]]:
+    """Certificate number → (instrument id, inspection day) of the stop-use order in force for the certificate's
+    instrument: the latest order for which no certificate of the instrument verified after the inspection's day
+    exists (a newer certificate lifts it). One query when no order concerns the numbers (the common case)."""
+    rows = (
         Remedy.objects.filter(
-            kind=RemedyKind.STOP_USE, finding__instrument_check__instrument_id__in=list(instrument_ids)
+            kind=RemedyKind.STOP_USE,
+            finding__instrument_check__instrument__certificates__number__in=list(numbers),
         )
-        .select_related("finding__inspection", "finding__instrument_check")
-        .order_by("finding__inspection__date", "pk")
+        .values_list(
+            "finding__instrument_check__instrument__certificates__number",
+            "finding__instrument_check__instrument_id",
+            "finding__inspection__date",
+        )
+        .order_by("finding__inspection__date")
     )
-    latest: dict[int, Remedy] = {}
-    for order in orders:
-        latest[order.finding.instrument_check.instrument_id] = order
+    latest = {number: (iid, day) for number, iid, day in rows}
     if not latest:
         return {}
-    newest = {}
-    for iid, verified_on in Certificate.objects.filter(instrument_id__in=list(latest)).values_list(
-        "instrument_id", "verified_on"
-    ):
+    newest: dict[int, object] = {}
+    for iid, verified_on in Certificate.objects.filter(
+        instrument_id__in={iid for iid, _day in latest.values()}
+    ).values_list("instrument_id", "verified_on"):
         if iid not in newest or verified_on > newest[iid]:
             newest[iid] = verified_on
-    return {
-        iid: order
-        for iid, order in latest.items()
-        if iid not in newest or newest[iid] <= order.finding.inspection.date
-    }
+    return {n: (iid, day) for n, (iid, day) in latest.items() if iid not in newest or newest[iid] <= day}
 
 
 def notices(numbers: list[str]) -> dict[str, list[dict]]:
-    by_number = dict(
-        Certificate.objects.filter(number__in=numbers, instrument__isnull=False).values_list(
-            "number", "instrument_id"
-        )
-    )
-    stopped = stopped_instruments(set(by_number.values()))
+    stopped = stopped_instruments(numbers)
     out: dict[str, list[dict]] = {}
     for number in numbers:
         out[number] = [
@@ -59,23 +54,20 @@ def notices(numbers: list[str]) -> dict[str, list[dict]]:
                 "link": _("Send a complaint to the commune"),
             }
         ]
-    for number, iid in by_number.items():
-        order = stopped.get(iid)
-        if order is None:
-            continue
-        out[number].insert(
-            0,
-            {
-                "level": "danger",
-                "title": _("Use stopped"),
-                "text": _(
-                    "A state inspection on %(day)s stopped the use of this instrument and sealed it, until it is "
-                    "verified again: a new certificate lifts the order."
-                )
-                % {"day": order.finding.inspection.date.strftime("%d/%m/%Y")},
-                "stopped": True,
-            },
-        )
+        if number in stopped:
+            out[number].insert(
+                0,
+                {
+                    "level": "danger",
+                    "title": _("Use stopped"),
+                    "text": _(
+                        "A state inspection on %(day)s stopped the use of this instrument and sealed it, until it "
+                        "is verified again: a new certificate lifts the order."
+                    )
+                    % {"day": stopped[number][1].strftime("%d/%m/%Y")},
+                    "stopped": True,
+                },
+            )
     return out
 
 
