@@ -69,7 +69,7 @@ class ComplaintForm(forms.Form):
     def __init__(self, *args, instrument=None, province=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.instrument = instrument
-        qs = Commune.objects.order_by("name")
+        qs = Commune.objects.select_related("province").order_by("province__name", "name")
         if province is not None:
             qs = qs.filter(province=province)
         self.fields["commune"].queryset = qs
