@@ -57,6 +57,16 @@ def _pdf():
     }
 
 
+def _png():
+    import io as _io
+
+    from PIL import Image
+
+    buf = _io.BytesIO()
+    Image.new("RGB", (4, 4), (10, 20, 30)).save(buf, "PNG")
+    return {"file": SimpleUploadedFile("anh.png", buf.getvalue(), "image/png")}
+
+
 def _record_add_page(user) -> bool:
     """The record form opens for whoever may record for at least one provider."""
     from doluong.verification.forms import providers_for
@@ -164,6 +174,16 @@ CASES: dict[str, Case] = {
     "inspections.Inspection": Case(edit="notes"),
     "inspections.InstrumentCheck": Case(edit="found_unregistered"),
     "inspections.PrepackageLot": Case(edit="product"),
+    "inspections.Finding": Case(edit="description"),
+    "inspections.Remedy": Case(edit="notes"),
+    "inspections.Photo": Case(
+        api="no-create",
+        uploads=_png,
+        edit="caption",
+        no_round_trip="a photo's bytes come through the web form",
+    ),
+    "inspections.Correction": Case(),
+    "inspections.Complaint": Case(create="action", edit="handling"),
 }
 
 SURFACE_LIST = sorted(SURFACES.values(), key=lambda s: s.model._meta.label)

@@ -9,3 +9,5 @@ class InspectionsConfig(AppConfig):
     label = "inspections"
     menu = MenuGroup(_("State inspection"), order=60)
     verbose_name = _("State metrological inspection")
+    #: the notice added to the public certificate check (verification.public.with_notices)
+    public_check_notices = "doluong.inspections.public.notices"

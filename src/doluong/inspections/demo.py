@@ -10,7 +10,115 @@ from decimal import Decimal
 from doluong.core.actions import save_object
 from doluong.programs.models import Attendance, Training
 
-from .models import Campaign, Inspection, InstrumentCheck, PrepackageLot, Site
+from .models import (
+    Campaign,
+    Complaint,
+    Correction,
+    Finding,
+    Inspection,
+    InstrumentCheck,
+    Photo,
+    PrepackageLot,
+    Remedy,
+    SanctionProvision,
+    Site,
+)
+from .personas import PERSONAS
+
+
+def _png(color) -> bytes:
+    import io
+
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (64, 48), color).save(buf, "PNG")
+    return buf.getvalue()
+
+
+def _violation(ctx, campaign, commune, leader, counts):
+    """A stall whose scale weighs short: finding, proposed fine confirmed by the legal officer, re-verification
+    within N days, the sealed record with a photo and a correction, and the follow-up visit where the scale
+    conforms (sealed too)."""
+    from django.core.files.base import ContentFile
+
+    from . import seal as sealing
+
+    site = _save(Site(kind="shop", name=f"Cửa hàng tạp hóa Bà Tư – {commune.name}", commune=commune), ctx)
+    first_day = max(ctx.today - dt.timedelta(days=20), campaign.start_date)
+    days = max(1, min(10, (ctx.today - first_day).days, (campaign.end_date - first_day).days))
+    first = _save(
+        Inspection(campaign=campaign, site=site, date=first_day, inspector=leader, person_present="Bà Tư"),
+        ctx,
+    )
+    check = _save(
+        InstrumentCheck(
+            inspection=first,
+            kind="nawi",
+            found_unregistered="Cân đồng hồ lò xo 30 kg",
+            stamp_ok=True,
+            certificate_ok=False,
+            seal_ok=True,
+            accuracy_class="III",
+            e=Decimal("100"),
+            max_capacity=Decimal("30000"),
+            reference=Decimal("20000"),
+            indicated=Decimal("20250"),
+        ),
+        ctx,
+    )
+    finding = _save(
+        Finding(
+            inspection=first,
+            instrument_check=check,
+            code="error_scale",
+            description="Cân bán hàng chỉ 20,25 kg khi đặt quả cân 20 kg: người mua bị thiếu 250 g",
+            provision=SanctionProvision.objects.get(code="V14-2-1"),
+            sanction="fine",
+            proposed_fine=5_000_000,
+            legal_officer="Nguyễn Văn Luật (cán bộ tư pháp)",
+            confirmed_on=first_day,
+        ),
+        ctx,
+    )
+    _save(Remedy(finding=finding, kind="reverify", days=days), ctx)
+    photo = Photo(inspection=first, instrument_check=check, caption="Mặt cân khi đặt quả cân 20 kg")
+    photo.file = ContentFile(_png((180, 40, 40)), name="mat-can.png")
+    _save(photo, ctx)
+    sealing.seal(first, ctx.admin)
+    _save(
+        Correction(
+            inspection=first,
+            text="Người chứng kiến: ông Sáu (tổ trưởng chợ)",
+            reason="Ghi thiếu trong biên bản",
+        ),
+        ctx,
+    )
+    follow = Inspection.objects.get(follow_up_of=first)
+    _save(
+        InstrumentCheck(
+            inspection=follow,
+            kind="nawi",
+            found_unregistered="Cân đồng hồ lò xo 30 kg (đã kiểm định lại)",
+            stamp_ok=True,
+            certificate_ok=True,
+            seal_ok=True,
+            accuracy_class="III",
+            e=Decimal("100"),
+            max_capacity=Decimal("30000"),
+            reference=Decimal("20000"),
+            indicated=Decimal("20050"),
+        ),
+        ctx,
+    )
+    sealing.seal(follow, ctx.admin)
+    Remedy.objects.filter(finding=finding).update(completed_on=follow.date)
+    counts["inspections"] += 2
+    Complaint(
+        commune=commune,
+        place=f"Chợ {commune.name}, sạp rau đầu dãy B",
+        text="Mua 1 kg cà chua, cân lại ở nhà chỉ được khoảng 850 g.",
+    ).save()
 
 
 def _save(obj, ctx):
@@ -18,7 +126,11 @@ def _save(obj, ctx):
 
 
 def build(ctx) -> dict:
+    from doluong.parties.demo import login
+
     counts = {"inspection campaigns": 0, "inspections": 0}
+    for persona in PERSONAS:
+        login(ctx, persona)
     year = ctx.today.year
     for p, leader in (("ct", "Lê Minh Tâm"), ("dt", "Phạm Ngọc Lan")):
         org = ctx.orgs[f"{p}-commune"]
@@ -79,10 +191,12 @@ def build(ctx) -> dict:
                 ctx,
             )
 
+        stall_visits = []
         for stall, shown in zip(stalls, ("10030", "10080"), strict=True):
+            stall_visits.append(visit(stall))
             _save(
                 InstrumentCheck(
-                    inspection=visit(stall),
+                    inspection=stall_visits[-1],
                     kind="nawi",
                     found_unregistered="Cân đồng hồ lò xo 15 kg",
                     stamp_ok=True,
@@ -96,6 +210,23 @@ def build(ctx) -> dict:
                 ),
                 ctx,
             )
+        # the nonconforming stall's visit is still open (not sealed): a warning proposed, a photo
+        short = stall_visits[1]
+        _save(
+            Finding(
+                inspection=short,
+                instrument_check=short.checks.get(),
+                code="error_scale",
+                description="Cân chỉ 10,08 kg khi đặt quả cân 10 kg (vượt giới hạn 50 g)",
+                sanction="warning",
+            ),
+            ctx,
+        )
+        from django.core.files.base import ContentFile
+
+        photo = Photo(inspection=short, instrument_check=short.checks.get(), caption="Cân tại sạp 12")
+        photo.file = ContentFile(_png((40, 120, 60)), name="can-sap-12.png")
+        _save(photo, ctx)
         _save(
             InstrumentCheck(
                 inspection=visit(station),
@@ -124,4 +255,5 @@ def build(ctx) -> dict:
             ),
             ctx,
         )
+        _violation(ctx, campaign, commune, leader, counts)
     return counts

@@ -6,6 +6,9 @@ match them and detect a conflicting edit (the offline app itself is not built ye
 
 from __future__ import annotations
 
+import datetime as dt
+import hashlib
+import io
 import uuid
 from decimal import Decimal
 
@@ -15,7 +18,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from doluong.core.models import SearchableModel
+from doluong.core.models import BaseModel, SearchableModel
 from doluong.core.text import fold
 from doluong.geo.models import Commune, Province
 from doluong.metrology import inspection as calc
@@ -269,6 +272,18 @@ class Inspection(SearchableModel):
     inspector = models.CharField(_("inspector"), max_length=150)
     person_present = models.CharField(_("person inspected"), max_length=150, blank=True)
     notes = models.TextField(_("notes"), blank=True)
+    follow_up_of = models.ForeignKey(
+        "self",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="follow_ups",
+        verbose_name=_("follow-up of"),
+    )
+    # the seal (seal.py): set once, when the inspection is completed
+    sealed_at = models.DateTimeField(_("sealed at"), null=True, editable=False)
+    sealed_by = models.CharField(_("sealed by"), max_length=150, editable=False, blank=True)
+    seal_hash = models.CharField(_("seal (SHA-256)"), max_length=64, editable=False, blank=True)
 
     search_fields = ("site__name", "inspector", "notes")
 
@@ -281,6 +296,8 @@ class Inspection(SearchableModel):
         return f"{self.date:%d/%m/%Y} · {self.site}"
 
     def clean(self):
+        if self._sealed_in_db():
+            raise SealedError(sealed_message())
         super().clean()
         if self.campaign_id and self.site_id:
             c = self.campaign
@@ -290,14 +307,76 @@ class Inspection(SearchableModel):
                 raise ValidationError({"site": _("The site is outside the campaign's area.")})
             if self.date and not c.start_date <= self.date <= c.end_date:
                 raise ValidationError({"date": _("The inspection date is outside the campaign's period.")})
+        if self.follow_up_of_id:
+            first = self.follow_up_of
+            if first.site_id != self.site_id:
+                raise ValidationError({"follow_up_of": _("A follow-up inspection is of the same site.")})
+            if self.date and self.date < first.date:
+                raise ValidationError({"date": _("A follow-up inspection comes after the first visit.")})
+
+    @property
+    def is_sealed(self) -> bool:
+        return self.sealed_at is not None
+
+    def _sealed_in_db(self) -> bool:
+        return bool(self.pk) and type(self).objects.filter(pk=self.pk, sealed_at__isnull=False).exists()
 
     def save(self, *args, **kwargs):
+        if self._sealed_in_db():
+            raise SealedError(sealed_message())
         if self.pk:
             self.version += 1
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        if self._sealed_in_db():
+            raise models.ProtectedError(str(sealed_message()), {self})
+        return super().delete(*args, **kwargs)
 
-class InstrumentCheck(SearchableModel):
+
+# ------------------------------------------------------------------------------------ sealing (guards)
+
+
+class SealedError(ValidationError):
+    """A change to a sealed inspection or one of its rows."""
+
+
+def sealed_message():
+    return _(
+        "This inspection is sealed: its record can no longer be changed. Add a correction instead "
+        "(corrections are appended, never edited)."
+    )
+
+
+class SealGuard(models.Model):
+    """A row of an inspection (check, lot, finding, photo): refused once the inspection is sealed."""
+
+    class Meta:
+        abstract = True
+
+    def _inspection_sealed(self) -> bool:
+        ids = {self.inspection_id}
+        if self.pk:
+            ids.add(type(self).objects.filter(pk=self.pk).values_list("inspection_id", flat=True).first())
+        return Inspection.objects.filter(pk__in=[i for i in ids if i], sealed_at__isnull=False).exists()
+
+    def clean(self):
+        if self._inspection_sealed():
+            raise SealedError(sealed_message())
+        super().clean()
+
+    def save(self, *args, **kwargs):
+        if self._inspection_sealed():
+            raise SealedError(sealed_message())
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        if self._inspection_sealed():
+            raise models.ProtectedError(str(sealed_message()), {self})
+        return super().delete(*args, **kwargs)
+
+
+class InstrumentCheck(SealGuard, SearchableModel):
     """One instrument checked during an inspection: its registry record (or a description of an instrument found
     unregistered, "phát hiện mới", for the officer to review), the stamp, certificate and seal, and a test whose
     error is judged by the in-service limit of the rule version in force on the inspection's day."""
@@ -458,7 +537,7 @@ def parse_values(text: str) -> list[Decimal]:
     return out
 
 
-class PrepackageLot(SearchableModel):
+class PrepackageLot(SealGuard, SearchableModel):
     """A lot of pre-packaged goods checked during an inspection (TT 21/2014/TT-BKHCN, OIML R 87): the sampling
     plan from the lot size, the measured net quantities of the sample, T1/T2 and the mean criterion, and the
     verdict explained in words."""
@@ -565,3 +644,493 @@ def explain_lot(v) -> str:
         mark = _("met") if c.passed else _("not met")
         lines.append(f"- {text % {'value': f'{c.value:g}', 'limit': f'{c.limit:g}', 'unit': v.unit}}: {mark}")
     return "\n".join(lines)
+
+
+# ------------------------------------------------------------------------------------ findings and remedies
+
+
+class FindingCode(models.TextChoices):
+    NOT_VERIFIED = (
+        "not_verified",
+        _("Group 2 instrument in use without verification (no stamp or certificate)"),
+    )
+    EXPIRED = "expired", _("Verification certificate or stamp expired")
+    SEAL_BROKEN = "seal_broken", _("Verification stamp or seal broken or removed")
+    ERROR_SCALE = "error_scale", _("Scale error beyond the in-service limit (short weighing)")
+    ERROR_FUEL = "error_fuel", _("Fuel dispenser error beyond 1.5 × its positive MPE")
+    TAMPERING = "tampering", _("Instrument or result tampered with")
+    PREPACK_SHORT = "prepack_short", _("Pre-packaged lot short of its nominal quantity")
+    PREPACK_LABEL = "prepack_label", _("Pre-packaged goods: quantity statement missing or wrong")
+    OTHER = "other", _("Other nonconformity")
+
+
+#: the sanction table's codes that may apply to each kind of finding (candidates; a legal officer decides)
+CANDIDATES = {
+    FindingCode.NOT_VERIFIED: ("V10-1", "V10-2", "V10-3", "V10-4", "V10-5+"),
+    FindingCode.EXPIRED: ("V10-1", "V10-2", "V10-3", "V10-4", "V10-5+"),
+    FindingCode.SEAL_BROKEN: ("V-SEAL",),
+    FindingCode.ERROR_SCALE: ("V14-2-1", "V14-2-2", "V14-2-3", "V14-2-4", "V14-2-5", "V14-1b"),
+    FindingCode.ERROR_FUEL: ("V-FUEL", "V14-2-1", "V14-2-2", "V14-2-3", "V14-2-4", "V14-2-5"),
+    FindingCode.TAMPERING: ("V-FRAUD",),
+    FindingCode.PREPACK_SHORT: ("V-PREPACK-SHORT",),
+    FindingCode.PREPACK_LABEL: ("V-PREPACK-LABEL",),
+    FindingCode.OTHER: (),
+}
+
+#: the table's row holding the field's maximum fine (for an individual), and the commune chairman's share of it
+#: (NĐ 189/2025/NĐ-CP Art. 5(1): up to 50 % of the field's maximum; row AUTH-XA)
+FIELD_MAX_CODE = "AUTH-MAX"
+COMMUNE_SHARE = Decimal("0.5")
+
+
+class Offender(models.TextChoices):
+    INDIVIDUAL = "individual", _("Individual")
+    ORGANISATION = "organisation", _("Organisation")
+
+
+class Sanction(models.TextChoices):
+    NONE = "none", pgettext_lazy("sanction", "None (remedy only)")
+    WARNING = "warning", _("Warning")
+    FINE = "fine", _("Fine")
+
+
+class Competent(models.TextChoices):
+    COMMUNE = "commune_chairman", _("Chairman of the commune People's Committee")
+    PROVINCE = "province_chairman", _("Chairman of the provincial People's Committee")
+
+
+def provisions_in_force(day):
+    return SanctionProvision.objects.filter(effective_from__lte=day).filter(
+        models.Q(effective_to__isnull=True) | models.Q(effective_to__gte=day)
+    )
+
+
+def commune_ceiling(day, offender: str) -> int | None:
+    """The highest fine a commune chairman may impose on `day`: half the field's maximum of the table's
+    AUTH-MAX row (an individual's; an organisation's is twice, Law on Handling Administrative Violations
+    Art. 24(2)); None when the table has no maximum in force."""
+    row = provisions_in_force(day).filter(code=FIELD_MAX_CODE).first()
+    if row is None or row.fine_max is None:
+        return None
+    ceiling = Decimal(row.fine_max) * COMMUNE_SHARE
+    if offender == Offender.ORGANISATION:
+        ceiling *= 2
+    return int(ceiling)
+
+
+class Finding(SealGuard, SearchableModel):
+    """A nonconformity found during an inspection, coded; the candidate provisions of the dated sanction table
+    with their fine band; a proposed sanction that a legal officer confirms (the software never imposes one)."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="findings", verbose_name=_("inspection")
+    )
+    instrument_check = models.ForeignKey(
+        InstrumentCheck,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("instrument check"),
+    )
+    lot = models.ForeignKey(
+        PrepackageLot,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="findings",
+        verbose_name=_("pre-packaged lot"),
+    )
+    code = models.CharField(_("nonconformity"), max_length=20, choices=FindingCode.choices)
+    description = models.TextField(_("what was found"))
+    offender = models.CharField(
+        _("offender"), max_length=20, choices=Offender.choices, default=Offender.INDIVIDUAL
+    )
+    provision = models.ForeignKey(
+        SanctionProvision,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("candidate provision"),
+    )
+    sanction = models.CharField(
+        _("proposed sanction"), max_length=10, choices=Sanction.choices, default=Sanction.NONE
+    )
+    proposed_fine = models.PositiveBigIntegerField(_("proposed fine (VND)"), null=True, blank=True)
+    competent = models.CharField(
+        _("competent official"), max_length=30, choices=Competent.choices, editable=False, blank=True
+    )
+    legal_officer = models.CharField(_("legal officer who confirmed"), max_length=150, blank=True)
+    confirmed_on = models.DateField(_("confirmed on"), null=True, blank=True)
+
+    search_fields = ("description", "code")
+
+    class Meta:
+        verbose_name = _("finding")
+        verbose_name_plural = _("findings")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.inspection} · {self.get_code_display()}"
+
+    @property
+    def confirmed(self) -> bool:
+        return bool(self.legal_officer and self.confirmed_on)
+
+    def candidates(self):
+        """The provisions of the sanction table in force on the inspection's day that may apply."""
+        if not self.inspection_id or not self.code:
+            return SanctionProvision.objects.none()
+        return provisions_in_force(self.inspection.date).filter(code__in=CANDIDATES.get(self.code, ()))
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.instrument_check_id and self.instrument_check.inspection_id != self.inspection_id:
+            errors["check"] = _("The instrument check is of another inspection.")
+        if self.lot_id and self.lot.inspection_id != self.inspection_id:
+            errors["lot"] = _("The lot is of another inspection.")
+        if errors:
+            raise ValidationError(errors)
+        if not self.inspection_id:
+            return
+        day = self.inspection.date
+        if self.provision_id and not provisions_in_force(day).filter(pk=self.provision_id).exists():
+            raise ValidationError(
+                {
+                    "provision": _("This provision is not in force on the inspection's day (%(day)s).")
+                    % {"day": day.strftime("%d/%m/%Y")}
+                }
+            )
+        if self.sanction == Sanction.FINE:
+            if not self.provision_id:
+                raise ValidationError({"provision": _("A fine needs the provision it is proposed under.")})
+            p = self.provision
+            if p.fine_min is None or p.fine_max is None:
+                raise ValidationError(
+                    {
+                        "proposed_fine": _(
+                            "The sanction table has no fine band for %(code)s: the amount cannot be proposed here; "
+                            "the legal officer sets it from the decree."
+                        )
+                        % {"code": p.code}
+                    }
+                )
+            if self.proposed_fine is None or not p.fine_min <= self.proposed_fine <= p.fine_max:
+                raise ValidationError(
+                    {
+                        "proposed_fine": _(
+                            "The fine must be within the band of %(code)s: from %(low)s to %(high)s VND."
+                        )
+                        % {
+                            "code": p.code,
+                            "low": f"{p.fine_min:,}".replace(",", "."),
+                            "high": f"{p.fine_max:,}".replace(",", "."),
+                        }
+                    }
+                )
+        elif self.proposed_fine is not None:
+            raise ValidationError(
+                {"proposed_fine": _("A fine amount is given only when the sanction is a fine.")}
+            )
+        if bool(self.legal_officer) != bool(self.confirmed_on):
+            raise ValidationError(
+                {"legal_officer": _("A confirmation needs both the legal officer's name and the date.")}
+            )
+        if self.confirmed_on and self.confirmed_on < day:
+            raise ValidationError({"confirmed_on": _("The confirmation is dated before the inspection.")})
+        self.competent = ""
+        if self.sanction == Sanction.WARNING:
+            self.competent = Competent.COMMUNE
+        elif self.sanction == Sanction.FINE:
+            ceiling = commune_ceiling(day, self.offender)
+            self.competent = (
+                Competent.COMMUNE
+                if ceiling is not None and self.proposed_fine <= ceiling
+                else Competent.PROVINCE
+            )
+
+
+class RemedyKind(models.TextChoices):
+    REVERIFY = "reverify", _("Have the instrument re-verified")
+    STOP_USE = "stop_use", _("Stop using the instrument and seal it")
+    RELABEL = "relabel", _("Relabel the lot")
+    WITHDRAW = "withdraw", _("Withdraw the lot from sale")
+    OTHER = "other", _("Other remedial measure")
+
+
+class Remedy(SearchableModel):
+    """A remedial measure ordered for a finding, with its deadline (N days after the inspection). Ordering one
+    schedules the follow-up inspection of the site on the latest deadline (one follow-up per inspection)."""
+
+    finding = models.ForeignKey(Finding, models.CASCADE, related_name="remedies", verbose_name=_("finding"))
+    kind = models.CharField(_("remedial measure"), max_length=20, choices=RemedyKind.choices)
+    days = models.PositiveSmallIntegerField(
+        _("within (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
+    due_date = models.DateField(_("deadline"), editable=False, null=True)
+    notes = models.TextField(_("notes"), blank=True)
+    completed_on = models.DateField(_("carried out on"), null=True, blank=True)
+    follow_up = models.ForeignKey(
+        Inspection,
+        models.SET_NULL,
+        null=True,
+        editable=False,
+        related_name="remedies_checked",
+        verbose_name=_("follow-up inspection"),
+    )
+
+    search_fields = ("notes",)
+
+    class Meta:
+        verbose_name = _("remedial measure")
+        verbose_name_plural = _("remedial measures")
+        ordering = ["due_date", "id"]
+
+    def __str__(self) -> str:
+        return (
+            f"{self.get_kind_display()} · {self.due_date:%d/%m/%Y}"
+            if self.due_date
+            else self.get_kind_display()
+        )
+
+    @property
+    def instrument(self):
+        check = self.finding.instrument_check if self.finding_id else None
+        return check.instrument if check else None
+
+    def clean(self):
+        super().clean()
+        if not self.finding_id or not self.days or not self.kind:
+            return
+        f = self.finding
+        if self.kind in (RemedyKind.REVERIFY, RemedyKind.STOP_USE) and not f.instrument_check_id:
+            raise ValidationError(
+                {"kind": _("This measure concerns an instrument: the finding names no instrument check.")}
+            )
+        if self.kind in (RemedyKind.RELABEL, RemedyKind.WITHDRAW) and not f.lot_id:
+            raise ValidationError(
+                {"kind": _("This measure concerns a lot: the finding names no pre-packaged lot.")}
+            )
+        visit = f.inspection
+        self.due_date = visit.date + dt.timedelta(days=self.days)
+        if self.due_date > visit.campaign.end_date:
+            raise ValidationError(
+                {
+                    "days": _(
+                        "The deadline (%(due)s) falls after the campaign's end (%(end)s): no follow-up inspection "
+                        "can be scheduled in it. Shorten the deadline or extend the campaign."
+                    )
+                    % {
+                        "due": self.due_date.strftime("%d/%m/%Y"),
+                        "end": visit.campaign.end_date.strftime("%d/%m/%Y"),
+                    }
+                }
+            )
+        if self.completed_on and self.completed_on < visit.date:
+            raise ValidationError({"completed_on": _("The measure is dated before the inspection.")})
+
+    def save(self, *args, **kwargs):
+        super().save(*args, **kwargs)
+        if self.follow_up_id is None and self.due_date:
+            visit = self.finding.inspection
+            follow = Inspection.objects.filter(follow_up_of=visit).order_by("pk").first()
+            if follow is None:
+                follow = Inspection(
+                    campaign=visit.campaign,
+                    site=visit.site,
+                    date=self.due_date,
+                    inspector=visit.inspector,
+                    follow_up_of=visit,
+                    notes=str(
+                        _("Follow-up inspection of the remedial measures ordered on %(day)s.")
+                        % {"day": visit.date.strftime("%d/%m/%Y")}
+                    ),
+                )
+                follow._history_user = getattr(self, "_history_user", None)
+                follow.save()
+            elif follow.sealed_at is None and follow.date < self.due_date:
+                follow.date = self.due_date
+                follow.save()
+            type(self).objects.filter(pk=self.pk).update(follow_up=follow)
+            self.follow_up = follow
+
+
+# ------------------------------------------------------------------------------------ photos and corrections
+
+PHOTO_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+PHOTO_MAX = 10 * 1024 * 1024
+
+
+class Photo(SealGuard, BaseModel):
+    """A photo taken during an inspection (of an instrument, a stamp, a label): its bytes' SHA-256 is taken at
+    upload and again by the seal."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="photos", verbose_name=_("inspection")
+    )
+    instrument_check = models.ForeignKey(
+        InstrumentCheck,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="photos",
+        verbose_name=_("instrument check"),
+    )
+    caption = models.CharField(_("caption"), max_length=300)
+    file = models.FileField(_("photo"), upload_to="inspections/photos/%Y/")
+    content_type = models.CharField(_("image type"), max_length=30, editable=False, blank=True)
+    sha256 = models.CharField(_("SHA-256 at upload"), max_length=64, editable=False, blank=True)
+    taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+
+    class Meta:
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return self.caption
+
+    def read_bytes(self) -> bytes:
+        with self.file.open("rb") as fh:
+            return fh.read()
+
+    def clean(self):
+        super().clean()
+        if self.instrument_check_id and self.instrument_check.inspection_id != self.inspection_id:
+            raise ValidationError({"check": _("The instrument check is of another inspection.")})
+        if not self.file:
+            return
+        if getattr(self.file, "_committed", False):
+            return  # a stored photo's file is not re-read
+        from PIL import Image, UnidentifiedImageError
+
+        f = self.file
+        if getattr(f, "size", 0) > PHOTO_MAX:
+            raise ValidationError({"file": _("A photo of at most 10 MB.")})
+        f.seek(0)
+        data = f.read()
+        f.seek(0)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            raise ValidationError({"file": _("The file is not an image (JPEG, PNG or WebP).")}) from None
+        if fmt not in PHOTO_TYPES:
+            raise ValidationError({"file": _("The file is not an image (JPEG, PNG or WebP).")})
+        self.content_type = PHOTO_TYPES[fmt]
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+
+class Correction(BaseModel):
+    """A correction of a sealed inspection's record: appended, never edited or deleted; the seal stays as it was
+    and the record is read with its corrections."""
+
+    inspection = models.ForeignKey(
+        Inspection, models.PROTECT, related_name="corrections", verbose_name=_("inspection")
+    )
+    text = models.TextField(_("correction"))
+    reason = models.TextField(_("reason"))
+    author = models.CharField(_("author"), max_length=150, editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("correction")
+        verbose_name_plural = _("corrections")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.inspection} · {self.created:%d/%m/%Y %H:%M}" if self.created else str(self.inspection)
+
+    def clean(self):
+        super().clean()
+        if self.pk:
+            raise ValidationError(_("A correction is never edited: add another correction."))
+        if (
+            self.inspection_id
+            and not Inspection.objects.filter(pk=self.inspection_id, sealed_at__isnull=False).exists()
+        ):
+            raise ValidationError(
+                {"inspection": _("The inspection is not sealed yet: edit its record directly.")}
+            )
+
+    def save(self, *args, **kwargs):
+        if self.pk:
+            raise ValidationError(_("A correction is never edited: add another correction."))
+        user = getattr(self, "_history_user", None)
+        if user is not None and not self.author:
+            self.author = (user.get_full_name() or user.get_username())[:150]
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise models.ProtectedError(str(_("A correction is never deleted.")), {self})
+
+
+# ------------------------------------------------------------------------------------ public complaints
+
+
+class ComplaintStatus(models.TextChoices):
+    NEW = "new", pgettext_lazy("complaint", "New")
+    HANDLING = "handling", _("Being handled")
+    CLOSED = "closed", _("Closed")
+
+
+class Complaint(SearchableModel):
+    """A complaint sent from the public form (an instrument's public check page or the statistics page), routed
+    to the commune where the instrument is registered (or the commune the sender names)."""
+
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(
+        Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
+    )
+    certificate_number = models.CharField(_("certificate number"), max_length=80, blank=True, editable=False)
+    instrument = models.ForeignKey(
+        Instrument,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("measuring instrument"),
+    )
+    place = models.CharField(_("where (market, shop, station)"), max_length=300, editable=False)
+    text = models.TextField(_("what happened"), editable=False)
+    contact = models.CharField(_("contact (optional)"), max_length=150, blank=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=ComplaintStatus.choices, default=ComplaintStatus.NEW
+    )
+    handling = models.TextField(_("handling"), blank=True)
+
+    search_fields = ("place", "text", "certificate_number")
+
+    class Meta:
+        verbose_name = _("complaint")
+        verbose_name_plural = _("complaints")
+        ordering = ["-created"]
+
+    def __str__(self) -> str:
+        return f"{self.place[:60]}"
+
+    def save(self, *args, **kwargs):
+        if self.commune_id:
+            self.province_id = self.commune.province_id
+        super().save(*args, **kwargs)

@@ -11,6 +11,15 @@ _OFFICERS = dict(
     commune_officer=allow(VACD, "own_commune"),
 )
 
+
+def _paths(site: str) -> dict:
+    return {
+        "province": f"{site}__province_id",
+        "commune": f"{site}__commune_id",
+        "organisation": f"{site}__operator_id",
+    }
+
+
 PERMISSIONS = [
     rules(
         "inspections.LimitRule",
@@ -65,5 +74,39 @@ PERMISSIONS = [
         },
         enterprise_user=allow("view", "own_organisation"),
         **_OFFICERS,
+    ),
+    rules(
+        "inspections.Finding",
+        paths=_paths("inspection__site"),
+        note="the proposed sanction is a draft: a legal officer confirms it, the software never imposes it",
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.Remedy",
+        paths=_paths("finding__inspection__site"),
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.Photo",
+        paths=_paths("inspection__site"),
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.Correction",
+        paths=_paths("inspection__site"),
+        note="append-only: a correction of a sealed inspection is added, never changed or deleted",
+        enterprise_user=allow("view", "own_organisation"),
+        province_officer=allow("view add", "own_province"),
+        commune_officer=allow("view add", "own_commune"),
+    ),
+    rules(
+        "inspections.Complaint",
+        paths={"province": "province_id", "commune": "commune_id"},
+        note="sent by anyone from the public form (rate-limited), routed to the commune; officers handle them",
+        province_officer=allow("view change", "own_province"),
+        commune_officer=allow("view change", "own_commune"),
     ),
 ]

@@ -1,4 +1,15 @@
+from django.urls import path
+
+from . import pages
 from .views import SURFACES
 
 app_name = "inspections"
-urlpatterns = [url for surface in SURFACES for url in surface.urls()]
+urlpatterns = [
+    # own pages first: a surface's "<pk>/" would otherwise take their first path segment
+    path("inspections/<int:pk>/seal/", pages.inspection_seal, name="inspection_seal"),
+    path("inspections/<int:pk>/verify/", pages.inspection_verify, name="inspection_verify"),
+    path("inspections/<int:pk>/bundle.zip", pages.inspection_bundle, name="inspection_bundle"),
+    path("inspections/<int:pk>/record.pdf", pages.inspection_record_pdf, name="inspection_record_pdf"),
+    path("lots/<int:pk>/sheet.pdf", pages.lot_sheet_pdf, name="lot_sheet_pdf"),
+    *[url for surface in SURFACES for url in surface.urls()],
+]

@@ -11,7 +11,21 @@ from doluong.core.surface import Related, Surface, scoped_rows
 from doluong.core.tables import BaseTable, RowLinkColumn
 from doluong.core.text import fold
 
-from .models import Campaign, Inspection, InstrumentCheck, LimitRule, PrepackageLot, SanctionProvision, Site
+from .models import (
+    Campaign,
+    Complaint,
+    Correction,
+    Finding,
+    Inspection,
+    InstrumentCheck,
+    LimitRule,
+    Photo,
+    PrepackageLot,
+    Remedy,
+    SanctionProvision,
+    Site,
+    commune_ceiling,
+)
 
 
 def _parts(model, first, columns, form_fields, filters):
@@ -36,6 +50,27 @@ def _computed(model):
         return ["error", "limit", "verdict", "rule", "explanation"]
     if model is PrepackageLot:
         return ["sample_size", "mean", "accepted", "explanation"]
+    if model is Finding:
+        return ["competent"]
+    if model is Remedy:
+        return ["due_date", "follow_up"]
+    if model is Photo:
+        return ["content_type", "sha256"]
+    if model is Correction:
+        return ["author", "created"]
+    if model is Inspection:
+        return ["sealed_at", "sealed_by", "seal_hash"]
+    if model is Complaint:
+        return [
+            "commune",
+            "province",
+            "certificate_number",
+            "instrument",
+            "place",
+            "text",
+            "contact",
+            "created",
+        ]
     return []
 
 
@@ -139,15 +174,33 @@ inspection = Surface(
     nav_group="inspections",
     nav_order=30,
     select_related=["campaign", "site"],
+    detail_template="inspections/inspection_detail.html",
+    extra_context=lambda obj, request: _inspection_context(obj, request),
+    detail_fields=[
+        "campaign",
+        "site",
+        "date",
+        "inspector",
+        "person_present",
+        "notes",
+        "follow_up_of",
+        "sealed_at",
+        "sealed_by",
+        "seal_hash",
+    ],
     related=[
         Related(_("Instrument checks"), scoped_rows(InstrumentCheck, inspection=lambda o: o)),
         Related(_("Pre-packaged lots"), scoped_rows(PrepackageLot, inspection=lambda o: o)),
+        Related(_("Findings"), scoped_rows(Finding, inspection=lambda o: o)),
+        Related(_("Photos"), scoped_rows(Photo, inspection=lambda o: o)),
+        Related(_("Corrections"), scoped_rows(Correction, inspection=lambda o: o)),
+        Related(_("Follow-up inspections"), scoped_rows(Inspection, follow_up_of=lambda o: o)),
     ],
     **_parts(
         Inspection,
         "id",
-        ["date", "site", "campaign", "inspector"],
-        ["campaign", "site", "date", "inspector", "person_present", "notes"],
+        ["date", "site", "campaign", "inspector", "follow_up_of", "sealed_at"],
+        ["campaign", "site", "date", "inspector", "person_present", "notes", "follow_up_of"],
         ["campaign"],
     ),
 )
@@ -190,6 +243,7 @@ lot = Surface(
     nav_group="inspections",
     nav_order=50,
     select_related=["inspection"],
+    detail_template="inspections/lot_detail.html",
     **_parts(
         PrepackageLot,
         "product",
@@ -199,4 +253,186 @@ lot = Surface(
     ),
 )
 
-SURFACES = [campaign, site, inspection, check, lot, limit_rule, sanction]
+
+def _inspection_context(obj, request):
+    from doluong.core.scope import CHANGE
+
+    can = Inspection.objects.restrict(request.user, CHANGE).filter(pk=obj.pk).exists()
+    return {"can_seal": can and not obj.is_sealed}
+
+
+def _finding_context(obj, request):
+    rows = []
+    ceiling = None
+    if obj.inspection_id:
+        ceiling_ind = commune_ceiling(obj.inspection.date, "individual")
+        ceiling_org = commune_ceiling(obj.inspection.date, "organisation")
+        ceiling = {"individual": ceiling_ind, "organisation": ceiling_org}
+    for p in obj.candidates():
+        rows.append(p)
+    return {"candidates": rows, "ceiling": ceiling}
+
+
+finding = Surface(
+    model=Finding,
+    basename="finding",
+    route="findings",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=45,
+    select_related=["inspection", "instrument_check", "lot", "provision"],
+    detail_template="inspections/finding_detail.html",
+    extra_context=_finding_context,
+    related=[Related(_("Remedial measures"), scoped_rows(Remedy, finding=lambda o: o))],
+    detail_fields=[
+        "inspection",
+        "instrument_check",
+        "lot",
+        "code",
+        "description",
+        "offender",
+        "provision",
+        "sanction",
+        "proposed_fine",
+        "competent",
+        "legal_officer",
+        "confirmed_on",
+    ],
+    **_parts(
+        Finding,
+        "id",
+        ["inspection", "code", "provision", "sanction", "proposed_fine", "competent", "confirmed_on"],
+        [
+            "inspection",
+            "instrument_check",
+            "lot",
+            "code",
+            "description",
+            "offender",
+            "provision",
+            "sanction",
+            "proposed_fine",
+            "legal_officer",
+            "confirmed_on",
+        ],
+        ["code", "sanction"],
+    ),
+)
+remedy = Surface(
+    model=Remedy,
+    basename="remedy",
+    route="remedies",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=46,
+    select_related=["finding", "follow_up"],
+    detail_fields=["finding", "kind", "days", "due_date", "follow_up", "completed_on", "notes"],
+    **_parts(
+        Remedy,
+        "id",
+        ["finding", "kind", "due_date", "follow_up", "completed_on"],
+        ["finding", "kind", "days", "notes", "completed_on"],
+        ["kind"],
+    ),
+)
+
+
+class PhotoForm(
+    _parts(
+        Photo,
+        "caption",
+        [],
+        ["inspection", "instrument_check", "caption", "file", "taken_at", "latitude", "longitude"],
+        [],
+    )["form"]
+):
+    upload_kinds = {"file": "attachment"}
+
+
+photo = Surface(
+    model=Photo,
+    basename="photo",
+    route="photos",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=47,
+    select_related=["inspection"],
+    can_import=False,
+    detail_fields=[
+        "inspection",
+        "instrument_check",
+        "caption",
+        "file",
+        "content_type",
+        "sha256",
+        "taken_at",
+        "latitude",
+        "longitude",
+    ],
+    **{
+        **_parts(
+            Photo,
+            "caption",
+            ["inspection", "instrument_check", "content_type", "taken_at"],
+            ["inspection", "instrument_check", "caption", "file", "taken_at", "latitude", "longitude"],
+            [],
+        ),
+        "form": PhotoForm,
+    },
+)
+correction = Surface(
+    model=Correction,
+    basename="correction",
+    route="corrections",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=48,
+    select_related=["inspection"],
+    detail_fields=["inspection", "text", "reason", "author", "created"],
+    **_parts(Correction, "id", ["inspection", "author", "created"], ["inspection", "text", "reason"], []),
+)
+
+complaint = Surface(
+    model=Complaint,
+    basename="complaint",
+    route="complaints",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=60,
+    select_related=["commune", "province", "instrument"],
+    can_import=False,
+    detail_fields=[
+        "commune",
+        "province",
+        "certificate_number",
+        "instrument",
+        "place",
+        "text",
+        "contact",
+        "status",
+        "handling",
+        "created",
+    ],
+    **_parts(
+        Complaint,
+        "place",
+        ["commune", "status", "created"],
+        ["status", "handling"],
+        ["status"],
+    ),
+)
+
+SURFACES = [
+    campaign,
+    site,
+    inspection,
+    check,
+    lot,
+    finding,
+    remedy,
+    photo,
+    correction,
+    complaint,
+    limit_rule,
+    sanction,
+]

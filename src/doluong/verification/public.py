@@ -318,6 +318,33 @@ def _label(entry: dict) -> dict:
     }
 
 
+@functools.cache
+def _notice_sources() -> list:
+    """The functions that apps above add to the check (`AppConfig.public_check_notices`, a dotted path): each
+    takes the numbers of the genuine certificates shown and returns {number: [notice]}, a notice being a dict of
+    "level" (danger, warning, info), "title", "text" and optionally "url" and "link" (an inspection's stop-use
+    order, the complaint form). The certificate's own state is never changed by a notice."""
+    from django.apps import apps
+    from django.utils.module_loading import import_string
+
+    return [
+        import_string(path)
+        for config in apps.get_app_configs()
+        if (path := getattr(config, "public_check_notices", None))
+    ]
+
+
+def with_notices(results: list[dict]) -> list[dict]:
+    numbers = [r["number"] for r in results if "instrument" in r]
+    if not numbers:
+        return results
+    found: dict[str, list] = {}
+    for source in _notice_sources():
+        for number, notices in source(numbers).items():
+            found.setdefault(number, []).extend(notices)
+    return [{**r, "notices": found.get(r["number"], [])} if "instrument" in r else r for r in results]
+
+
 @never_cache
 @rate_limited(json=False)
 def verify_page(request):
@@ -326,7 +353,7 @@ def verify_page(request):
     number = (request.GET.get("n") or "").strip()
     short_sig = (request.GET.get("s") or "").strip()
     form = PublicCheckForm(request.GET or None)
-    results = [_label(e) for e in check(number, short_sig)] if number else []
+    results = with_notices([_label(e) for e in check(number, short_sig)]) if number else []
     return render(
         request,
         "verification/public_check.html",
@@ -341,7 +368,7 @@ def verify_api(request):
     if not number:
         return JsonResponse({"detail": _("Give the certificate number as ?n=…")}, status=400)
     short_sig = (request.GET.get("s") or "").strip()
-    results = [_label(e) for e in check(number, short_sig)]
+    results = with_notices([_label(e) for e in check(number, short_sig)])
     return JsonResponse(
         {"query": {"n": number, "s": short_sig}, "results": results},
         json_dumps_params={"ensure_ascii": False},

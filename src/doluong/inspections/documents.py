@@ -1,0 +1,160 @@
+"""The inspection record (biên bản kiểm tra) and the pre-packaged lot's check sheet as PDF (Typst, the
+Vietnamese administrative layout of `documents/typst/vn.typ`), from dicts of plain text."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils import timezone
+
+from doluong.documents.pdf import render_pdf
+
+from .models import CANDIDATES, Inspection, PrepackageLot
+
+HERE = Path(__file__).resolve().parent / "typst"
+
+
+def _d(day) -> str:
+    return day.strftime("%d/%m/%Y") if day else ""
+
+
+def _n(value) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.4f}".rstrip("0").rstrip(".")
+    return text.replace(",", " ").replace(".", ",")
+
+
+def _money(value) -> str:
+    return f"{value:,}".replace(",", ".") if value is not None else ""
+
+
+def _issuer(campaign) -> tuple[str, str]:
+    if campaign.commune_id:
+        return (campaign.province.name, f"Ủy ban nhân dân {campaign.commune.name}")
+    return (f"Ủy ban nhân dân {campaign.province.name}", "Sở Khoa học và Công nghệ")
+
+
+def record_data(visit: Inspection) -> dict:
+    campaign, site = visit.campaign, visit.site
+    parent, issuer = _issuer(campaign)
+    checks = []
+    for i, c in enumerate(visit.checks.select_related("instrument", "rule").order_by("pk"), start=1):
+        name = str(c.instrument) if c.instrument_id else f"{c.found_unregistered} (phát hiện mới)"
+        unit = "%" if c.kind == "fuel_dispenser" else "g"
+        checks.append(
+            {
+                "no": str(i),
+                "name": name,
+                "kind": str(c.get_kind_display()),
+                "marks": " / ".join(
+                    ("có" if ok else "không") for ok in (c.stamp_ok, c.certificate_ok, c.seal_ok)
+                ),
+                "reference": _n(c.reference),
+                "indicated": _n(c.indicated),
+                "error": f"{_n(c.error)} {unit}",
+                "limit": f"± {_n(c.limit)} {unit}" if unit == "g" else f"{_n(c.limit)} {unit}",
+                "verdict": str(c.get_verdict_display()),
+                "rule": c.rule.code if c.rule_id else "",
+            }
+        )
+    lots = [
+        {
+            "product": lot.product,
+            "nominal": f"{_n(lot.nominal)} {lot.unit}",
+            "lot_size": str(lot.lot_size),
+            "n": str(lot.sample_size or ""),
+            "verdict": "Đạt" if lot.accepted else "Không đạt",
+        }
+        for lot in visit.lots.order_by("pk")
+    ]
+    findings = []
+    for i, f in enumerate(visit.findings.select_related("provision").order_by("pk"), start=1):
+        remedies = [
+            f"{r.get_kind_display()} trong {r.days} ngày (hạn {_d(r.due_date)})"
+            for r in f.remedies.order_by("pk")
+        ]
+        findings.append(
+            {
+                "no": str(i),
+                "code": str(f.get_code_display()),
+                "description": f.description,
+                "provision": f"{f.provision.code} ({f.provision.article})" if f.provision_id else "",
+                "candidates": ", ".join(CANDIDATES.get(f.code, ())),
+                "sanction": str(f.get_sanction_display()),
+                "fine": _money(f.proposed_fine),
+                "competent": str(f.get_competent_display()) if f.competent else "",
+                "confirmed": f"{f.legal_officer}, {_d(f.confirmed_on)}" if f.confirmed else "",
+                "remedies": remedies,
+            }
+        )
+    follow = visit.follow_ups.order_by("date").first()
+    return {
+        "parent": parent,
+        "issuer": issuer,
+        "place": campaign.province.name.replace("Thành phố ", "").replace("Tỉnh ", ""),
+        "date": visit.date.isoformat(),
+        "campaign": str(campaign),
+        "campaign_kind": str(campaign.get_kind_display()),
+        "legal_basis": "Thông tư số 28/2013/TT-BKHCN ngày 17/12/2013 của Bộ trưởng Bộ Khoa học và Công nghệ, "
+        "được sửa đổi, bổ sung bởi Thông tư số 10/2022/TT-BKHCN",
+        "leader": campaign.leader_name,
+        "members": campaign.members,
+        "inspector": visit.inspector,
+        "person_present": visit.person_present,
+        "site": site.name,
+        "site_kind": str(site.get_kind_display()),
+        "address": ", ".join(x for x in (site.address, site.commune.name) if x),
+        "operator": site.operator.name if site.operator_id else "",
+        "follow_up_of": _d(visit.follow_up_of.date) if visit.follow_up_of_id else "",
+        "follow_up": _d(follow.date) if follow else "",
+        "checks": checks,
+        "lots": lots,
+        "findings": findings,
+        "notes": visit.notes,
+        "photos": str(visit.photos.count()),
+        "seal": visit.seal_hash,
+        "sealed_at": timezone.localtime(visit.sealed_at).strftime("%d/%m/%Y %H:%M")
+        if visit.sealed_at
+        else "",
+        "corrections": [
+            f"{_d(c.created)}: {c.text} (lý do: {c.reason})" for c in visit.corrections.order_by("pk")
+        ],
+    }
+
+
+def lot_data(lot: PrepackageLot) -> dict:
+    from .models import parse_values
+
+    visit = lot.inspection
+    parent, issuer = _issuer(visit.campaign)
+    values = [_n(v) for v in parse_values(lot.sample)]
+    return {
+        "parent": parent,
+        "issuer": issuer,
+        "place": visit.campaign.province.name.replace("Thành phố ", "").replace("Tỉnh ", ""),
+        "date": visit.date.isoformat(),
+        "site": visit.site.name,
+        "address": ", ".join(x for x in (visit.site.address, visit.site.commune.name) if x),
+        "product": lot.product,
+        "where": str(lot.get_place_display()),
+        "quantity": str(lot.get_quantity_kind_display()),
+        "nominal": f"{_n(lot.nominal)} {lot.unit}",
+        "lot_size": str(lot.lot_size),
+        "n": str(lot.sample_size or ""),
+        "values": values,
+        "unit": lot.unit,
+        "mean": f"{_n(lot.mean)} {lot.unit}",
+        "explanation": lot.explanation.splitlines(),
+        "verdict": "LÔ HÀNG ĐẠT" if lot.accepted else "LÔ HÀNG KHÔNG ĐẠT",
+        "inspector": visit.inspector,
+        "person_present": visit.person_present,
+    }
+
+
+def render_record(visit: Inspection) -> bytes:
+    return render_pdf(HERE / "record.typ", record_data(visit))
+
+
+def render_lot(lot: PrepackageLot) -> bytes:
+    return render_pdf(HERE / "lot.typ", lot_data(lot))
