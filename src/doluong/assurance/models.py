@@ -611,7 +611,7 @@ class CorrectiveAction(SearchableModel):
     enterprise = models.ForeignKey(Organisation, models.PROTECT, related_name="+", editable=False)
     description = models.TextField(_("description"))
     owner = models.CharField(_("person responsible"), max_length=150, blank=True)
-    deadline = models.DateField(_("deadline"))
+    deadline = models.DateField(pgettext_lazy("task deadline", "deadline"))
     status = models.CharField(
         _("status"), max_length=10, choices=ActionStatus.choices, default=ActionStatus.OPEN
     )

@@ -769,7 +769,7 @@ class Finding(SealGuard, SearchableModel):
 
     class Meta:
         verbose_name = _("finding")
-        verbose_name_plural = _("findings")
+        verbose_name_plural = pgettext_lazy("inspection", "findings")
         ordering = ["inspection", "id"]
 
     def __str__(self) -> str:
@@ -870,7 +870,7 @@ class Remedy(SearchableModel):
     days = models.PositiveSmallIntegerField(
         _("within (days)"), validators=[MinValueValidator(1), MaxValueValidator(365)]
     )
-    due_date = models.DateField(_("deadline"), editable=False, null=True)
+    due_date = models.DateField(pgettext_lazy("task deadline", "deadline"), editable=False, null=True)
     notes = models.TextField(_("notes"), blank=True)
     completed_on = models.DateField(_("carried out on"), null=True, blank=True)
     follow_up = models.ForeignKey(
@@ -1091,7 +1091,7 @@ class Correction(BaseModel):
 class ComplaintStatus(models.TextChoices):
     NEW = "new", pgettext_lazy("complaint", "New")
     HANDLING = "handling", _("Being handled")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("finding status", "Closed")
 
 
 class Complaint(SearchableModel):

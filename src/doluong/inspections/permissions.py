@@ -98,6 +98,7 @@ PERMISSIONS = [
         "inspections.Correction",
         paths=_paths("inspection__site"),
         note="append-only: a correction of a sealed inspection is added, never changed or deleted",
+        forbid=("change", "delete"),
         enterprise_user=allow("view", "own_organisation"),
         province_officer=allow("view add", "own_province"),
         commune_officer=allow("view add", "own_commune"),
