@@ -129,11 +129,17 @@ def main(argv=None) -> int:
     for i in range(args.events):
         with transaction.atomic():
             Instrument.objects.create(
-                instrument_type=types[i % len(types)], owner=owner, province_id="82", commune=commune, serial=f"B{i}"
+                instrument_type=types[i % len(types)],
+                owner=owner,
+                province_id="82",
+                commune=commune,
+                serial=f"B{i}",
             )
     took = time.perf_counter() - start
     written = OutboxEvent.objects.count()
-    print(f"outbox: {args.events} instrument saves → {written} events in {took:.2f} s = {args.events / took:.0f}/s")
+    print(
+        f"outbox: {args.events} instrument saves → {written} events in {took:.2f} s = {args.events / took:.0f}/s"
+    )
 
     # 2. delivery
     delivered, took, lag = drain()
@@ -148,7 +154,13 @@ def main(argv=None) -> int:
 
     start = time.perf_counter()
     rows = [
-        Instrument(instrument_type=types[i % len(types)], owner=owner, province_id="82", commune=commune, serial=f"K{i}")
+        Instrument(
+            instrument_type=types[i % len(types)],
+            owner=owner,
+            province_id="82",
+            commune=commune,
+            serial=f"K{i}",
+        )
         for i in range(args.instruments)
     ]
     prepare_for_bulk(rows)
@@ -168,7 +180,9 @@ def main(argv=None) -> int:
     )
     if args.drain:
         delivered, took, lag = drain()
-        print(f"drained: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s; lag after: {lag}")
+        print(
+            f"drained: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s; lag after: {lag}"
+        )
     print(f"(day {today():%d/%m/%Y})")
     receiver.server.shutdown()
     return 0
