@@ -148,6 +148,7 @@ INSTALLED_APPS = [
     "doluong.coverage",
     "doluong.exchange",
     "doluong.inspections",
+    "doluong.opendata",
 ]
 
 MIDDLEWARE = [

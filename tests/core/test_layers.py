@@ -30,6 +30,7 @@ LAYERS = {
     "coverage": 7,
     "exchange": 7,
     "inspections": 7,
+    "opendata": 8,
 }
 #: the project glue above every app: settings, the URLconf, the console entry point
 TOP = {"settings", "urls", "cli", "wsgi", "__init__"}

@@ -201,11 +201,16 @@ def test_the_public_pages_show_the_figures_and_formulas(client):
     page = client.get(reverse("coverage_public:index"))
     assert page.status_code == 200
     body = page.content.decode()
-    assert 'data-province="82"' in body and "19 400" in body
+    assert 'data-province="82"' in body and "19.400" in body and "43,3 %" in body
     detail = client.get(reverse("coverage_public:province", args=["82"]))
     assert detail.status_code == 200
     expected = data.current("82", today())["capability"]["percent"]
-    assert f'data-figure="capability">{expected} %' in detail.content.decode()
+    shown = expected.replace(".", ",")  # Vietnamese decimal comma (the figure is below 1 000: no grouping)
+    html = detail.content.decode()
+    assert f'data-figure="capability">{shown} %' in html
+    # the parameters are a table of words, never the raw JSON
+    assert 'id="parameters"' in html and "undeclaredCapacity" not in html and "{&#x27;" not in html
+    assert "không giới hạn" in html
     assert client.get(reverse("coverage_public:province", args=["ZZ"])).status_code == 404
 
 
@@ -286,3 +291,18 @@ def test_a_provider_declares_capacity_only_for_its_own_scope_lines(client_for, u
         content_type="application/json",
     )
     assert future.status_code == 400 and ProviderCapacity.objects.count() == before
+
+
+def test_figures_read_the_vietnamese_way():
+    from django.utils import translation
+
+    from doluong.coverage.templatetags.coverage_tags import dec, pct
+
+    with translation.override("vi"):
+        assert dec("8400.00") == "8.400"
+        assert dec("43.3") == "43,3"
+        assert dec("19400") == "19.400"
+        assert dec("0.50") == "0,5"
+        assert dec("1234567.25") == "1.234.567,25"
+        assert dec(None) is None and dec("—") == "—"
+        assert pct("97.0") == "97,0" and pct("43.3") == "43,3" and pct(None) is None

@@ -74,6 +74,32 @@ class FormulaVersion(BaseModel):
                     _("A report was computed with this version: add a new version instead of changing it.")
                 )
 
+    def parameter_rows(self) -> list[tuple[str, str]]:
+        """The parameters in words, one (name, value) row each, for the pages (never the raw JSON)."""
+        from .templatetags.coverage_tags import dec
+
+        data = dict(self.parameters or {})
+        policy = data.pop("undeclaredCapacity", formula.UNLIMITED)
+        surveys = data.pop("includeSurveys", True)
+        fees = data.pop("fees", None) or {}
+        rows = [
+            (
+                str(_("Scope line without a declared capacity")),
+                str(_("counts as unlimited") if policy == formula.UNLIMITED else _("counts as zero")),
+            ),
+            (
+                str(_("Survey estimates of unregistered instruments")),
+                str(_("included") if surveys else _("left out")),
+            ),
+        ]
+        if fees:
+            shown = "; ".join(f"{code}: {dec(fee)} đ" for code, fee in sorted(fees.items()))
+        else:
+            shown = str(_("none (no figures by fee value)"))
+        rows.append((str(_("Fee of one verification by type")), shown))
+        rows += [(str(key), str(value)) for key, value in sorted(data.items())]
+        return rows
+
     @classmethod
     def in_force(cls, day: dt.date) -> FormulaVersion | None:
         return cls.objects.filter(effective_from__lte=day).order_by("-effective_from", "-version").first()

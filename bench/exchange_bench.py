@@ -1,0 +1,192 @@
+"""Events per second through the outbox and the signed delivery to a loopback receiver, and the lag after a bulk
+load of instruments.
+
+    .venv/bin/python bench/exchange_bench.py [--events 2000] [--instruments 5000] [--drain]
+    .venv/bin/python bench/exchange_bench.py --instruments 100000            # the issue's bulk load
+
+A throw-away SQLite database (WAL, IMMEDIATE, as the site) under a temporary folder with the reference data only,
+or DATABASE_URL's PostgreSQL server (a fresh database bench_exchange is created and dropped). The receiver is a
+threaded HTTP server on 127.0.0.1 that verifies every delivery with `exchange/receiver.py` (HMAC) and
+deduplicates by the event id, as the documented receiver does.
+
+1. outbox: `--events` instrument saves, one transaction each (the signal writes the event in it): saves/s;
+2. delivery: `deliver_all()` until the lag is 0: events/s delivered (signed with HMAC and Ed25519, one HTTP POST
+   each, one Delivery row and one chained log entry each); the receiver's count must equal the events;
+3. bulk load: `--instruments` rows with `bulk_create` (which bypasses the signals), then `outbox.record_bulk` for
+   them: the lag is then the number of instruments; with `--drain` it is delivered too and the time printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+def setup() -> None:
+    tmp = tempfile.mkdtemp(prefix="doluong-bench-")
+    os.environ.setdefault("DOLUONG_DATA_DIR", tmp)
+    if not os.environ.get("DATABASE_URL"):
+        os.environ["SQLITE_PATH"] = os.path.join(tmp, "bench.sqlite3")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doluong.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    if os.environ.get("DATABASE_URL"):
+        from django.db import connection
+
+        settings.DATABASES["default"]["NAME"] = "bench_exchange"
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("DROP DATABASE IF EXISTS bench_exchange")
+            cursor.execute("CREATE DATABASE bench_exchange")
+        connection.settings_dict["NAME"] = "bench_exchange"
+    import io
+
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("load_reference", stdout=io.StringIO())
+
+
+class Receiver:
+    def __init__(self, secret: str):
+        from doluong.exchange.receiver import Refused, verify
+
+        self.seen: set[str] = set()
+        self.refused = 0
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["content-length"]))
+                try:
+                    event = verify(dict(self.headers), body, secret=secret)
+                except Refused:
+                    outer.refused += 1
+                    self.send_response(400)
+                else:
+                    outer.seen.add(event["id"])
+                    self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+def drain() -> tuple[int, float]:
+    from doluong.exchange.delivery import deliver_all, health
+
+    start, total = time.perf_counter(), 0
+    while True:
+        counts = deliver_all(limit=500)
+        total += counts.get("delivered", 0)
+        if not counts.get("delivered") and not counts.get("skipped"):
+            break
+    lag = sum(row["lag"] for row in health())
+    return total, time.perf_counter() - start, lag
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--events", type=int, default=2000)
+    parser.add_argument("--instruments", type=int, default=5000)
+    parser.add_argument("--drain", action="store_true", help="deliver the bulk load's events too")
+    args = parser.parse_args(argv)
+    setup()
+
+    from django.db import connection, transaction
+
+    from doluong.core.dates import today
+    from doluong.exchange import outbox, signing
+    from doluong.exchange.delivery import health
+    from doluong.exchange.models import OutboxEvent, Subscription
+    from doluong.geo.models import Commune
+    from doluong.parties.models import Organisation
+    from doluong.registry.models import Instrument, InstrumentType
+
+    secret = signing.new_secret()
+    receiver = Receiver(secret)
+    sub = Subscription(name="bench", url=receiver.url, secret=signing.seal_secret(secret))
+    sub.full_clean()
+    sub.save()
+    commune = Commune.objects.filter(province_id="82").order_by("code").first()
+    owner = Organisation.objects.create(name="Công ty Đo thử", kind="enterprise", province_id="82")
+    types = list(InstrumentType.objects.order_by("code")[:20])
+    print(f"database: {connection.vendor}; receiver {receiver.url}", flush=True)
+
+    # 1. outbox
+    start = time.perf_counter()
+    for i in range(args.events):
+        with transaction.atomic():
+            Instrument.objects.create(
+                instrument_type=types[i % len(types)],
+                owner=owner,
+                province_id="82",
+                commune=commune,
+                serial=f"B{i}",
+            )
+    took = time.perf_counter() - start
+    written = OutboxEvent.objects.count()
+    print(
+        f"outbox: {args.events} instrument saves → {written} events in {took:.2f} s = {args.events / took:.0f}/s"
+    )
+
+    # 2. delivery
+    delivered, took, lag = drain()
+    print(
+        f"delivery: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s "
+        f"(receiver got {len(receiver.seen)} distinct, refused {receiver.refused}; lag after: {lag})"
+    )
+    assert len(receiver.seen) == written and not receiver.refused
+
+    # 3. bulk load
+    from doluong.core.models import prepare_for_bulk
+
+    start = time.perf_counter()
+    rows = [
+        Instrument(
+            instrument_type=types[i % len(types)],
+            owner=owner,
+            province_id="82",
+            commune=commune,
+            serial=f"K{i}",
+        )
+        for i in range(args.instruments)
+    ]
+    prepare_for_bulk(rows)
+    first = (Instrument.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+    with transaction.atomic():
+        Instrument.objects.bulk_create(rows, batch_size=2000)
+    loaded = time.perf_counter() - start
+    pks = list(Instrument.objects.filter(pk__gte=first).values_list("pk", flat=True))
+    start = time.perf_counter()
+    for at in range(0, len(pks), 5000):
+        outbox.record_bulk(Instrument, pks[at : at + 5000])
+    recorded = time.perf_counter() - start
+    lag = sum(row["lag"] for row in health())
+    print(
+        f"bulk load: {args.instruments} instruments in {loaded:.2f} s; their events recorded in {recorded:.2f} s "
+        f"({args.instruments / recorded:.0f}/s); lag = {lag} events behind the cursor"
+    )
+    if args.drain:
+        delivered, took, lag = drain()
+        print(
+            f"drained: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s; lag after: {lag}"
+        )
+    print(f"(day {today():%d/%m/%Y})")
+    receiver.server.shutdown()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
