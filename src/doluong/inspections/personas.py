@@ -1,4 +1,5 @@
 from doluong.core.personas import Persona
+from doluong.parties.choices import Role
 
 #: the inspections app's demo logins (created by its demo builder): a commune inspector, who carries out the
 #: commune's inspections, and a province inspector of the Department, who plans the campaigns and picks the
@@ -7,7 +8,7 @@ PERSONAS = [
     Persona(
         "ct.kiemtra",
         "Trương Văn Hậu",
-        "commune_officer",
+        Role.COMMUNE_OFFICER,
         "92",
         "ct-commune",
         "Cán bộ kiểm tra đo lường, UBND Phường Ninh Kiều (Cần Thơ)",
@@ -15,7 +16,7 @@ PERSONAS = [
     Persona(
         "ct.thanhtra",
         "Mai Thị Bích Ngọc",
-        "province_officer",
+        Role.PROVINCE_OFFICER,
         "92",
         "ct-dost",
         "Cán bộ kiểm tra nhà nước về đo lường, Sở KH&CN Cần Thơ",
