@@ -4,6 +4,11 @@ sites; the reference tables are public legal data, kept by the administrator."""
 
 from doluong.core.access import allow, rules
 
+#: the roles of the inspections app's demo logins (personas.py): a commune inspector is a commune officer, a
+#: province inspector a province officer — the table below is what they may do
+COMMUNE_INSPECTOR_ROLE = "commune_officer"
+PROVINCE_INSPECTOR_ROLE = "province_officer"
+
 VACD = "view add change delete"
 
 _OFFICERS = dict(

@@ -1,5 +1,6 @@
 from doluong.core.personas import Persona
-from doluong.parties.choices import Role
+
+from .permissions import COMMUNE_INSPECTOR_ROLE, PROVINCE_INSPECTOR_ROLE
 
 #: the inspections app's demo logins (created by its demo builder): a commune inspector, who carries out the
 #: commune's inspections, and a province inspector of the Department, who plans the campaigns and picks the
@@ -8,7 +9,7 @@ PERSONAS = [
     Persona(
         "ct.kiemtra",
         "Trương Văn Hậu",
-        Role.COMMUNE_OFFICER,
+        COMMUNE_INSPECTOR_ROLE,
         "92",
         "ct-commune",
         "Cán bộ kiểm tra đo lường, UBND Phường Ninh Kiều (Cần Thơ)",
@@ -16,7 +17,7 @@ PERSONAS = [
     Persona(
         "ct.thanhtra",
         "Mai Thị Bích Ngọc",
-        Role.PROVINCE_OFFICER,
+        PROVINCE_INSPECTOR_ROLE,
         "92",
         "ct-dost",
         "Cán bộ kiểm tra nhà nước về đo lường, Sở KH&CN Cần Thơ",
