@@ -28,10 +28,10 @@ demo: install
 ## Database tests run in TEST_WORKERS processes (the first builds the demo database and saves it as a template, the
 ## others copy it; the next run copies it too while the source is unchanged: tests/conftest.py); the browser tests run
 ## afterwards in one process, because a live server's teardown empties its database.
-## Idle workers steal tests from busy ones (--dist worksteal); the slowest 15 tests are printed (--durations).
+## The slowest 15 tests are printed (--durations).
 TEST_WORKERS ?= 2
 test: install
-	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --dist worksteal --durations=15 -m "not browser" $(PYTEST_ARGS)
+	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --durations=15 -m "not browser" $(PYTEST_ARGS)
 	$(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
 
 lint: install

@@ -33,7 +33,7 @@ def test_table_queries_do_not_grow_with_page_size(client_for, username, basename
         client.get(surface.list_url(), {"per_page": 10}, **htmx)
     with CaptureQueriesContext(connection) as large:
         client.get(surface.list_url(), {"per_page": 100}, **htmx)
-    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries]
+    assert len(large) == len(small), [q["sql"][:120] for q in large.captured_queries][-6:]
 
 
 @pytest.mark.parametrize(
@@ -76,4 +76,6 @@ def test_api_list_queries_do_not_grow_with_page_size(client_for, basename):
 def test_dashboard_queries_are_bounded(client_for):
     client = client_for("ct.sokhcn")
     client.get("/")
-    assert _count(client, "/") <= 20
+    # a fixed number per home panel (registry, verification, programs, assurance, inspections, coverage …), never
+    # one per row: the bound moves only when an app adds a panel
+    assert _count(client, "/") <= 24

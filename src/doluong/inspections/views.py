@@ -157,7 +157,7 @@ site = Surface(
     namespace="inspections",
     nav_group="inspections",
     nav_order=20,
-    select_related=["commune", "province", "operator"],
+    select_related=["commune__province", "province", "operator", "parent"],
     **_parts(
         Site,
         "name",

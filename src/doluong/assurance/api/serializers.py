@@ -1,6 +1,10 @@
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
 from doluong.core.api import make_serializer
 
 from .. import forms
+from ..choices import Verdict
 from ..models import (
     Confirmation,
     ConfirmationPoint,
@@ -61,7 +65,24 @@ ITEM_DERIVED = (
     "note",
     "notified_on",
 )
-ImpactItemSerializer = make_serializer(
+_ImpactItemBase = make_serializer(
     ImpactItem, [*ITEM_DERIVED, "status", "closed_on", "evidence"], read_only=ITEM_DERIVED
 )
+
+
+class ImpactItemSerializer(_ImpactItemBase):
+    """The verdicts before and after are blank until recomputed (a revoked certificate, another unit): the
+    schema says "" is a value they take."""
+
+    verdict_before = serializers.ChoiceField(
+        choices=Verdict.choices, allow_blank=True, read_only=True, label=_("verdict before")
+    )
+    verdict_after = serializers.ChoiceField(
+        choices=Verdict.choices, allow_blank=True, read_only=True, label=_("verdict recomputed")
+    )
+
+    class Meta(_ImpactItemBase.Meta):
+        pass
+
+
 SupportActivitySerializer = make_serializer(SupportActivity, forms.SupportActivityForm._meta.fields)
