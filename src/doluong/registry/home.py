@@ -66,7 +66,7 @@ def _live_figures(instruments, now: dt.date, soon: dt.date, own_communes) -> dic
     by_commune = list(
         instruments.values("commune_id", "commune__name")
         .annotate(**_due_counts(now, soon))
-        .order_by("-overdue", "-total")[:15]
+        .order_by("-overdue", "-total", "commune__name", "commune_id")[:15]
     )
     commune_totals = None
     if own_communes:
@@ -87,7 +87,10 @@ def _tallied_figures(found: tally.Tally, own_communes) -> dict:
 
     by_type = [short(r) for r in found.grouped("instrument_type__name").order_by("-total")]
     by_commune = [
-        short(r) for r in found.grouped("commune_id", "commune__name").order_by("-overdue", "-total")[:15]
+        short(r)
+        for r in found.grouped("commune_id", "commune__name").order_by(
+            "-overdue", "-total", "commune__name", "commune_id"
+        )[:15]
     ]
     commune_totals = found.filter(commune_id__in=own_communes).totals() if own_communes else None
     return {
