@@ -242,10 +242,9 @@ def django_db_setup(request, django_test_environment, django_db_blocker, django_
             request.node.warn(pytest.PytestWarning(f"Error when trying to teardown test databases: {exc!r}"))
 
 
-@pytest.fixture
-def sqlite_demo_file(django_db_setup, tmp_path):
-    """A file copy of the demo database (migrated, reference data and demo loaded) for a child process of an SQLite
-    run (`SQLITE_PATH=…`): a child cannot reach the test's own database inside its transaction."""
+def copy_sqlite_demo(target):
+    """Copy the demo template (migrated, reference data and demo loaded) to the file `target`; the test database
+    must be set up already (`django_db_setup`), which makes the template."""
     import shutil
 
     from django.db import connection
@@ -254,9 +253,15 @@ def sqlite_demo_file(django_db_setup, tmp_path):
     templates = _Templates(connection)
     with templates.lock():
         source = max(templates.dir.glob("demo-*.sqlite3"), key=lambda p: p.stat().st_mtime)
-        target = tmp_path / "demo.sqlite3"
         shutil.copyfile(source, target)
     return target
+
+
+@pytest.fixture
+def sqlite_demo_file(django_db_setup, tmp_path):
+    """A file copy of the demo database for a child process of an SQLite run (`SQLITE_PATH=…`): a child cannot
+    reach the test's own database inside its transaction."""
+    return copy_sqlite_demo(tmp_path / "demo.sqlite3")
 
 
 def pytest_terminal_summary(terminalreporter):

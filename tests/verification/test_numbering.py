@@ -53,7 +53,12 @@ def database(request, django_db_blocker, tmp_path_factory):
             yield env, provider.pk
             NumberCounter.objects.filter(year=YEAR).delete()
         return
+    # a copy of the demo template (already migrated: the child's `migrate` has nothing to do)
+    request.getfixturevalue("django_db_setup")
+    from tests.conftest import copy_sqlite_demo
+
     tmp_path = tmp_path_factory.mktemp("numbers")
+    copy_sqlite_demo(tmp_path / "numbers.sqlite3")
     env = {**os.environ, "SQLITE_PATH": str(tmp_path / "numbers.sqlite3"), "DOLUONG_DATA_DIR": str(tmp_path)}
     env.pop("DATABASE_URL", None)
     yield env, int(_run(["setup"], env))

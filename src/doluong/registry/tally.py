@@ -42,11 +42,11 @@ FILTER_FIELDS = {
     "field": "instrument_type__field",
     "status": "status",
 }
-#: a grant by place -> the tally's field it filters (None: every row)
+#: grant scope → the tally's column, which is also the name of the user scope's attribute (None: every row)
 PLACE_SCOPES = {
     "all": None,
-    "own_province": ("province_id", "province_id"),
-    "own_commune": ("commune_id", "commune_id"),
+    "own_province": "province_id",
+    "own_commune": "commune_id",
 }
 
 
@@ -84,8 +84,8 @@ def place_q(user) -> Q | None:
         place = PLACE_SCOPES[grant.scope]
         if place is None:
             return Q()
-        field, attr = place
-        value = getattr(scope, attr)
+        field = place
+        value = getattr(scope, field)
         if not value:
             return None
         parts.append(Q(**{field: value}))
