@@ -159,18 +159,65 @@ def deliver_all(**kwargs) -> dict:
     return totals
 
 
-def health() -> list[dict]:
-    """Per subscriber: the lag (events after its cursor), dead letters and retrying events."""
+def chain_status() -> dict:
+    """The exchange log's hash chain, read in id order: {"ok": True, "entries": n} or {"ok": False, "entries": n,
+    "broken_at": the id of the first entry whose previous hash or own hash does not follow}."""
+    previous, count = GENESIS, 0
+    for row in ExchangeLog.objects.order_by("id").iterator(chunk_size=2000):
+        count += 1
+        if row.previous_hash != previous or _entry_hash(previous, _log_fields(row)) != row.hash:
+            return {"ok": False, "entries": count, "broken_at": row.pk}
+        previous = row.hash
+    return {"ok": True, "entries": count, "broken_at": None}
+
+
+def wanted_q(sub: Subscription):
+    """`Subscription.wants` as a filter over OutboxEvent."""
+    from django.db.models import Q
+
+    q = Q()
+    if sub.province_id:
+        q &= Q(province_code=sub.province_id)
+    prefixes = [p.strip() for p in sub.event_types.split(",") if p.strip()]
+    if prefixes:
+        alternatives = Q()
+        for prefix in prefixes:
+            alternatives |= Q(type__startswith=prefix)
+        q &= alternatives
+    return q
+
+
+FAILURES_SHOWN = 5
+DEAD_SHOWN = 20
+
+
+def health(now: dt.datetime | None = None) -> list[dict]:
+    """Per subscriber: the cursor, the lag (events after its cursor that it wants, not yet delivered, and the age
+    of the oldest), the retrying and dead-lettered deliveries, and its latest failed attempts from the log."""
+    now = now or timezone.now()
     last = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     rows = []
-    for sub in Subscription.objects.order_by("name"):
+    for sub in Subscription.objects.select_related("province").order_by("name"):
+        waiting = OutboxEvent.objects.filter(wanted_q(sub), pk__gt=sub.cursor, pk__lte=last)
+        oldest = waiting.order_by("pk").values_list("occurred_at", flat=True).first()
         states = Delivery.objects.filter(subscription=sub)
+        dead = states.filter(status=Delivery.Status.DEAD).select_related("event").order_by("event_id")
         rows.append(
             {
                 "subscription": sub,
-                "lag": OutboxEvent.objects.filter(pk__gt=sub.cursor, pk__lte=last).count(),
-                "dead": states.filter(status=Delivery.Status.DEAD).count(),
+                "cursor": sub.cursor,
+                "last": last,
+                "lag": waiting.count(),
+                "oldest_at": oldest,
+                "oldest_age": (now - oldest) if oldest else None,
                 "retrying": states.filter(status=Delivery.Status.PENDING).count(),
+                "dead": dead.count(),
+                "dead_rows": list(dead[:DEAD_SHOWN]),
+                "failures": list(
+                    ExchangeLog.objects.filter(
+                        subscription_name=sub.name, outcome__in=("retry", "dead")
+                    ).order_by("-id")[:FAILURES_SHOWN]
+                ),
             }
         )
     return rows
