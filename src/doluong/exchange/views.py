@@ -66,14 +66,51 @@ def _require_watch(user) -> None:
         raise PermissionDenied(_("Only an administrator sees the subscriptions' health."))
 
 
+def age_text(age) -> str:
+    """A waiting time in Vietnamese words (days, hours, minutes)."""
+    if age is None:
+        return ""
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+#: the usual transport errors, said in Vietnamese (the log keeps the original text)
+ERRORS = (
+    ("connection refused", gettext_lazy("the receiver refused the connection")),
+    ("timed out", gettext_lazy("the receiver did not answer in time")),
+    ("name or service not known", gettext_lazy("the receiver's host name is unknown")),
+)
+
+
+def error_text(detail: str) -> str:
+    low = (detail or "").lower()
+    for needle, said in ERRORS:
+        if needle in low:
+            return str(said)
+    return ""
+
+
 @login_required
 def health_page(request):
     _require_watch(request.user)
+    rows = delivery.health()
+    for row in rows:
+        row["oldest_age_text"] = age_text(row["oldest_age"])
+        for failure in row["failures"]:
+            failure.said = error_text(failure.detail)
+        for dead in row["dead_rows"]:
+            dead.said = error_text(dead.last_error)
     return render(
         request,
         "exchange/health.html",
         {
-            "rows": delivery.health(),
+            "rows": rows,
             "chain": delivery.chain_status(),
             "may_replay": actions.may_replay(request.user),
         },
