@@ -3,9 +3,12 @@ load of instruments.
 
     .venv/bin/python bench/exchange_bench.py [--events 2000] [--instruments 5000] [--drain]
     .venv/bin/python bench/exchange_bench.py --instruments 100000            # the issue's bulk load
+    .venv/bin/python bench/exchange_bench.py --db postgres [--pg-url postgres://…/doluong_health_bench]
 
-A throw-away SQLite database (WAL, IMMEDIATE, as the site) under a temporary folder with the reference data only,
-or DATABASE_URL's PostgreSQL server (a fresh database bench_exchange is created and dropped). The receiver is a
+`--db sqlite` (the default): a throw-away SQLite database (WAL, IMMEDIATE, as the site) under a temporary folder
+with the reference data only. `--db postgres`: the PostgreSQL database of `--pg-url` (default
+postgres://postgres@127.0.0.1:5432/doluong_health_bench), dropped and created afresh; DATABASE_URL, if set, is not
+used, so the bench never touches the site's database. `--batch` sets the delivery batch (events per transaction). The receiver is a
 threaded HTTP server on 127.0.0.1 that verifies every delivery with `exchange/receiver.py` (HMAC) and
 deduplicates by the event id, as the documented receiver does.
 
@@ -26,26 +29,29 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+PG_URL = "postgres://postgres@127.0.0.1:5432/doluong_health_bench"
 
-def setup() -> None:
+
+def setup(db: str = "sqlite", pg_url: str = PG_URL) -> None:
     tmp = tempfile.mkdtemp(prefix="doluong-bench-")
     os.environ.setdefault("DOLUONG_DATA_DIR", tmp)
-    if not os.environ.get("DATABASE_URL"):
+    if db == "postgres":
+        os.environ["DATABASE_URL"] = pg_url
+    else:
+        os.environ.pop("DATABASE_URL", None)
         os.environ["SQLITE_PATH"] = os.path.join(tmp, "bench.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "doluong.settings")
     import django
 
     django.setup()
-    from django.conf import settings
 
-    if os.environ.get("DATABASE_URL"):
+    if db == "postgres":
         from django.db import connection
 
-        settings.DATABASES["default"]["NAME"] = "bench_exchange"
+        name = connection.settings_dict["NAME"]
         with connection._nodb_cursor() as cursor:
-            cursor.execute("DROP DATABASE IF EXISTS bench_exchange")
-            cursor.execute("CREATE DATABASE bench_exchange")
-        connection.settings_dict["NAME"] = "bench_exchange"
+            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            cursor.execute(f'CREATE DATABASE "{name}"')
     import io
 
     from django.core.management import call_command
@@ -83,12 +89,13 @@ class Receiver:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-def drain() -> tuple[int, float]:
+def drain(batch: int | None = None) -> tuple[int, float, int]:
     from doluong.exchange.delivery import deliver_all, health
 
+    options = {"batch": batch} if batch else {}
     start, total = time.perf_counter(), 0
     while True:
-        counts = deliver_all(limit=500)
+        counts = deliver_all(limit=500, **options)
         total += counts.get("delivered", 0)
         if not counts.get("delivered") and not counts.get("skipped"):
             break
@@ -101,8 +108,11 @@ def main(argv=None) -> int:
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--instruments", type=int, default=5000)
     parser.add_argument("--drain", action="store_true", help="deliver the bulk load's events too")
+    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--pg-url", default=PG_URL, help="the PostgreSQL database (dropped and created)")
+    parser.add_argument("--batch", type=int, default=None, help="events per delivery transaction")
     args = parser.parse_args(argv)
-    setup()
+    setup(args.db, args.pg_url)
 
     from django.db import connection, transaction
 
@@ -142,7 +152,7 @@ def main(argv=None) -> int:
     )
 
     # 2. delivery
-    delivered, took, lag = drain()
+    delivered, took, lag = drain(args.batch)
     print(
         f"delivery: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s "
         f"(receiver got {len(receiver.seen)} distinct, refused {receiver.refused}; lag after: {lag})"
@@ -179,7 +189,7 @@ def main(argv=None) -> int:
         f"({args.instruments / recorded:.0f}/s); lag = {lag} events behind the cursor"
     )
     if args.drain:
-        delivered, took, lag = drain()
+        delivered, took, lag = drain(args.batch)
         print(
             f"drained: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s; lag after: {lag}"
         )

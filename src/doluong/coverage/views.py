@@ -20,6 +20,7 @@ from doluong.parties.models import Organisation
 from doluong.registry.models import InstrumentType
 
 from . import data, filtersets, forms, formula, tables
+from . import map as coverage_map
 from .api import serializers
 from .models import CoverageReport, FormulaVersion, ProviderCapacity, SurveyEstimate
 
@@ -173,6 +174,12 @@ def province_page(request, code):
             "figures": _labelled({k: figures[k] for k in ("capability", "realised")}, province.pk),
             "doc": formula.__doc__,
             "may_plan": _may_plan(request.user, province.pk),
+            "map": coverage_map.points(province.pk, figures["capability"]),
+            "map_labels": {
+                "demand": gettext("Annual demand"),
+                "covered": gettext("Covered"),
+                "provider": gettext("Provider"),
+            },
         },
     )
 

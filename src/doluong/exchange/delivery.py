@@ -1,9 +1,11 @@
 """Delivering the outbox to subscribers, in order, from each subscriber's cursor.
 
-For each event after the cursor that the subscriber wants: POST it (signed, see `signing`); a 2xx answer delivers
-it and moves the cursor on; anything else (an error status, a timeout, a refused connection) is an attempt: the
-event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that events stay in
-order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
+In batches of `BATCH` events: each event after the cursor that the subscriber wants is POSTed (signed, see
+`signing`), then the batch's delivery states, log entries and cursor are written in one transaction (at least
+once: a crash before that commit re-sends the batch, and receivers deduplicate by the event id). A 2xx answer
+delivers an event and moves the cursor on; anything else (an error status, a timeout, a refused connection) is an
+attempt: the event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that
+events stay in order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
 moves the cursor back (receivers deduplicate by the event id, the webhook-id header). Every attempt is written to
 the hash-chained exchange log."""
 
@@ -46,25 +48,35 @@ def _log_fields(row: ExchangeLog) -> dict:
     }
 
 
-def log(sub, event, attempt, outcome, status, detail) -> ExchangeLog:
+def log_many(sub, entries) -> list[ExchangeLog]:
+    """Append `entries` = [(event, attempt, outcome, http status, detail, at), …] to the chained log, in order, in
+    one transaction: the last entry is locked once, the chain is computed here and the rows inserted together."""
     with transaction.atomic():
         last = ExchangeLog.objects.select_for_update().order_by("-id").first()
         previous = last.hash if last else GENESIS
-        row = ExchangeLog(
-            at=timezone.now(),
-            subscription_name=sub.name,
-            url=sub.url,
-            event_id=event.event_id,
-            sequence=event.pk,
-            attempt=attempt,
-            outcome=outcome,
-            http_status=status,
-            detail=(detail or "")[:500],
-            previous_hash=previous,
-        )
-        row.hash = _entry_hash(previous, _log_fields(row))
-        row.save()
-        return row
+        rows = []
+        for event, attempt, outcome, status, detail, at in entries:
+            row = ExchangeLog(
+                at=at,
+                subscription_name=sub.name,
+                url=sub.url,
+                event_id=event.event_id,
+                sequence=event.pk,
+                attempt=attempt,
+                outcome=outcome,
+                http_status=status,
+                detail=(detail or "")[:500],
+                previous_hash=previous,
+            )
+            row.hash = previous = _entry_hash(previous, _log_fields(row))
+            rows.append(row)
+        # bulk_create inserts in the list's order, so the ids follow the chain
+        ExchangeLog.objects.bulk_create(rows)
+        return rows
+
+
+def log(sub, event, attempt, outcome, status, detail) -> ExchangeLog:
+    return log_many(sub, [(event, attempt, outcome, status, detail, timezone.now())])[0]
 
 
 def export_log() -> list[dict]:
@@ -102,20 +114,46 @@ def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
         return None, str(getattr(exc, "reason", exc))
 
 
-def deliver(sub: Subscription, *, limit: int = 500, now: dt.datetime | None = None) -> dict:
-    """One batch for one subscriber; returns counts. Safe to run again: a delivered event is never re-sent unless
-    the cursor is replayed."""
+#: events per delivery transaction: their states, log entries and the cursor commit together
+BATCH = 100
+
+
+def deliver(
+    sub: Subscription, *, limit: int = 500, now: dt.datetime | None = None, batch: int | None = None
+) -> dict:
+    """Up to `limit` events for one subscriber, in batches of `batch` (default BATCH); returns counts. Safe to run
+    again: a delivered event is never re-sent unless the cursor is replayed."""
     now = now or timezone.now()
+    batch = max(1, batch or BATCH)
     counts = {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
-    events = OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk")[:limit]
+    events = list(OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk")[:limit])
+    for at in range(0, len(events), batch):
+        if _deliver_batch(sub, events[at : at + batch], now, counts):
+            break
+    return counts
+
+
+def _deliver_batch(sub: Subscription, events: list[OutboxEvent], now: dt.datetime, counts: dict) -> bool:
+    """POST the batch's events in order (no transaction is held during the HTTP calls), then write their delivery
+    states, their log entries and the cursor in ONE transaction. At least once: a process killed before that commit
+    leaves the cursor where it was and the events are sent again; receivers deduplicate by the event id. Returns
+    True when the batch stopped at an event that waits for its retry (the order is kept)."""
+    states = {
+        d.event_id: d
+        for d in Delivery.objects.filter(
+            subscription=sub, event_id__in=[e.pk for e in events if sub.wants(e)]
+        )
+    }
+    cursor, done, stop = sub.cursor, [], False
     for event in events:
         if not sub.wants(event):
-            sub.cursor = event.pk
+            cursor = event.pk
             counts["skipped"] += 1
             continue
-        state, _new = Delivery.objects.get_or_create(subscription=sub, event=event)
+        state = states.get(event.pk) or Delivery(subscription=sub, event=event)
         if state.status == Delivery.Status.PENDING and state.next_attempt_at and state.next_attempt_at > now:
             counts["retrying"] += 1
+            stop = True
             break  # keep the order: wait for this one
         state.attempts += 1
         status, error = post(sub, event)
@@ -131,16 +169,32 @@ def deliver(sub: Subscription, *, limit: int = 500, now: dt.datetime | None = No
                 seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
             )
             outcome = "retry"
-        state.save()
-        log(sub, event, state.attempts, outcome, status, error)
+        done.append((event, state, outcome, status, error, timezone.now()))
         if outcome == "retry":
             counts["retrying"] += 1
+            stop = True
             break
         counts["delivered" if outcome == "delivered" else "dead"] += 1
-        sub.cursor = event.pk
-        Subscription.objects.filter(pk=sub.pk).update(cursor=sub.cursor)
-    Subscription.objects.filter(pk=sub.pk).update(cursor=sub.cursor)
-    return counts
+        cursor = event.pk
+    with transaction.atomic():
+        new = [state for _e, state, *_rest in done if state.pk is None]
+        old = [state for _e, state, *_rest in done if state.pk is not None]
+        if new:
+            Delivery.objects.bulk_create(new)
+        if old:
+            Delivery.objects.bulk_update(old, ["status", "attempts", "next_attempt_at", "last_error"])
+        if done:
+            log_many(
+                sub,
+                [
+                    (e, state.attempts, outcome, status, error, at)
+                    for e, state, outcome, status, error, at in done
+                ],
+            )
+        if cursor != sub.cursor:
+            Subscription.objects.filter(pk=sub.pk).update(cursor=cursor)
+    sub.cursor = cursor
+    return stop
 
 
 def replay(sub: Subscription, from_sequence: int) -> None:
@@ -159,18 +213,65 @@ def deliver_all(**kwargs) -> dict:
     return totals
 
 
-def health() -> list[dict]:
-    """Per subscriber: the lag (events after its cursor), dead letters and retrying events."""
+def chain_status() -> dict:
+    """The exchange log's hash chain, read in id order: {"ok": True, "entries": n} or {"ok": False, "entries": n,
+    "broken_at": the id of the first entry whose previous hash or own hash does not follow}."""
+    previous, count = GENESIS, 0
+    for row in ExchangeLog.objects.order_by("id").iterator(chunk_size=2000):
+        count += 1
+        if row.previous_hash != previous or _entry_hash(previous, _log_fields(row)) != row.hash:
+            return {"ok": False, "entries": count, "broken_at": row.pk}
+        previous = row.hash
+    return {"ok": True, "entries": count, "broken_at": None}
+
+
+def wanted_q(sub: Subscription):
+    """`Subscription.wants` as a filter over OutboxEvent."""
+    from django.db.models import Q
+
+    q = Q()
+    if sub.province_id:
+        q &= Q(province_code=sub.province_id)
+    prefixes = [p.strip() for p in sub.event_types.split(",") if p.strip()]
+    if prefixes:
+        alternatives = Q()
+        for prefix in prefixes:
+            alternatives |= Q(type__startswith=prefix)
+        q &= alternatives
+    return q
+
+
+FAILURES_SHOWN = 5
+DEAD_SHOWN = 20
+
+
+def health(now: dt.datetime | None = None) -> list[dict]:
+    """Per subscriber: the cursor, the lag (events after its cursor that it wants, not yet delivered, and the age
+    of the oldest), the retrying and dead-lettered deliveries, and its latest failed attempts from the log."""
+    now = now or timezone.now()
     last = OutboxEvent.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
     rows = []
-    for sub in Subscription.objects.order_by("name"):
+    for sub in Subscription.objects.select_related("province").order_by("name"):
+        waiting = OutboxEvent.objects.filter(wanted_q(sub), pk__gt=sub.cursor, pk__lte=last)
+        oldest = waiting.order_by("pk").values_list("occurred_at", flat=True).first()
         states = Delivery.objects.filter(subscription=sub)
+        dead = states.filter(status=Delivery.Status.DEAD).select_related("event").order_by("event_id")
         rows.append(
             {
                 "subscription": sub,
-                "lag": OutboxEvent.objects.filter(pk__gt=sub.cursor, pk__lte=last).count(),
-                "dead": states.filter(status=Delivery.Status.DEAD).count(),
+                "cursor": sub.cursor,
+                "last": last,
+                "lag": waiting.count(),
+                "oldest_at": oldest,
+                "oldest_age": (now - oldest) if oldest else None,
                 "retrying": states.filter(status=Delivery.Status.PENDING).count(),
+                "dead": dead.count(),
+                "dead_rows": list(dead[:DEAD_SHOWN]),
+                "failures": list(
+                    ExchangeLog.objects.filter(
+                        subscription_name=sub.name, outcome__in=("retry", "dead")
+                    ).order_by("-id")[:FAILURES_SHOWN]
+                ),
             }
         )
     return rows

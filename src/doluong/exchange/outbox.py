@@ -4,9 +4,15 @@ Same transaction: the receivers run inside the caller's transaction (every write
 `core.actions.save_object/delete_object` is atomic), so the event commits or rolls back with the change. A save
 outside any transaction (autocommit) writes the event right after the row, in its own statement.
 
-NOT covered (they bypass Django's signals): `QuerySet.update()`, `bulk_create` / `bulk_update` (the registry's
-bulk import, `bulk_create_with_history` in the demo), raw SQL and migrations. `record_bulk(model, pks)` writes
-the events of such a batch when the caller names the rows; the bulk kinds do not call it yet.
+Bulk loads (`core.bulk`, the kinds of registry/bulk.py and verification/bulk.py) write set-wise in SQL and bypass
+post_save; their merge sends `registry.signals.bulk_merged` with the rows it inserted or changed, inside the merge's
+transaction, and `write_bulk` writes their events there, batched: per `BATCH` rows one query for the rows, one for
+their last versions and one multi-row INSERT of the events (not a query per row). A load that fails or is rejected
+writes no rows and so no events.
+
+NOT covered (they bypass Django's signals and name no rows): `QuerySet.update()`, `bulk_create` / `bulk_update`
+elsewhere (`bulk_create_with_history` in the demo), raw SQL and migrations. `record_bulk(model, pks)` writes the
+events of such a batch when the caller names the rows.
 """
 
 from __future__ import annotations
@@ -105,11 +111,72 @@ def _deleted(sender, instance, **kwargs):
         write(instance, "deleted")
 
 
-def record_bulk(model, pks) -> int:
-    """Events for rows written by a path that bypasses the signals (bulk_create, update)."""
-    rows = model.objects.filter(pk__in=list(pks))
+#: rows per batch of `write_bulk` (three queries each)
+BATCH = 2000
+
+
+def _select_related(model) -> list[str]:
+    """The relations `_province` follows, for one query per batch instead of one per row."""
+    names = {f.name for f in model._meta.concrete_fields}
+    if "province" in names:
+        return []
+    if "organisation" in names:
+        return ["organisation"]
+    if "registration" in names:
+        return ["registration__organisation"]
+    return []
+
+
+def write_bulk(model, rows) -> int:
+    """The events of rows written set-wise: `rows` = [(pk, created), …]; in the caller's transaction."""
+    from django.db.models import Max
+
+    from .models import OutboxEvent
+
+    label = model._meta.label
+    if label not in TRACKED:
+        return 0
+    rows = list(rows)
+    written = 0
     with transaction.atomic():
-        return sum(1 for row in rows if write(row, "updated"))
+        for at in range(0, len(rows), BATCH):
+            chunk = dict(rows[at : at + BATCH])
+            objects = model.objects.filter(pk__in=list(chunk)).order_by("pk")
+            related = _select_related(model)
+            if related:
+                objects = objects.select_related(*related)
+            keys = [str(pk) for pk in chunk]
+            last = dict(
+                OutboxEvent.objects.filter(model=label, object_pk__in=keys)
+                .values("object_pk")
+                .annotate(v=Max("version"))
+                .values_list("object_pk", "v")
+            )
+            now = timezone.now()
+            events = [
+                OutboxEvent(
+                    type=f"{TRACKED[label]}.{'created' if chunk[obj.pk] else 'updated'}",
+                    model=label,
+                    object_pk=str(obj.pk),
+                    version=last.get(str(obj.pk), 0) + 1,
+                    province_code=_province(obj),
+                    payload=snapshot(obj),
+                    occurred_at=now,
+                )
+                for obj in objects
+            ]
+            OutboxEvent.objects.bulk_create(events, batch_size=BATCH)
+            written += len(events)
+    return written
+
+
+def record_bulk(model, pks) -> int:
+    """Events ("updated") for rows written by a path that bypasses the signals (bulk_create, update)."""
+    return write_bulk(model, [(pk, False) for pk in pks])
+
+
+def _bulk_merged(sender, rows, **kwargs):
+    write_bulk(sender, rows)
 
 
 def connect() -> None:
@@ -122,3 +189,6 @@ def connect() -> None:
             continue
         post_save.connect(_saved, sender=model, dispatch_uid=f"exchange-outbox-save-{label}")
         post_delete.connect(_deleted, sender=model, dispatch_uid=f"exchange-outbox-delete-{label}")
+    from doluong.registry.signals import bulk_merged
+
+    bulk_merged.connect(_bulk_merged, dispatch_uid="exchange-outbox-bulk")

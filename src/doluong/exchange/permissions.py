@@ -1,5 +1,6 @@
 """The exchange app's rows of the permission table: the province's officer manages its province's subscriptions
-(through the API and the admin for now); the outbox, the delivery states and the log are the administrator's."""
+(through the API and the admin for now); the outbox, the delivery states and the log are the administrator's, and so
+is the subscriptions' health page that shows them (`actions.may_watch` asks this table)."""
 
 from doluong.core.access import allow, rules
 
@@ -11,7 +12,12 @@ PERMISSIONS = [
         province_officer=allow("view add change delete", "own_province"),
     ),
     rules("exchange.OutboxEvent", note="the administrator only", forbid=("add", "change", "delete")),
-    rules("exchange.Delivery", note="the administrator only", forbid=("add", "change", "delete")),
+    rules(
+        "exchange.Delivery",
+        note="the administrator only (the subscriptions' health page)",
+        forbid=("add", "change", "delete"),
+        via_action={"change": "do_replay (replay a subscriber from event N)"},
+    ),
     rules(
         "exchange.ExchangeLog", note="the administrator only; append-only", forbid=("add", "change", "delete")
     ),

@@ -1,13 +1,35 @@
-"""The exchange app's public pages: the data dictionary (every field the national adapter exports, with its
-meaning and the local column it comes from) and the JSON Schema file; the platform's public key to verify with."""
+"""The exchange app's pages: the public data dictionary (every field the national adapter exports, with its
+meaning and the local column it comes from), the JSON Schema file and the platform's public key to verify with;
+the administrator's subscriptions' health page (cursor, lag, failures, dead letters, the log's chain) with its
+replay action, and the same as an API."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+from rest_framework import permissions, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from . import national, signing
+from doluong.core.surface import nav_link
+
+from . import actions, delivery, national, signing
 from .management.commands.exchange_schema import SCHEMA_FILE
+from .models import Subscription
+
+nav_link(
+    "exchange",
+    gettext_lazy("Subscriptions' health"),
+    "exchange:health",
+    order=10,
+    visible=actions.may_watch,
+)
 
 
 def dictionary(request):
@@ -37,3 +59,140 @@ def schema_file(request):
     return HttpResponse(
         SCHEMA_FILE.read_text(encoding="utf-8"), content_type="application/schema+json; charset=utf-8"
     )
+
+
+def _require_watch(user) -> None:
+    if not actions.may_watch(user):
+        raise PermissionDenied(_("Only an administrator sees the subscriptions' health."))
+
+
+def age_text(age) -> str:
+    """A waiting time in Vietnamese words (days, hours, minutes)."""
+    if age is None:
+        return ""
+    minutes = int(age.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    if days:
+        return _("%(days)s d %(hours)s h") % {"days": days, "hours": hours}
+    if hours:
+        return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
+    return _("%(minutes)s min") % {"minutes": minutes}
+
+
+#: the usual transport errors, said in Vietnamese (the log keeps the original text)
+ERRORS = (
+    ("connection refused", gettext_lazy("the receiver refused the connection")),
+    ("timed out", gettext_lazy("the receiver did not answer in time")),
+    ("name or service not known", gettext_lazy("the receiver's host name is unknown")),
+)
+
+
+def error_text(detail: str) -> str:
+    low = (detail or "").lower()
+    for needle, said in ERRORS:
+        if needle in low:
+            return str(said)
+    return ""
+
+
+@login_required
+def health_page(request):
+    _require_watch(request.user)
+    rows = delivery.health()
+    for row in rows:
+        row["oldest_age_text"] = age_text(row["oldest_age"])
+        for failure in row["failures"]:
+            failure.said = error_text(failure.detail)
+        for dead in row["dead_rows"]:
+            dead.said = error_text(dead.last_error)
+    return render(
+        request,
+        "exchange/health.html",
+        {
+            "rows": rows,
+            "chain": delivery.chain_status(),
+            "may_replay": actions.may_replay(request.user),
+        },
+    )
+
+
+@login_required
+@require_POST
+def replay(request, pk):
+    _require_watch(request.user)
+    sub = get_object_or_404(Subscription, pk=pk)
+    try:
+        sub = actions.do_replay(sub, request.POST.get("from_sequence"), user=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(
+            request,
+            _("%(name)s will receive again every event after number %(number)s.")
+            % {"name": sub.name, "number": sub.cursor},
+        )
+    return redirect("exchange:health")
+
+
+def _row_json(row) -> dict:
+    sub = row["subscription"]
+    return {
+        "id": sub.pk,
+        "name": sub.name,
+        "url": sub.url,
+        "active": sub.is_active,
+        "province": sub.province_id or "",
+        "cursor": row["cursor"],
+        "last_event": row["last"],
+        "lag": row["lag"],
+        "oldest_waiting_at": row["oldest_at"].isoformat() if row["oldest_at"] else None,
+        "oldest_waiting_seconds": int(row["oldest_age"].total_seconds()) if row["oldest_age"] else None,
+        "retrying": row["retrying"],
+        "dead": row["dead"],
+        "dead_letters": [
+            {"sequence": d.event_id, "attempts": d.attempts, "error": d.last_error} for d in row["dead_rows"]
+        ],
+        "recent_failures": [
+            {
+                "at": f.at.isoformat(),
+                "sequence": f.sequence,
+                "attempt": f.attempt,
+                "outcome": f.outcome,
+                "http_status": f.http_status,
+                "detail": f.detail,
+            }
+            for f in row["failures"]
+        ],
+    }
+
+
+class _AdminOnly(permissions.BasePermission):
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated) and actions.may_watch(request.user)
+
+
+class HealthAPI(APIView):
+    """The subscriptions' health (the administrator's): per subscriber its cursor, lag, failures and dead
+    letters, and the exchange log's hash chain."""
+
+    permission_classes = [_AdminOnly]
+
+    def get(self, request):
+        return Response(
+            {"subscriptions": [_row_json(r) for r in delivery.health()], "chain": delivery.chain_status()}
+        )
+
+
+class ReplayAPI(APIView):
+    """POST {"from_sequence": N}: deliver the subscriber every event after number N again."""
+
+    permission_classes = [_AdminOnly]
+
+    def post(self, request, pk):
+        sub = get_object_or_404(Subscription, pk=pk)
+        try:
+            sub = actions.do_replay(sub, request.data.get("from_sequence"), user=request.user)
+        except ValidationError as exc:
+            return Response({"from_sequence": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": sub.pk, "cursor": sub.cursor})

@@ -16,6 +16,7 @@ from doluong.core.bulk_columns import CodeList, Note, choice_note, date_note, in
 from doluong.core.scope import CHANGE, VIEW, principal
 from doluong.geo.resolve import commune_list, place_checks, stage_places
 
+from . import signals
 from .choices import InstrumentStatus
 from .models import Instrument
 
@@ -456,6 +457,17 @@ class InstrumentKind(bulk.Kind):
             updated = bulk.update_changed(cursor, d, t, self.update_fields(t), now)
             step("updated")
             total = bulk.typed_rows(cursor)
+            if inserted or updated:  # the outbox (exchange) writes their events in this transaction
+                rows = signals.merged_rows(
+                    cursor,
+                    t,
+                    now,
+                    "t.id IN (SELECT r.existing_id FROM bulk_typed r WHERE r.existing_id IS NOT NULL)"
+                    " OR (t.source = %s AND t.source_key IN"
+                    " (SELECT r.skey FROM bulk_typed r WHERE r.existing_id IS NULL))",
+                    [job.source],
+                )
+                signals.bulk_merged.send(sender=Instrument, rows=rows)
         return inserted, updated, total - inserted - updated
 
 

@@ -28,6 +28,7 @@ from doluong.registry.bulk import (
     type_list,
 )
 from doluong.registry.models import Instrument, InstrumentType
+from doluong.registry.signals import bulk_merged, merged_rows
 
 from .choices import RecordKind, Result
 from .models import VerificationRecord
@@ -303,6 +304,24 @@ class RecordKindLoader(bulk.Kind):
             )
             step("instruments")
             total = bulk.typed_rows(cursor)
+            # the outbox (exchange) writes the events of the records and of the instruments they moved forward,
+            # in this transaction
+            records = merged_rows(
+                cursor,
+                t,
+                now,
+                "t.id IN (SELECT r.existing_id FROM bulk_typed r WHERE r.existing_id IS NOT NULL)"
+                " OR EXISTS (SELECT 1 FROM bulk_typed r WHERE r.existing_id IS NULL"
+                " AND r.provider_id = t.provider_id AND r.number = t.number)",
+                [],
+            )
+            if records:
+                bulk_merged.send(sender=VerificationRecord, rows=records)
+            moved = merged_rows(
+                cursor, "registry_instrument", now, "t.id IN (SELECT r.instrument_id FROM bulk_typed r)", []
+            )
+            if moved:
+                bulk_merged.send(sender=Instrument, rows=moved)
         return inserted, updated, total - inserted - updated
 
 
