@@ -75,6 +75,15 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
         commune_id=commune_id,
         parent=Site.objects.filter(kind="market", commune_id=commune_id).first(),
     )
+    from doluong.registry.models import Instrument
+
+    # the stall's operator owns registered instruments in the commune: the package carries them with their
+    # last certificate
+    owned = (
+        Instrument.objects.filter(commune_id=commune_id, certificates__isnull=False).order_by("pk").first()
+    )
+    site.operator = owned.owner
+    site.save()
     visit = Inspection.objects.create(
         campaign=campaign, site=site, date=today, inspector=campaign.leader_name
     )
@@ -110,6 +119,7 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             card = page.locator(f"section[data-visit='{visit.pk}']")
             expect(card).to_contain_text("Sạp 25 – Chợ thử nghiệm")
             expect(page.locator("#net")).to_have_text("Trực tuyến")
+            expect(card).to_contain_text(owned.certificates.order_by("-issued_on", "-pk").first().number)
             _wait(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
             page.screenshot(path=str(SCREENSHOTS / "field-online.png"), full_page=True)
 
@@ -148,6 +158,7 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
                 page,
                 "document.querySelector('img[data-photo]') && document.querySelector('img[data-photo]').src.startsWith('data:')",
             )
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(SCREENSHOTS / "field-offline.png"), full_page=True)
             assert not InstrumentCheck.objects.filter(inspection=visit).exists()
 
@@ -187,6 +198,7 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             expect(conflict).to_contain_text("phiên bản 2")
             expect(conflict.locator("tr.diff").first).to_contain_text("10020")
             expect(conflict.locator("tr.diff").first).to_contain_text("10080")
+            page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(SCREENSHOTS / "field-conflict.png"), full_page=True)
             check.refresh_from_db()
             assert (check.indicated, check.version) == (10080, 2)  # nothing overwritten

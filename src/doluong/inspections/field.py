@@ -62,6 +62,8 @@ CHECK_FIELDS = (
     "dispenser_mpe_percent",
     "notes",
 )
+#: the registered instruments of a site carried in the package at most (a large operator's whole fleet is not)
+MAX_INSTRUMENTS = 200
 _DECIMALS = ("e", "max_capacity", "reference", "indicated", "dispenser_mpe_percent")
 _BOOLS = ("stamp_ok", "certificate_ok", "seal_ok")
 
@@ -166,13 +168,13 @@ def build_package(user, day: dt.date) -> dict:
         s = v.site
         instruments = []
         if s.operator_id:
-            rows = (
+            rows = list(
                 Instrument.objects.restrict(user, VIEW)
                 .filter(owner_id=s.operator_id, commune_id=s.commune_id)
                 .select_related("instrument_type")
-                .order_by("pk")
+                .order_by("pk")[: MAX_INSTRUMENTS + 1]
             )
-            for i in rows:
+            for i in rows[:MAX_INSTRUMENTS]:
                 instruments.append(
                     {
                         "id": i.pk,
@@ -195,6 +197,7 @@ def build_package(user, day: dt.date) -> dict:
             "latitude": _num(s.latitude),
             "longitude": _num(s.longitude),
             "instruments": instruments,
+            "instruments_truncated": s.operator_id is not None and len(rows) > MAX_INSTRUMENTS,
         }
     rules = []
     for kind in InstrumentKind.values:

@@ -148,6 +148,7 @@
           : '<span class="badge bad">Chưa có giấy chứng nhận kiểm định</span>';
         out += '<div class="row"><button type="button" data-new="' + visit.id + '" data-instrument="' + inst.id + '">Kiểm tra phương tiện này</button></div></div>';
       }
+      if (site.instruments_truncated) out += '<div class="muted">Chỉ hiện ' + site.instruments.length + " phương tiện đầu tiên của cơ sở.</div>";
       out += '<div class="row"><button type="button" class="sec" data-new="' + visit.id + '">+ Phương tiện chưa đăng ký (phát hiện mới)</button></div>';
       const mine = records.filter((r) => r.inspection === visit.id);
       for (const r of mine) out += recordHtml(r, photos.filter((p) => p.check_client_id === r.client_id));
@@ -195,11 +196,14 @@
   function conflictHtml(r) {
     const mine = r.conflict.mine, theirs = r.conflict.server;
     let s = '<div class="conflict"><div class="verdict bad">' + h(r.conflict.message) + "</div><table><tr><th></th><th>Bản của tôi</th><th>Bản trên máy chủ (phiên bản " + theirs.version + ")</th></tr>";
+    let equal = 0;
     for (const f of FIELDS) {
-      const diff = !same(f, mine[f], theirs[f]);
-      s += "<tr" + (diff ? ' class="diff"' : "") + "><th>" + h(LABELS[f]) + "</th><td>" + h(show(f, mine[f])) + "</td><td>" + h(show(f, theirs[f])) + "</td></tr>";
+      if (same(f, mine[f], theirs[f])) { equal += 1; continue; }
+      s += '<tr class="diff"><th>' + h(LABELS[f]) + "</th><td>" + h(show(f, mine[f])) + "</td><td>" + h(show(f, theirs[f])) + "</td></tr>";
     }
-    s += "</table><div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">Giữ bản của tôi</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">Lấy bản trên máy chủ</button></div></div>";
+    const vm = verdict(Object.assign({}, theirs, mine));
+    s += "<tr><th>Kết luận</th><td>" + (vm && !vm.error ? (vm.ok ? "Đạt" : "Không đạt") + " (tính trên máy)" : "") + "</td><td>" + (theirs.verdict === "pass" ? "Đạt" : theirs.verdict === "fail" ? "Không đạt" : "") + "</td></tr>";
+    s += "</table>" + (equal ? '<div class="muted">' + equal + " mục khác giống nhau ở hai bản.</div>" : "") + "<div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">Giữ bản của tôi</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">Lấy bản trên máy chủ</button></div></div>";
     return s;
   }
   function formHtml() {
