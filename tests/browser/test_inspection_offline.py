@@ -5,6 +5,7 @@ edit a conflict, shown with both versions, resolved by the user ("keep mine"). S
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import io
 import json
@@ -120,6 +121,8 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             expect(card).to_contain_text("Sạp 25 – Chợ thử nghiệm")
             expect(page.locator("#net")).to_have_text("Trực tuyến")
             expect(card).to_contain_text(owned.certificates.order_by("-issued_on", "-pk").first().number)
+            # the certificate's Ed25519 signature checked on the phone with the package's published keys
+            expect(card.locator("[data-sig]").first).to_have_text("Chữ ký số hợp lệ (kiểm tra trên máy)")
             _wait(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
             page.screenshot(path=str(SCREENSHOTS / "field-online.png"), full_page=True)
 
@@ -129,6 +132,7 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             page.wait_for_selector("body[data-ready='1']")
             expect(page.locator("#net")).to_have_text("Ngoại tuyến")
             expect(card).to_contain_text("Sạp 25 – Chợ thử nghiệm")
+            expect(card.locator("[data-sig]").first).to_have_text("Chữ ký số hợp lệ (kiểm tra trên máy)")
             # the service worker's own fetches fail too: a file it never kept answers its offline fallback
             status = page.evaluate("fetch('/inspections/field/icon-512.png').then(r => r.status)")
             assert status == 503
@@ -208,6 +212,15 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             check.refresh_from_db()
             assert (check.indicated, check.version, check.verdict) == (10020, 3, "pass")
             assert Photo.objects.filter(inspection=visit).count() == 1
+
+            # a certificate whose stored content no longer matches its signature is shown as such on the phone
+            cert = owned.certificates.order_by("-issued_on", "-pk").first()
+            type(cert).objects.filter(pk=cert.pk).update(
+                valid_until=cert.valid_until + dt.timedelta(days=365)
+            )
+            page.reload()
+            page.wait_for_selector("body[data-ready='1']")
+            expect(card.locator("[data-sig]").first).to_have_text("Chữ ký số không khớp")
         finally:
             browser.close()
     assert not errors, errors

@@ -126,9 +126,10 @@ def mpe_bands() -> dict:
 
 
 def _certificate(instrument: Instrument) -> dict | None:
+    from doluong.verification import signing
     from doluong.verification.models import effective_status
 
-    cert = instrument.certificates.order_by("-issued_on", "-pk").first()
+    cert = instrument.certificates.select_related("key").order_by("-issued_on", "-pk").first()
     if cert is None:
         return None
     status = effective_status(cert.status, cert.valid_until)
@@ -142,6 +143,9 @@ def _certificate(instrument: Instrument) -> dict | None:
         "valid_until": cert.valid_until.isoformat() if cert.valid_until else None,
         "stamp_number": cert.stamp_number,
         "signature": cert.signature,
+        # the signed content (verification.signing.payload) and its key: the phone checks the signature offline
+        "payload": signing.payload(cert),
+        "key_id": cert.key.key_id if cert.key_id else None,
     }
 
 

@@ -89,6 +89,37 @@
     return '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + "</div>";
   }
 
+  // ------------------------------------------------------------------ certificate signatures, offline
+  // the signed bytes are the sorted-key compact JSON of the payload in UTF-8 (verification/signing.py), the
+  // signature Ed25519 in base64url; the key is one of the package's published keys (the signed key history)
+  function canonical(v) {
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
+    return "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
+  }
+  function unb64(t) {
+    const s = atob(t.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (t.length % 4)) % 4));
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  }
+  async function signatureOk(cert) {
+    const key = (pkg.keys.keys || []).find((k) => k.key_id === cert.key_id);
+    if (!key || !cert.payload || !cert.signature) return false;
+    try {
+      const pub = await crypto.subtle.importKey("raw", unb64(key.public_key), { name: "Ed25519" }, false, ["verify"]);
+      return await crypto.subtle.verify({ name: "Ed25519" }, pub, unb64(cert.signature), new TextEncoder().encode(canonical(cert.payload)));
+    } catch (e) {
+      return false;
+    }
+  }
+  async function signatures() {
+    for (const el of document.querySelectorAll("[data-sig]")) {
+      const inst = instrumentOf(Number(el.dataset.sig));
+      const ok = inst && inst.certificate && (await signatureOk(inst.certificate));
+      el.textContent = ok ? "Chữ ký số hợp lệ (kiểm tra trên máy)" : "Chữ ký số không khớp";
+      el.className = "badge " + (ok ? "ok" : "bad");
+    }
+  }
+
   // ------------------------------------------------------------------ the package
   async function loadPackage() {
     if (navigator.onLine) {
@@ -146,6 +177,7 @@
         out += '<div class="inst"><b>' + h(inst.name) + "</b>";
         out += c ? '<span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">GCN ' + h(c.number) + " · " + h(STATUS[c.status] || c.status_label) + (c.valid_until ? " · đến " + vnDate(c.valid_until) : "") + "</span>"
           : '<span class="badge bad">Chưa có giấy chứng nhận kiểm định</span>';
+        if (c) out += '<span class="badge" data-sig="' + inst.id + '">Đang kiểm tra chữ ký…</span>';
         out += '<div class="row"><button type="button" data-new="' + visit.id + '" data-instrument="' + inst.id + '">Kiểm tra phương tiện này</button></div></div>';
       }
       if (site.instruments_truncated) out += '<div class="muted">Chỉ hiện ' + site.instruments.length + " phương tiện đầu tiên của cơ sở.</div>";
@@ -292,6 +324,7 @@
     if (c) parts.push(c + " xung đột cần chọn");
     $("#queue").textContent = parts.length ? parts.join(" · ") : "Mọi thay đổi đã được đồng bộ";
     await thumbs();
+    await signatures();
   }
   async function sync() {
     if (busy || !navigator.onLine) { if (!navigator.onLine) $("#queue").textContent = "Không có mạng: dữ liệu được lưu trên máy, sẽ gửi khi có mạng."; return; }
