@@ -102,11 +102,14 @@ def test_package_holds_the_days_work_in_scope(world, client_for, user_for):
     assert site["name"] == "Cửa hàng A"
     inst = next(i for i in site["instruments"] if i["id"] == world["instrument"].pk)
     cert = world["instrument"].certificates.order_by("-issued_on", "-pk").first()
-    if cert is not None:
-        assert inst["certificate"]["number"] == cert.number
-        assert inst["certificate"]["valid_until"] == (
-            cert.valid_until.isoformat() if cert.valid_until else None
-        )
+    assert cert is not None, "the demo commune has certified instruments"
+    assert inst["certificate"]["number"] == cert.number
+    assert inst["certificate"]["valid_until"] == (cert.valid_until.isoformat() if cert.valid_until else None)
+    # what the phone verifies offline: the signed payload under a key of the package's published keys
+    from doluong.verification import signing
+
+    key = next(k for k in body["keys"]["keys"] if k["key_id"] == inst["certificate"]["key_id"])
+    assert signing.verify(key["public_key"], inst["certificate"]["payload"], inst["certificate"]["signature"])
     codes = {r["code"]: Decimal(r["factor"]) for r in body["limit_rules"]}
     assert codes == {"TT09-2017-SCALE": 2, "TT15-2015-FUEL": Decimal("1.5")}
     # class III: 0.5 e up to 500 e, 1 e up to 2000 e, 1.5 e up to 10000 e (R 76-1 Table 6)
