@@ -150,6 +150,7 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             expect(page.locator("#live")).to_contain_text("Đạt")
             expect(page.locator("#live")).to_contain_text("50 g")
             page.fill("#f-notes", "Cân đặt sát mép sạp")
+            page.locator("#check-form").screenshot(path=str(SCREENSHOTS / "field-form.png"))
             page.set_input_files(
                 "#f-photo", files=[{"name": "tem.png", "mimeType": "image/png", "buffer": png}]
             )

@@ -15,7 +15,8 @@
   ];
   const LABELS = {
     kind: "Loại phương tiện", instrument: "Phương tiện đã đăng ký", found_unregistered: "Phương tiện phát hiện mới",
-    stamp_ok: "Tem kiểm định", certificate_ok: "Giấy chứng nhận kiểm định", seal_ok: "Niêm phong nguyên vẹn",
+    stamp_ok: "Có tem kiểm định còn hiệu lực", certificate_ok: "Có giấy chứng nhận kiểm định còn hiệu lực",
+    seal_ok: "Dấu niêm phong nguyên vẹn",
     accuracy_class: "Cấp chính xác", e: "Giá trị độ chia kiểm e (g)", max_capacity: "Max (g)",
     reference: "Tải thử / dung tích bình chuẩn", indicated: "Số chỉ", dispenser_mpe_percent: "MPE cột đo (%)",
     notes: "Ghi chú",
@@ -242,7 +243,8 @@
     const d = editing.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
     const opt = (v, l, cur) => '<option value="' + v + '"' + (cur === v ? " selected" : "") + ">" + l + "</option>";
     const box = (f) => '<label class="check"><input type="checkbox" name="' + f + '"' + (d[f] ? " checked" : "") + "> " + LABELS[f] + "</label>";
-    const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + LABELS[f] + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
+    const UNIT = d.kind === "nawi" ? { reference: "Tải trọng thử (g)", indicated: "Số chỉ của cân (g)" } : { reference: "Dung tích bình chuẩn (L)", indicated: "Số chỉ của cột đo (L)" };
+    const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + (UNIT[f] || LABELS[f]) + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
     let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + (editing.isNew ? "Ghi kết quả kiểm tra" : "Sửa kết quả kiểm tra") + "</h2>";
     s += inst ? '<div class="muted">' + h(inst.name) + "</div>" : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="Ví dụ: Cân đồng hồ lò xo 15 kg">';
     s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
