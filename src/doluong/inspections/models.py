@@ -2,7 +2,7 @@
 sanction provisions, campaigns, sites, inspections and the instruments checked there.
 
 Rows that a phone will create offline carry a client-generated `uuid` and a `version` counter, so that a sync can
-match them and detect a conflicting edit (the offline app itself is not built yet)."""
+match them and detect a conflicting edit (the offline field app: field.py)."""
 
 from __future__ import annotations
 
@@ -416,6 +416,7 @@ class InstrumentCheck(SealGuard, SearchableModel):
     dispenser_mpe_percent = models.DecimalField(
         _("dispenser MPE (%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
+    notes = models.TextField(_("notes"), blank=True)
     # computed on save
     error = models.DecimalField(
         _("error (g or %)"), max_digits=16, decimal_places=6, editable=False, null=True

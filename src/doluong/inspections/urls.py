@@ -1,11 +1,16 @@
 from django.urls import path
 
-from . import pages
+from . import field, pages
 from .views import SURFACES
 
 app_name = "inspections"
 urlpatterns = [
     # own pages first: a surface's "<pk>/" would otherwise take their first path segment
+    path("field/", field.page, name="field"),
+    path("field/package.json", field.package, name="field_package"),
+    path("field/sync/", field.sync, name="field_sync"),
+    path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
+    path("field/<str:name>", field.asset, name="field_asset"),
     path("inspections/<int:pk>/seal/", pages.inspection_seal, name="inspection_seal"),
     path("inspections/<int:pk>/verify/", pages.inspection_verify, name="inspection_verify"),
     path("inspections/<int:pk>/bundle.zip", pages.inspection_bundle, name="inspection_bundle"),

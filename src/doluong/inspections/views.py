@@ -230,6 +230,7 @@ check = Surface(
             "reference",
             "indicated",
             "dispenser_mpe_percent",
+            "notes",
         ],
         ["kind", "verdict"],
     ),

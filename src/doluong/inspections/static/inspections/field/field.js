@@ -1,0 +1,425 @@
+/* The field page of the state metrological inspection: works with no network.
+
+   IndexedDB "doluong-field" keeps: the day's package (meta/package), the instrument checks recorded on the phone
+   (records: client id, inspection, the server version the edit was made from, the fields, pending or synced,
+   a conflict with both versions) and the photos as Blobs with their SHA-256 (photos). The verdict is computed here
+   from the package's limit rule in force and the MPE bands; the server computes it again when the check arrives.
+   Sync posts the pending records and unsent photos to /inspections/field/sync/; a conflict is shown for the user
+   to choose, never resolved silently. Plain JS, no framework, nothing from the network but this site. */
+"use strict";
+(function () {
+  const ROOT = "/inspections/field/";
+  const FIELDS = [
+    "kind", "instrument", "found_unregistered", "stamp_ok", "certificate_ok", "seal_ok", "accuracy_class", "e",
+    "max_capacity", "reference", "indicated", "dispenser_mpe_percent", "notes",
+  ];
+  const LABELS = {
+    kind: "Loại phương tiện", instrument: "Phương tiện đã đăng ký", found_unregistered: "Phương tiện phát hiện mới",
+    stamp_ok: "Có tem kiểm định còn hiệu lực", certificate_ok: "Có giấy chứng nhận kiểm định còn hiệu lực",
+    seal_ok: "Dấu niêm phong nguyên vẹn",
+    accuracy_class: "Cấp chính xác", e: "Giá trị độ chia kiểm e (g)", max_capacity: "Max (g)",
+    reference: "Tải thử / dung tích bình chuẩn", indicated: "Số chỉ", dispenser_mpe_percent: "MPE cột đo (%)",
+    notes: "Ghi chú",
+  };
+  const KINDS = { nawi: "Cân không tự động", fuel_dispenser: "Cột đo xăng dầu" };
+  const STATUS = { valid: "còn hiệu lực", expired: "hết hạn", revoked: "bị thu hồi", superseded: "đã thay thế" };
+  let db, pkg = null, editing = null, busy = false;
+  const $ = (sel, el) => (el || document).querySelector(sel);
+  const h = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
+  const vnDate = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") : "");
+  const num = (v) => (v === null || v === undefined || String(v).trim() === "" ? null : Number(String(v).replace(",", ".")));
+  const fmt = (x, d) => (x === null || isNaN(x) ? "—" : Number(x.toFixed(d === undefined ? 3 : d)).toLocaleString("vi-VN"));
+
+  // ------------------------------------------------------------------ IndexedDB
+  function open() {
+    return new Promise((resolve, reject) => {
+      const req = indexedDB.open("doluong-field", 1);
+      req.onupgradeneeded = () => {
+        const d = req.result;
+        d.createObjectStore("meta");
+        d.createObjectStore("records", { keyPath: "client_id" });
+        d.createObjectStore("photos", { keyPath: "client_id" });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  function tx(store, mode, fn) {
+    return new Promise((resolve, reject) => {
+      const t = db.transaction(store, mode);
+      const out = fn(t.objectStore(store));
+      t.oncomplete = () => resolve(out && "result" in out ? out.result : out);
+      t.onerror = () => reject(t.error);
+    });
+  }
+  const put = (store, value, key) => tx(store, "readwrite", (s) => s.put(value, key));
+  const get = (store, key) => tx(store, "readonly", (s) => s.get(key));
+  const all = (store) => tx(store, "readonly", (s) => s.getAll());
+
+  // ------------------------------------------------------------------ the verdict, offline
+  function ruleFor(kind) {
+    return (pkg && pkg.limit_rules || []).find((r) => r.instrument_kind === kind) || null;
+  }
+  function verdict(d) {
+    const ref = num(d.reference), ind = num(d.indicated);
+    if (ref === null || ind === null || isNaN(ref) || isNaN(ind)) return null;
+    const rule = ruleFor(d.kind);
+    if (!rule) return { error: "Không có quy định giới hạn kiểm tra nào có hiệu lực ngày " + vnDate(pkg.date) + " cho loại phương tiện này: không thể kết luận." };
+    const factor = Number(rule.factor);
+    if (d.kind === "nawi") {
+      const e = num(d.e), max = num(d.max_capacity), bands = pkg.mpe.nawi[d.accuracy_class];
+      if (!bands || e === null || max === null || !(e > 0) || !(max > 0)) return { error: "Cân cần có cấp chính xác, e và Max." };
+      if (ref > max) return { error: "Tải trọng thử vượt quá Max của cân." };
+      if (ref < 0) return { error: "Tải thử không được âm." };
+      const band = bands.find((b) => b.upper_e === null || ref <= Number(b.upper_e) * e + 1e-9);
+      const mpe = Number(band.mpe_e) * e, limit = factor * mpe, err = ind - ref;
+      const ok = Math.abs(err) <= limit + 1e-9;
+      return { ok, err, limit, unit: "g", rule: rule.code,
+        text: "Sai số " + fmt(err) + " g, giới hạn " + fmt(factor) + " × " + fmt(mpe) + " g = " + fmt(limit) + " g (" + rule.code + ")" };
+    }
+    if (!(ref > 0) || !(ind > 0)) return { error: "Dung tích và số chỉ phải lớn hơn 0." };
+    const given = num(d.dispenser_mpe_percent), f = pkg.mpe.fuel_dispenser;
+    const mpe = given !== null ? given : Math.max(Number(f.mpe_percent), (2 * Number(f.mmq_l) * Number(f.mpe_percent) / 100) / ref * 100);
+    const err = (ind - ref) / ref * 100, limit = factor * mpe;
+    return { ok: err <= limit + 1e-9, err, limit, unit: "%", rule: rule.code,
+      text: "Sai số " + fmt(err) + " %, giới hạn " + fmt(factor) + " × " + fmt(mpe) + " % = " + fmt(limit) + " % (" + rule.code + ")" };
+  }
+  function verdictHtml(v) {
+    if (!v) return '<div class="verdict muted">Nhập tải thử và số chỉ để có kết luận.</div>';
+    if (v.error) return '<div class="verdict bad">' + h(v.error) + "</div>";
+    return '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + "</div>";
+  }
+
+  // ------------------------------------------------------------------ certificate signatures, offline
+  // the signed bytes are the sorted-key compact JSON of the payload in UTF-8 (verification/signing.py), the
+  // signature Ed25519 in base64url; the key is one of the package's published keys (the signed key history)
+  function canonical(v) {
+    if (v === null || typeof v !== "object") return JSON.stringify(v);
+    if (Array.isArray(v)) return "[" + v.map(canonical).join(",") + "]";
+    return "{" + Object.keys(v).sort().map((k) => JSON.stringify(k) + ":" + canonical(v[k])).join(",") + "}";
+  }
+  function unb64(t) {
+    const s = atob(t.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (t.length % 4)) % 4));
+    return Uint8Array.from(s, (c) => c.charCodeAt(0));
+  }
+  async function signatureOk(cert) {
+    const key = (pkg.keys.keys || []).find((k) => k.key_id === cert.key_id);
+    if (!key || !cert.payload || !cert.signature) return false;
+    try {
+      const pub = await crypto.subtle.importKey("raw", unb64(key.public_key), { name: "Ed25519" }, false, ["verify"]);
+      return await crypto.subtle.verify({ name: "Ed25519" }, pub, unb64(cert.signature), new TextEncoder().encode(canonical(cert.payload)));
+    } catch (e) {
+      return false;
+    }
+  }
+  async function signatures() {
+    for (const el of document.querySelectorAll("[data-sig]")) {
+      const inst = instrumentOf(Number(el.dataset.sig));
+      const ok = inst && inst.certificate && (await signatureOk(inst.certificate));
+      el.textContent = ok ? "Chữ ký số hợp lệ (kiểm tra trên máy)" : "Chữ ký số không khớp";
+      el.className = "badge " + (ok ? "ok" : "bad");
+    }
+  }
+
+  // ------------------------------------------------------------------ the package
+  async function loadPackage() {
+    if (navigator.onLine) {
+      try {
+        const r = await fetch(ROOT + "package.json", { credentials: "same-origin", headers: { Accept: "application/json" } });
+        if (r.ok && !r.redirected) {
+          pkg = await r.json();
+          await put("meta", pkg, "package");
+        }
+      } catch (e) { /* offline after all */ }
+    }
+    if (!pkg) pkg = await get("meta", "package");
+    if (!pkg) return;
+    for (const visit of pkg.inspections) {
+      for (const c of visit.checks) {
+        const local = await get("records", c.client_id);
+        if (!local || (!local.dirty && !local.conflict)) {
+          await put("records", { client_id: c.client_id, inspection: visit.id, base_version: c.version, data: pick(c), server: c, dirty: false, status: "synced" });
+        } else if (local.server && local.server.version !== c.version && !local.conflict) {
+          local.server_newer = c.version;
+          await put("records", local);
+        }
+      }
+    }
+  }
+  function pick(src) {
+    const d = {};
+    for (const f of FIELDS) d[f] = src[f] === undefined ? null : src[f];
+    return d;
+  }
+  function siteOf(visit) { return pkg.sites.find((s) => s.id === visit.site) || { name: "", instruments: [] }; }
+  function instrumentOf(id) {
+    for (const s of pkg.sites) for (const i of s.instruments) if (i.id === id) return i;
+    return null;
+  }
+
+  // ------------------------------------------------------------------ drawing
+  async function draw() {
+    const app = $("#app");
+    if (!pkg) {
+      app.innerHTML = '<div class="card"><h2>Chưa có gói dữ liệu</h2><p class="muted">Hãy mở trang này một lần khi có mạng để tải các cuộc kiểm tra trong ngày.</p></div>';
+      return;
+    }
+    $("#day").textContent = "Ngày " + vnDate(pkg.date) + " · " + pkg.user;
+    const records = await all("records"), photos = await all("photos");
+    let out = "";
+    if (!pkg.inspections.length) out += '<div class="card"><h2>Không có cuộc kiểm tra nào trong ngày</h2><p class="muted">Các cuộc kiểm tra chưa niêm phong của ngày ' + vnDate(pkg.date) + " sẽ hiện ở đây.</p></div>";
+    for (const visit of pkg.inspections) {
+      const site = siteOf(visit);
+      out += '<section class="card" data-visit="' + visit.id + '"><h2>' + h(site.name) + "</h2>";
+      out += '<div class="muted">' + h(site.kind_label) + (site.address ? " · " + h(site.address) : "") + " · " + h(site.commune) + "</div>";
+      out += '<div class="muted">' + h(visit.campaign) + " · Trưởng đoàn: " + h(visit.inspector) + "</div>";
+      for (const inst of site.instruments) {
+        const c = inst.certificate;
+        out += '<div class="inst"><b>' + h(inst.name) + "</b>";
+        out += c ? '<span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">GCN ' + h(c.number) + " · " + h(STATUS[c.status] || c.status_label) + (c.valid_until ? " · đến " + vnDate(c.valid_until) : "") + "</span>"
+          : '<span class="badge bad">Chưa có giấy chứng nhận kiểm định</span>';
+        if (c) out += '<span class="badge" data-sig="' + inst.id + '">Đang kiểm tra chữ ký…</span>';
+        out += '<div class="row"><button type="button" data-new="' + visit.id + '" data-instrument="' + inst.id + '">Kiểm tra phương tiện này</button></div></div>';
+      }
+      if (site.instruments_truncated) out += '<div class="muted">Chỉ hiện ' + site.instruments.length + " phương tiện đầu tiên của cơ sở.</div>";
+      out += '<div class="row"><button type="button" class="sec" data-new="' + visit.id + '">+ Phương tiện chưa đăng ký (phát hiện mới)</button></div>';
+      const mine = records.filter((r) => r.inspection === visit.id);
+      for (const r of mine) out += recordHtml(r, photos.filter((p) => p.check_client_id === r.client_id));
+      if (editing && editing.inspection === visit.id) out += formHtml();
+      out += "</section>";
+    }
+    app.innerHTML = out;
+    bindForm();
+    await queueLine();
+  }
+  function recordHtml(r, photos) {
+    const d = r.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
+    const v = r.server && !r.dirty ? { ok: r.server.verdict === "pass", text: r.server.explanation, server: true } : verdict(d);
+    const state = r.conflict ? "conflict" : r.message ? "error" : r.dirty ? "pending" : "synced";
+    const label = { conflict: "Xung đột — cần chọn", error: "Bị từ chối", pending: "Chờ đồng bộ", synced: "Đã đồng bộ" }[state];
+    let s = '<div class="rec ' + state + '" data-rec="' + r.client_id + '">';
+    s += "<b>" + h(inst ? inst.name : d.found_unregistered || KINDS[d.kind]) + "</b> ";
+    s += '<span class="badge ' + (state === "synced" ? "ok" : state === "pending" ? "warn" : "bad") + '">' + label + "</span>";
+    s += '<div class="muted">' + h(KINDS[d.kind]) + " · Tem: " + (d.stamp_ok ? "có" : "không") + " · GCN: " + (d.certificate_ok ? "có" : "không") + " · Niêm phong: " + (d.seal_ok ? "nguyên vẹn" : "không") + "</div>";
+    if (v && !v.error && v.text) s += '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + (v.server ? "" : " <i>(tính trên máy)</i>") + "</div>";
+    else if (v && v.error) s += '<div class="verdict bad">' + h(v.error) + "</div>";
+    if (d.notes) s += '<div class="muted">Ghi chú: ' + h(d.notes) + "</div>";
+    if (photos.length) {
+      s += '<div class="thumbs">';
+      for (const p of photos) s += '<img alt="Ảnh" data-photo="' + p.client_id + '">';
+      s += '<div class="muted">' + photos.length + " ảnh · " + photos.filter((p) => p.sent).length + " đã gửi" + (photos.some((p) => p.message) ? " · " + h(photos.find((p) => p.message).message) : "") + "</div></div>";
+    }
+    if (r.message) s += '<div class="verdict bad">' + h(r.message) + "</div>";
+    if (r.conflict) s += conflictHtml(r);
+    else s += '<div class="row"><button type="button" class="sec" data-edit="' + r.client_id + '">Sửa</button></div>';
+    return s + "</div>";
+  }
+  function show(f, v) {
+    if (f === "stamp_ok" || f === "certificate_ok" || f === "seal_ok") return v ? "có" : "không";
+    if (f === "kind") return KINDS[v] || v;
+    if (f === "instrument") { const i = v ? instrumentOf(v) : null; return i ? i.name : v || ""; }
+    return v === null || v === undefined ? "" : String(v);
+  }
+  function same(f, a, b) {
+    if (["e", "max_capacity", "reference", "indicated", "dispenser_mpe_percent"].includes(f)) return num(a) === num(b);
+    if (f === "instrument") return (a || null) == (b || null);
+    if (typeof a === "boolean" || typeof b === "boolean") return !!a === !!b;
+    return (a || "") === (b || "");
+  }
+  function conflictHtml(r) {
+    const mine = r.conflict.mine, theirs = r.conflict.server;
+    let s = '<div class="conflict"><div class="verdict bad">' + h(r.conflict.message) + "</div><table><tr><th></th><th>Bản của tôi</th><th>Bản trên máy chủ (phiên bản " + theirs.version + ")</th></tr>";
+    let equal = 0;
+    for (const f of FIELDS) {
+      if (same(f, mine[f], theirs[f])) { equal += 1; continue; }
+      s += '<tr class="diff"><th>' + h(LABELS[f]) + "</th><td>" + h(show(f, mine[f])) + "</td><td>" + h(show(f, theirs[f])) + "</td></tr>";
+    }
+    const vm = verdict(Object.assign({}, theirs, mine));
+    s += "<tr><th>Kết luận</th><td>" + (vm && !vm.error ? (vm.ok ? "Đạt" : "Không đạt") + " (tính trên máy)" : "") + "</td><td>" + (theirs.verdict === "pass" ? "Đạt" : theirs.verdict === "fail" ? "Không đạt" : "") + "</td></tr>";
+    s += "</table>" + (equal ? '<div class="muted">' + equal + " mục khác giống nhau ở hai bản.</div>" : "") + "<div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">Giữ bản của tôi</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">Lấy bản trên máy chủ</button></div></div>";
+    return s;
+  }
+  function formHtml() {
+    const d = editing.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
+    const opt = (v, l, cur) => '<option value="' + v + '"' + (cur === v ? " selected" : "") + ">" + l + "</option>";
+    const box = (f) => '<label class="check"><input type="checkbox" name="' + f + '"' + (d[f] ? " checked" : "") + "> " + LABELS[f] + "</label>";
+    const UNIT = d.kind === "nawi" ? { reference: "Tải trọng thử (g)", indicated: "Số chỉ của cân (g)" } : { reference: "Dung tích bình chuẩn (L)", indicated: "Số chỉ của cột đo (L)" };
+    const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + (UNIT[f] || LABELS[f]) + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
+    let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + (editing.isNew ? "Ghi kết quả kiểm tra" : "Sửa kết quả kiểm tra") + "</h2>";
+    s += inst ? '<div class="muted">' + h(inst.name) + "</div>" : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="Ví dụ: Cân đồng hồ lò xo 15 kg">';
+    s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
+    s += box("stamp_ok") + box("certificate_ok") + box("seal_ok");
+    if (d.kind === "nawi") {
+      s += '<div class="grid2"><div><label for="f-class">' + LABELS.accuracy_class + '</label><select id="f-class" name="accuracy_class">' + ["I", "II", "III", "IIII"].map((c) => opt(c, c, d.accuracy_class)).join("") + "</select></div>" + field("e") + "</div>";
+      s += '<div class="grid2">' + field("max_capacity") + field("reference") + "</div>" + field("indicated");
+    } else {
+      s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="Để trống: 0,5 %"');
+    }
+    s += '<div id="live">' + verdictHtml(verdict(d)) + "</div>";
+    s += '<label for="f-notes">' + LABELS.notes + '</label><textarea id="f-notes" name="notes" rows="2">' + h(d.notes || "") + "</textarea>";
+    s += '<label for="f-photo">Chụp ảnh (tem, niêm phong, số chỉ)</label><input id="f-photo" type="file" name="photo" accept="image/*" capture="environment" multiple>';
+    s += '<div class="row"><button type="submit">Lưu trên máy</button><button type="button" class="sec" id="cancel">Hủy</button></div><div id="msg" class="muted"></div></form>';
+    return s;
+  }
+  function readForm(form) {
+    const d = Object.assign({}, editing.data);
+    for (const el of form.elements) {
+      if (!el.name || el.name === "photo") continue;
+      d[el.name] = el.type === "checkbox" ? el.checked : el.value;
+    }
+    return d;
+  }
+  function bindForm() {
+    const form = $("#check-form");
+    if (!form) return;
+    form.addEventListener("input", (ev) => {
+      editing.data = readForm(form);
+      if (ev.target.name === "kind") { draw(); return; }
+      $("#live").innerHTML = verdictHtml(verdict(editing.data));
+    });
+    form.addEventListener("change", (ev) => { if (ev.target.name === "kind") { editing.data = readForm(form); draw(); } });
+    $("#cancel").addEventListener("click", () => { editing = null; draw(); });
+    form.addEventListener("submit", async (ev) => {
+      ev.preventDefault();
+      editing.data = readForm(form);
+      const v = verdict(editing.data);
+      if (!v) { $("#msg").textContent = "Nhập tải thử và số chỉ."; return; }
+      if (v.error) { $("#msg").textContent = v.error; return; }
+      if (!editing.data.instrument && !String(editing.data.found_unregistered || "").trim()) { $("#msg").textContent = "Mô tả phương tiện phát hiện mới."; return; }
+      const files = Array.from(form.elements.photo.files || []);
+      const rec = (await get("records", editing.client_id)) || { client_id: editing.client_id, inspection: editing.inspection, base_version: null, server: null };
+      rec.data = editing.data; rec.dirty = true; rec.message = ""; rec.status = "pending";
+      await put("records", rec);
+      for (const file of files) {
+        if (!file.type.startsWith("image/")) { $("#msg").textContent = "Tệp “" + file.name + "” không phải là ảnh."; continue; }
+        const buf = await file.arrayBuffer();
+        const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf))).map((b) => b.toString(16).padStart(2, "0")).join("");
+        const blob = new Blob([buf], { type: file.type });
+        await put("photos", { client_id: crypto.randomUUID(), check_client_id: rec.client_id, inspection: rec.inspection, blob, name: file.name, sha256: hash, caption: "Ảnh " + (editing.data.found_unregistered || "phương tiện"), taken_at: new Date().toISOString(), sent: false });
+      }
+      editing = null;
+      await draw();
+      if (navigator.onLine) sync();
+    });
+  }
+  async function thumbs() {
+    for (const img of document.querySelectorAll("img[data-photo]")) {
+      const p = await get("photos", img.dataset.photo);
+      if (!p || !p.blob) continue;
+      const reader = new FileReader();
+      reader.onload = () => { img.src = reader.result; };
+      reader.readAsDataURL(p.blob); // a data: URL (the page's CSP allows data: images, not blob:)
+    }
+  }
+
+  // ------------------------------------------------------------------ sync
+  function csrf() {
+    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+  async function queueLine() {
+    const records = await all("records"), photos = await all("photos");
+    const n = records.filter((r) => r.dirty && !r.conflict).length, p = photos.filter((x) => !x.sent).length, c = records.filter((r) => r.conflict).length;
+    const parts = [];
+    if (n) parts.push(n + " phép kiểm tra chờ gửi");
+    if (p) parts.push(p + " ảnh chờ gửi");
+    if (c) parts.push(c + " xung đột cần chọn");
+    $("#queue").textContent = parts.length ? parts.join(" · ") : "Mọi thay đổi đã được đồng bộ";
+    await thumbs();
+    await signatures();
+  }
+  async function sync() {
+    if (busy || !navigator.onLine) { if (!navigator.onLine) $("#queue").textContent = "Không có mạng: dữ liệu được lưu trên máy, sẽ gửi khi có mạng."; return; }
+    busy = true;
+    try {
+      const records = (await all("records")).filter((r) => r.dirty && !r.conflict);
+      const photos = (await all("photos")).filter((p) => !p.sent);
+      if (!records.length && !photos.length) { await loadPackage(); return; }
+      const changes = records.map((r) => ({ type: "check", client_id: r.client_id, inspection: r.inspection, base_version: r.base_version, data: r.data }));
+      const body = new FormData();
+      for (const p of photos) {
+        changes.push({ type: "photo", client_id: p.client_id, check_client_id: p.check_client_id, inspection: p.inspection, sha256: p.sha256, caption: p.caption, taken_at: p.taken_at });
+        body.append(p.client_id, p.blob, p.name || "anh.jpg");
+      }
+      body.append("changes", JSON.stringify(changes));
+      $("#queue").textContent = "Đang đồng bộ…";
+      const r = await fetch(ROOT + "sync/", { method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
+      if (!r.ok || r.redirected) { $("#queue").textContent = r.status === 403 || r.redirected ? "Phiên đăng nhập đã hết: hãy đăng nhập lại rồi đồng bộ." : "Máy chủ chưa nhận được dữ liệu (mã " + r.status + "): dữ liệu vẫn nằm trên máy."; return; }
+      const answer = await r.json();
+      for (const res of answer.results) {
+        if (res.type === "check") {
+          const rec = await get("records", res.client_id);
+          if (!rec) continue;
+          if (res.status === "applied") Object.assign(rec, { dirty: false, conflict: null, message: "", base_version: res.server.version, server: res.server, data: pick(res.server), status: "synced" });
+          else if (res.status === "conflict") rec.conflict = { message: res.message, server: res.server, mine: rec.data };
+          else rec.message = res.message;
+          await put("records", rec);
+        } else if (res.type === "photo") {
+          const p = await get("photos", res.client_id);
+          if (!p) continue;
+          if (res.status === "applied" || res.status === "duplicate") Object.assign(p, { sent: true, message: "" });
+          else p.message = res.message;
+          await put("photos", p);
+        }
+      }
+      await loadPackage();
+    } catch (e) {
+      $("#queue").textContent = "Mất kết nối khi đồng bộ: dữ liệu vẫn nằm trên máy.";
+      return;
+    } finally {
+      busy = false;
+    }
+    await draw();
+  }
+
+  // ------------------------------------------------------------------ events
+  document.addEventListener("click", async (ev) => {
+    const t = ev.target.closest("button");
+    if (!t) return;
+    if (t.dataset.new) {
+      const inst = t.dataset.instrument ? Number(t.dataset.instrument) : null, i = inst ? instrumentOf(inst) : null;
+      const c = i && i.certificate;
+      editing = { isNew: true, client_id: crypto.randomUUID(), inspection: Number(t.dataset.new),
+        data: { kind: "nawi", instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "" } };
+      await draw();
+      $("#check-form").scrollIntoView();
+    } else if (t.dataset.edit) {
+      const r = await get("records", t.dataset.edit);
+      editing = { isNew: false, client_id: r.client_id, inspection: r.inspection, data: Object.assign({}, r.data) };
+      await draw();
+      $("#check-form").scrollIntoView();
+    } else if (t.dataset.keep) {
+      const r = await get("records", t.dataset.keep);
+      Object.assign(r, { base_version: r.conflict.server.version, server: r.conflict.server, data: r.conflict.mine, conflict: null, dirty: true, message: "" });
+      await put("records", r);
+      await draw();
+      sync();
+    } else if (t.dataset.theirs) {
+      const r = await get("records", t.dataset.theirs);
+      Object.assign(r, { base_version: r.conflict.server.version, server: r.conflict.server, data: pick(r.conflict.server), conflict: null, dirty: false, message: "", status: "synced" });
+      await put("records", r);
+      await draw();
+    } else if (t.id === "sync") {
+      sync();
+    }
+  });
+  function net() {
+    const el = $("#net");
+    el.textContent = navigator.onLine ? "Trực tuyến" : "Ngoại tuyến";
+    el.className = "net" + (navigator.onLine ? "" : " off");
+  }
+  window.addEventListener("online", () => { net(); sync(); });
+  window.addEventListener("offline", net);
+
+  async function start() {
+    net();
+    if ("serviceWorker" in navigator) {
+      try { await navigator.serviceWorker.register(ROOT + "sw.js", { scope: ROOT }); } catch (e) { /* the page still works while open */ }
+    }
+    db = await open();
+    await loadPackage();
+    await draw();
+    document.body.dataset.ready = "1";
+  }
+  start();
+})();
