@@ -48,6 +48,9 @@ from .choices import (
 LEGAL_BASIS = "Quyết định số 510/QĐ-BKHCN ngày 17/03/2021 của Bộ Khoa học và Công nghệ; TCVN ISO 10012:2007"
 #: a programme not reviewed for this many months is reminded
 REVIEW_MONTHS = 12
+DELETE_APPROVED_REFUSED = (
+    "An approved version cannot be deleted: it stays in the dossier; make a revision to change it."
+)
 #: days given to a corrective action opened by a failed confirmation
 CORRECTIVE_DAYS = 30
 
@@ -183,6 +186,13 @@ class Programme(SearchableModel):
         if self.enterprise_id:
             self.province_id = self.enterprise.province_id
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        """An approved (or superseded) version is the enterprise's record: it is never deleted (web, API, admin)."""
+        before = self.stored
+        if before is not None and before.is_approved:
+            raise models.ProtectedError(gettext(DELETE_APPROVED_REFUSED), [self])
+        return super().delete(*args, **kwargs)
 
     @property
     def review_due(self) -> dt.date | None:

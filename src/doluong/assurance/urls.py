@@ -11,6 +11,7 @@ urlpatterns = [
     path("programmes/<int:pk>/approve/", views.programme_approve, name="programme_approve"),
     path("programmes/<int:pk>/review/", views.programme_review, name="programme_review"),
     path("programmes/<int:pk>/revise/", views.programme_revise, name="programme_revise"),
+    path("programmes/<int:pk>/delete/", views.programme_delete, name="programme_delete"),
     path("programmes/<int:pk>/dossier.<str:fmt>", views.programme_document, name="programme_document"),
     path("confirmations/<int:pk>/sign/", views.confirmation_sign, name="confirmation_sign"),
     *[url for surface in SURFACES for url in surface.urls()],

@@ -11,7 +11,7 @@ from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from doluong.core.scope import CHANGE, VIEW
+from doluong.core.scope import CHANGE, DELETE, VIEW
 from doluong.core.surface import Related, Surface, scoped_rows
 
 from . import actions, filtersets, forms, tables
@@ -34,6 +34,8 @@ COMMON = {"namespace": "assurance", "nav_group": "assurance"}
 def _programme_context(programme, request):
     can_manage = programme.permits(request.user, CHANGE)
     return {
+        # an approved version is never deleted (Programme.delete refuses it): no "Xóa" button either
+        "can_delete": programme.permits(request.user, DELETE) and not programme.is_approved,
         # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
         "can_change": can_manage and not programme.is_approved,
         "can_manage": can_manage,
@@ -331,6 +333,22 @@ def programme_revise(request, pk):
         lambda: actions.do_revise(obj, request.user, reason=reason),
         gettext("A new version is made."),
     )
+
+
+@login_required
+def programme_delete(request, pk):
+    """The surface's delete page, except for an approved version: refused with the reason, nothing deleted."""
+    from django.shortcuts import redirect
+
+    from doluong.core.views import ObjectDeleteView
+
+    from .models import DELETE_APPROVED_REFUSED
+
+    obj = _get(Programme, request, pk, DELETE)
+    if obj.is_approved:
+        messages.error(request, gettext(DELETE_APPROVED_REFUSED))
+        return redirect(obj.get_absolute_url())
+    return ObjectDeleteView.as_view(surface=programme)(request, pk=str(pk))
 
 
 @login_required
