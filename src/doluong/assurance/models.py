@@ -1032,3 +1032,9 @@ __all__ = [
     "programmes_due_for_review",
     "send_review_reminders",
 ]
+
+
+# the inventory and the yearly calibration plan (issue 14, item 4)
+from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanLine  # noqa: E402
+
+__all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]

@@ -6,12 +6,16 @@ from doluong.core.api import make_serializer
 from .. import forms
 from ..choices import Verdict
 from ..models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -86,3 +90,10 @@ class ImpactItemSerializer(_ImpactItemBase):
 
 
 SupportActivitySerializer = make_serializer(SupportActivity, forms.SupportActivityForm._meta.fields)
+
+EquipmentSerializer = make_serializer(Equipment, forms.EquipmentForm._meta.fields)
+EquipmentCalibrationSerializer = make_serializer(
+    EquipmentCalibration, forms.EquipmentCalibrationForm._meta.fields
+)
+CalibrationPlanSerializer = make_serializer(CalibrationPlan, forms.CalibrationPlanForm._meta.fields)
+PlanLineSerializer = make_serializer(PlanLine, forms.PlanLineForm._meta.fields)
