@@ -33,7 +33,9 @@ def test_approved_version_is_not_deleted_web_or_api(client_for, user_for):
     r = client.post(delete_url, follow=True)
     assert r.status_code == 200
     assert "Không được xóa phiên bản đã phê duyệt" in r.content.decode()
-    assert client.get(delete_url, follow=True).status_code == 200
+    page = client.get(delete_url)
+    assert page.status_code == 200 and "Không được xóa phiên bản đã phê duyệt" in page.content.decode()
+    assert 'type="submit"' not in page.content.decode().split("<main", 1)[-1]
     api = client.delete(f"/api/assurance/programmes/{p.pk}/")
     assert api.status_code == 400 and "Không được xóa phiên bản đã phê duyệt" in api.content.decode()
     assert Programme.objects.filter(pk=p.pk).exists()

@@ -69,7 +69,7 @@ def generate_lines(plan: CalibrationPlan, user) -> tuple[list[PlanLine], list[Eq
                 continue
             line = PlanLine(plan=plan, equipment=item, due_on=due, planned_on=planned)
             line.provider = default_provider(line)
-            made.append(save_object(line, user, change_reason="generated"))
+            made.append(save_object(line, user, change_reason=gettext("generated from the inventory")))
     return made, undated
 
 

@@ -409,18 +409,6 @@ def _calibration_plan(ctx, key) -> int:
         obj.save()
         return obj
 
-    # its instruments due this year or next (the plan's Group 2 lines), else its first ones
-    year = ctx.today.year
-    mine = Instrument.objects.filter(owner=org).select_related("instrument_type")
-    instruments = list(mine.filter(next_due__year__in=[year, year + 1]).order_by("next_due", "pk")[:6])
-    instruments = instruments or list(mine.order_by("pk")[:6])
-    for index, instrument in enumerate(instruments):
-        item = Equipment(enterprise=org, instrument=instrument, province_id=org.province_id)
-        legal = item.legal_cycle_months()
-        # the utility checks every other meter twice as often as the law asks
-        if legal and legal >= 12 and index % 2:
-            item.interval_months = legal // 2
-        save(item)
     for index, (name, quantity, unit, low, high, u, months, calibrations) in enumerate(GROUP_1.get(key, [])):
         # each item's history shifted by some weeks, so that its due dates spread over the year
         shift = dt.timedelta(days=(120, 200, 30, 0)[index % 4])
@@ -448,6 +436,19 @@ def _calibration_plan(ctx, key) -> int:
                     certificate_number=f"HC-{add_months(ctx.today, -back) - shift:%y%m}-{item.pk}",
                 )
             )
+    # its instruments due this year or next (the plan's Group 2 lines), else its first ones
+    year = ctx.today.year
+    mine = Instrument.objects.filter(owner=org).select_related("instrument_type")
+    instruments = list(mine.filter(next_due__year__in=[year, year + 1]).order_by("next_due", "pk")[:6])
+    instruments = instruments or list(mine.order_by("pk")[:6])
+    for instrument in instruments:
+        item = Equipment(enterprise=org, instrument=instrument, province_id=org.province_id)
+        legal = item.legal_cycle_months()
+        # the utility checks a meter twice as often as the law asks when that keeps it in date
+        last = instrument.last_verified_on
+        if legal and legal >= 12 and last and add_months(last, legal // 2) >= dt.date(year, 1, 1):
+            item.interval_months = legal // 2
+        save(item)
     plan = save(
         CalibrationPlan(
             enterprise=org,

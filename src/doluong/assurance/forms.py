@@ -187,7 +187,23 @@ class EquipmentForm(BaseModelForm):
         widgets = _areas("notes")
 
 
-class EquipmentCalibrationForm(BaseModelForm):
+def provider_choices():
+    """The service providers an enterprise may name on its plan and history: every provider and laboratory
+    (their names and registrations are public); the matching on the plan line says which cover the item."""
+    from doluong.parties.choices import OrganisationKind
+    from doluong.parties.models import Organisation
+
+    return Organisation.objects.filter(kind__in=OrganisationKind.providers()).order_by("province_id", "name")
+
+
+class _ProviderChoice:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "provider" in self.fields and not self.fields["provider"].disabled:
+            self.fields["provider"].queryset = provider_choices()
+
+
+class EquipmentCalibrationForm(_ProviderChoice, BaseModelForm):
     class Meta:
         model = EquipmentCalibration
         fields = ["equipment", "calibrated_on", "in_tolerance", "provider", "certificate_number", "notes"]
@@ -200,7 +216,7 @@ class CalibrationPlanForm(BaseModelForm):
         widgets = _areas("notes")
 
 
-class PlanLineForm(BaseModelForm):
+class PlanLineForm(_ProviderChoice, BaseModelForm):
     class Meta:
         model = PlanLine
         fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "done_on", "notes"]

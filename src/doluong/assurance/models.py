@@ -187,13 +187,6 @@ class Programme(SearchableModel):
             self.province_id = self.enterprise.province_id
         super().save(*args, **kwargs)
 
-    def delete(self, *args, **kwargs):
-        """An approved (or superseded) version is the enterprise's record: it is never deleted (web, API, admin)."""
-        before = self.stored
-        if before is not None and before.is_approved:
-            raise models.ProtectedError(gettext(DELETE_APPROVED_REFUSED), [self])
-        return super().delete(*args, **kwargs)
-
     @property
     def review_due(self) -> dt.date | None:
         """When the programme is to be reviewed again (12 months after its last review or approval)."""

@@ -52,7 +52,27 @@ def _confirmation_context(confirmation, request):
     return {"can_manage": confirmation.permits(request.user, CHANGE)}
 
 
-programme = Surface(
+class ProgrammeSurface(Surface):
+    """The programme's surface: its API refuses to delete an approved version, with the reason."""
+
+    def api_viewset(self):
+        from rest_framework.exceptions import ValidationError as ApiValidationError
+
+        from .models import DELETE_APPROVED_REFUSED
+
+        base = super().api_viewset()
+
+        class ProgrammeViewSet(base):
+            def perform_destroy(self, instance):
+                if instance.is_approved:
+                    raise ApiValidationError(gettext(DELETE_APPROVED_REFUSED))
+                super().perform_destroy(instance)
+
+        ProgrammeViewSet.surface = base.surface
+        return ProgrammeViewSet
+
+
+programme = ProgrammeSurface(
     model=Programme,
     filterset=filtersets.ProgrammeFilterSet,
     table=tables.ProgrammeTable,
@@ -445,7 +465,7 @@ def programme_revise(request, pk):
 @login_required
 def programme_delete(request, pk):
     """The surface's delete page, except for an approved version: refused with the reason, nothing deleted."""
-    from django.shortcuts import redirect
+    from django.shortcuts import redirect, render
 
     from doluong.core.views import ObjectDeleteView
 
@@ -453,8 +473,14 @@ def programme_delete(request, pk):
 
     obj = _get(Programme, request, pk, DELETE)
     if obj.is_approved:
-        messages.error(request, gettext(DELETE_APPROVED_REFUSED))
-        return redirect(obj.get_absolute_url())
+        if request.method == "POST":
+            messages.error(request, gettext(DELETE_APPROVED_REFUSED))
+            return redirect(obj.get_absolute_url())
+        return render(
+            request,
+            "assurance/programme_undeletable.html",
+            {"object": obj, "reason": gettext(DELETE_APPROVED_REFUSED)},
+        )
     return ObjectDeleteView.as_view(surface=programme)(request, pk=str(pk))
 
 
