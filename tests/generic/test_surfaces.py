@@ -161,6 +161,10 @@ CASES: dict[str, Case] = {
     "assurance.OutOfToleranceCase": Case(edit="description"),
     "assurance.ImpactItem": Case(create="action", edit="evidence"),
     "assurance.SupportActivity": Case(edit="title"),
+    "assurance.Equipment": Case(edit="notes"),
+    "assurance.EquipmentCalibration": Case(edit="notes"),
+    "assurance.CalibrationPlan": Case(edit="notes"),
+    "assurance.PlanLine": Case(edit="notes"),
     # coverage
     "coverage.FormulaVersion": Case(edit="notes"),
     "coverage.ProviderCapacity": Case(edit="notes"),

@@ -8,5 +8,5 @@ class AssuranceConfig(AppConfig):
     name = "doluong.assurance"
     label = "assurance"
     menu = MenuGroup(_("Measurement assurance"), order=15)
-    reminder_commands = ("send_programme_reminders",)
+    reminder_commands = ("send_programme_reminders", "send_calibration_plan_reminders")
     verbose_name = _("Measurement assurance programme")

@@ -169,7 +169,9 @@ def build(ctx):
         login(ctx, persona)
     cases = _out_of_tolerance(ctx)
     support = _support(ctx)
+    plans = sum(_calibration_plan(ctx, key) for key in ("ct-water", "ct-food"))
     return {
+        "calibration plans": plans,
         "assurance programmes": made["programmes"],
         "measurement processes": made["processes"],
         "confirmations": made["confirmations"],
@@ -314,4 +316,155 @@ def _out_of_tolerance(ctx) -> int:
     )
     case._history_user = ctx.admin
     case.save()
+    return 1
+
+
+#: the water utility's own Group 1 equipment: name, quantity, unit, range, required U, interval (months), and
+#: its calibration history as found (months back from the demo day → in tolerance)
+GROUP_1 = {
+    "ct-water": [
+        (
+            "Máy đo pH để bàn",
+            "pH",
+            "pH",
+            "0",
+            "14",
+            "0.05",
+            6,
+            [(42, True), (36, True), (30, False), (24, True), (18, False), (12, True), (6, True)],
+        ),
+        (
+            "Nhiệt kế điện tử phòng thí nghiệm",
+            "nhiệt độ",
+            "°C",
+            "-10",
+            "110",
+            "0.2",
+            12,
+            [(36, True), (24, True), (12, True)],
+        ),
+        ("Cân phân tích", "khối lượng", "g", "0", "220", "0.001", 12, [(24, True), (12, True)]),
+        ("Máy đo độ đục", "độ đục", "NTU", "0", "1000", None, 12, [(11, True)]),
+    ],
+    "ct-food": [
+        (
+            "Nhiệt kế que kiểm tra sản phẩm",
+            "nhiệt độ",
+            "°C",
+            "-40",
+            "120",
+            "0.3",
+            12,
+            [(24, True), (12, False)],
+        ),
+        ("Quả cân chuẩn F2 (bộ)", "khối lượng", "g", "1", "500", "0.01", 24, [(23, True)]),
+    ],
+}
+#: the calibration scope (range and uncertainty stated) the province's main provider registers for them
+CALIBRATION_SCOPE = [
+    ("pH", "0 ÷ 14 pH", "U = 0,02 pH"),
+    ("Nhiệt độ", "-30 ÷ 150 °C", "U = 0,1 °C"),
+    ("Khối lượng", "0 ÷ 500 g", "0,0005 g"),
+]
+
+
+def _calibration_plan(ctx, key) -> int:
+    """The enterprise's inventory (a few of its Group 2 instruments, its own Group 1 equipment with history)
+    and this year's calibration plan generated from it, with providers, costs and the calibrations done."""
+    from doluong.parties.choices import OrganisationKind
+    from doluong.parties.models import Registration, RegistrationScope
+    from doluong.registry.models import Instrument
+
+    from .calplan import generate_lines
+    from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration
+
+    org = ctx.orgs.get(key)
+    if org is None:
+        return 0
+    registration = (
+        Registration.objects.filter(
+            organisation__province_id=org.province_id,
+            organisation__kind__in=OrganisationKind.providers(),
+            calibration=True,
+        )
+        .order_by("organisation_id", "pk")
+        .first()
+    )
+    if registration is not None:
+        for quantity, range_text, accuracy in CALIBRATION_SCOPE:
+            if registration.scope_lines.filter(activity="calibration", quantity=quantity).exists():
+                continue
+            line = RegistrationScope(
+                registration=registration,
+                activity="calibration",
+                quantity=quantity,
+                range_text=range_text,
+                accuracy=accuracy,
+            )
+            line._history_user = ctx.admin
+            line.save()
+
+    def save(obj):
+        obj._history_user = ctx.admin
+        obj.save()
+        return obj
+
+    for index, (name, quantity, unit, low, high, u, months, calibrations) in enumerate(GROUP_1.get(key, [])):
+        # each item's history shifted by some weeks, so that its due dates spread over the year
+        shift = dt.timedelta(days=(120, 200, 30, 0)[index % 4])
+        item = save(
+            Equipment(
+                enterprise=org,
+                name=name,
+                quantity=quantity,
+                unit=unit,
+                range_min=Decimal(low),
+                range_max=Decimal(high),
+                required_uncertainty=Decimal(u) if u else None,
+                interval_months=months,
+                last_calibrated_on=add_months(ctx.today, -calibrations[-1][0]) - shift,
+                serial=f"NB-{key.upper()}-{index + 1:02d}",
+            )
+        )
+        for back, ok in calibrations:
+            save(
+                EquipmentCalibration(
+                    equipment=item,
+                    calibrated_on=add_months(ctx.today, -back) - shift,
+                    in_tolerance=ok,
+                    provider=registration.organisation if registration else None,
+                    certificate_number=f"HC-{add_months(ctx.today, -back) - shift:%y%m}-{item.pk}",
+                )
+            )
+    # its instruments due this year or next (the plan's Group 2 lines), else its first ones
+    year = ctx.today.year
+    mine = Instrument.objects.filter(owner=org).select_related("instrument_type")
+    instruments = list(mine.filter(next_due__year__in=[year, year + 1]).order_by("next_due", "pk")[:6])
+    instruments = instruments or list(mine.order_by("pk")[:6])
+    for instrument in instruments:
+        item = Equipment(enterprise=org, instrument=instrument, province_id=org.province_id)
+        legal = item.legal_cycle_months()
+        # the utility checks a meter twice as often as the law asks when that keeps it in date
+        last = instrument.last_verified_on
+        if legal and legal >= 12 and last and add_months(last, legal // 2) >= dt.date(year, 1, 1):
+            item.interval_months = legal // 2
+        save(item)
+    plan = save(
+        CalibrationPlan(
+            enterprise=org,
+            year=ctx.today.year,
+            title=f"Kế hoạch kiểm định, hiệu chuẩn năm {ctx.today.year}",
+            prepared_by="Phòng Quản lý chất lượng",
+        )
+    )
+    lines, _undated = generate_lines(plan, ctx.admin)
+    late = next(
+        (line for line in lines if line.equipment.instrument_id and line.planned_on < ctx.today), None
+    )
+    for line in lines:
+        line.cost = Decimal(350000 if line.equipment.instrument_id else 900000)
+        # what was planned before the demo day is done, except one verification left late
+        if line.planned_on < ctx.today and line is not late:
+            line.done_on = line.planned_on
+        save(line)
     return 1

@@ -4,12 +4,16 @@ from doluong.core.filtersets import BaseFilterSet
 from doluong.parties.models import Organisation
 
 from .models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -80,3 +84,31 @@ class SupportActivityFilterSet(BaseFilterSet):
     class Meta:
         model = SupportActivity
         fields = ["province", "kind", "funding", "beneficiary"]
+
+
+class EquipmentFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Equipment
+        fields = ["enterprise", "in_use"]
+
+
+class EquipmentCalibrationFilterSet(BaseFilterSet):
+    class Meta:
+        model = EquipmentCalibration
+        fields = ["in_tolerance"]
+
+
+class CalibrationPlanFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = CalibrationPlan
+        fields = ["enterprise", "year"]
+
+
+class PlanLineFilterSet(BaseFilterSet):
+    class Meta:
+        model = PlanLine
+        fields = ["plan"]

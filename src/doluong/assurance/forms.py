@@ -5,12 +5,16 @@ from doluong.core.forms import BaseModelForm
 from doluong.programs.forms import _activity_form
 
 from .models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -158,3 +162,61 @@ class ConsultationForm(forms.Form):
 class ApprovalForm(forms.Form):
     on = forms.DateField(label=_("approved on"), input_formats=["%d/%m/%Y", "%Y-%m-%d"])
     approver = forms.CharField(label=_("approved by (head of the enterprise)"), max_length=150)
+
+
+class EquipmentForm(BaseModelForm):
+    class Meta:
+        model = Equipment
+        fields = [
+            "enterprise",
+            "instrument",
+            "name",
+            "instrument_type",
+            "quantity",
+            "serial",
+            "unit",
+            "range_min",
+            "range_max",
+            "required_uncertainty",
+            "interval_months",
+            "last_calibrated_on",
+            "reliability_target",
+            "in_use",
+            "notes",
+        ]
+        widgets = _areas("notes")
+
+
+def provider_choices():
+    """The service providers an enterprise may name on its plan and history: every provider and laboratory
+    (their names and registrations are public); the matching on the plan line says which cover the item."""
+    from doluong.parties.choices import OrganisationKind
+    from doluong.parties.models import Organisation
+
+    return Organisation.objects.filter(kind__in=OrganisationKind.providers()).order_by("province_id", "name")
+
+
+class _ProviderChoice:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "provider" in self.fields and not self.fields["provider"].disabled:
+            self.fields["provider"].queryset = provider_choices()
+
+
+class EquipmentCalibrationForm(_ProviderChoice, BaseModelForm):
+    class Meta:
+        model = EquipmentCalibration
+        fields = ["equipment", "calibrated_on", "in_tolerance", "provider", "certificate_number", "notes"]
+
+
+class CalibrationPlanForm(BaseModelForm):
+    class Meta:
+        model = CalibrationPlan
+        fields = ["enterprise", "year", "title", "prepared_by", "notes"]
+        widgets = _areas("notes")
+
+
+class PlanLineForm(_ProviderChoice, BaseModelForm):
+    class Meta:
+        model = PlanLine
+        fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "done_on", "notes"]

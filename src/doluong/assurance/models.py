@@ -48,6 +48,9 @@ from .choices import (
 LEGAL_BASIS = "Quyết định số 510/QĐ-BKHCN ngày 17/03/2021 của Bộ Khoa học và Công nghệ; TCVN ISO 10012:2007"
 #: a programme not reviewed for this many months is reminded
 REVIEW_MONTHS = 12
+DELETE_APPROVED_REFUSED = (
+    "An approved version cannot be deleted: it stays in the dossier; make a revision to change it."
+)
 #: days given to a corrective action opened by a failed confirmation
 CORRECTIVE_DAYS = 30
 
@@ -1022,3 +1025,9 @@ __all__ = [
     "programmes_due_for_review",
     "send_review_reminders",
 ]
+
+
+# the inventory and the yearly calibration plan (issue 14, item 4)
+from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanLine  # noqa: E402
+
+__all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]

@@ -65,6 +65,11 @@ PERMISSIONS = [
         paths={"province": "province_id", "organisation": "confirmation__enterprise_id"},
     ),
     _own("assurance.CorrectiveAction"),
+    # the inventory and the yearly calibration plan: the enterprise's own, the province's officers read them
+    _own("assurance.Equipment"),
+    _own("assurance.EquipmentCalibration"),
+    _own("assurance.CalibrationPlan"),
+    _own("assurance.PlanLine"),
     # an out-of-tolerance case is opened by the holder of the standard (or the provider that found it), by the
     # enterprise for its own instrument, or by the province's officer; the listed impact is never deleted
     rules(

@@ -1,12 +1,16 @@
 from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -62,3 +66,22 @@ ImpactItemTable = _table(
 SupportActivityTable = _table(
     SupportActivity, "title", ["date", "beneficiary", "kind", "consultants", "hours", "funding", "province"]
 )
+
+EquipmentTable = _table(
+    Equipment,
+    "name",
+    [
+        "enterprise",
+        "instrument",
+        "instrument_type",
+        "serial",
+        "interval_months",
+        "last_calibrated_on",
+        "in_use",
+    ],
+)
+EquipmentCalibrationTable = _table(
+    EquipmentCalibration, "calibrated_on", ["equipment", "in_tolerance", "provider", "certificate_number"]
+)
+CalibrationPlanTable = _table(CalibrationPlan, "year", ["title", "enterprise", "prepared_by"])
+PlanLineTable = _table(PlanLine, "planned_on", ["equipment", "due_on", "provider", "cost", "done_on", "plan"])

@@ -11,7 +11,11 @@ urlpatterns = [
     path("programmes/<int:pk>/approve/", views.programme_approve, name="programme_approve"),
     path("programmes/<int:pk>/review/", views.programme_review, name="programme_review"),
     path("programmes/<int:pk>/revise/", views.programme_revise, name="programme_revise"),
+    path("programmes/<int:pk>/delete/", views.programme_delete, name="programme_delete"),
     path("programmes/<int:pk>/dossier.<str:fmt>", views.programme_document, name="programme_document"),
+    path("calibration-plans/<int:pk>/generate/", views.plan_generate, name="plan_generate"),
+    path("calibration-plans/<int:pk>/calendar/", views.plan_calendar, name="plan_calendar"),
+    path("calibration-plans/<int:pk>/plan.xlsx", views.plan_export, name="plan_export"),
     path("confirmations/<int:pk>/sign/", views.confirmation_sign, name="confirmation_sign"),
     *[url for surface in SURFACES for url in surface.urls()],
 ]

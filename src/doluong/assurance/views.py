@@ -8,21 +8,25 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.views.decorators.http import require_POST
 
-from doluong.core.scope import CHANGE, VIEW
+from doluong.core.scope import CHANGE, DELETE, VIEW
 from doluong.core.surface import Related, Surface, scoped_rows
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
 from .models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -34,6 +38,8 @@ COMMON = {"namespace": "assurance", "nav_group": "assurance"}
 def _programme_context(programme, request):
     can_manage = programme.permits(request.user, CHANGE)
     return {
+        # an approved version is never deleted (Programme.delete refuses it): no "Xóa" button either
+        "can_delete": programme.permits(request.user, DELETE) and not programme.is_approved,
         # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
         "can_change": can_manage and not programme.is_approved,
         "can_manage": can_manage,
@@ -46,7 +52,27 @@ def _confirmation_context(confirmation, request):
     return {"can_manage": confirmation.permits(request.user, CHANGE)}
 
 
-programme = Surface(
+class ProgrammeSurface(Surface):
+    """The programme's surface: its API refuses to delete an approved version, with the reason."""
+
+    def api_viewset(self):
+        from rest_framework.exceptions import ValidationError as ApiValidationError
+
+        from .models import DELETE_APPROVED_REFUSED
+
+        base = super().api_viewset()
+
+        class ProgrammeViewSet(base):
+            def perform_destroy(self, instance):
+                if instance.is_approved:
+                    raise ApiValidationError(gettext(DELETE_APPROVED_REFUSED))
+                super().perform_destroy(instance)
+
+        ProgrammeViewSet.surface = base.surface
+        return ProgrammeViewSet
+
+
+programme = ProgrammeSurface(
     model=Programme,
     filterset=filtersets.ProgrammeFilterSet,
     table=tables.ProgrammeTable,
@@ -243,7 +269,110 @@ support = Surface(
     **COMMON,
 )
 
-SURFACES = [programme, process, link, confirmation, point, corrective, oot_case, impact, support]
+
+def _equipment_context(item, request):
+    from .calplan import suggest_interval
+
+    return {"suggestion": suggest_interval(item)}
+
+
+def _plan_context(plan, request):
+    lines = list(
+        PlanLine.objects.restrict(request.user)
+        .filter(plan=plan)
+        .select_related("equipment__instrument", "provider")
+        .order_by("planned_on", "pk")
+    )
+    return {
+        "lines": lines,
+        "total_cost": sum((line.cost or 0) for line in lines),
+        "can_manage": plan.permits(request.user, CHANGE),
+    }
+
+
+def _line_context(line, request):
+    from .calplan import match_providers, suggest_interval
+
+    matches = match_providers(line)
+    unchecked = sorted({note for m in matches if m.matches for note in m.unchecked})
+    return {"suggestion": suggest_interval(line.equipment), "matches": matches, "unchecked": unchecked}
+
+
+equipment = Surface(
+    model=Equipment,
+    filterset=filtersets.EquipmentFilterSet,
+    table=tables.EquipmentTable,
+    form=forms.EquipmentForm,
+    serializer=serializers.EquipmentSerializer,
+    basename="equipment",
+    route="inventory",
+    nav_order=80,
+    select_related=["enterprise", "instrument", "instrument_type"],
+    detail_template="assurance/equipment_detail.html",
+    extra_context=_equipment_context,
+    related=[
+        Related(
+            EquipmentCalibration._meta.verbose_name_plural,
+            scoped_rows(EquipmentCalibration, equipment=lambda o: o),
+        ),
+        Related(PlanLine._meta.verbose_name_plural, scoped_rows(PlanLine, equipment=lambda o: o)),
+    ],
+    **COMMON,
+)
+equipment_calibration = Surface(
+    model=EquipmentCalibration,
+    filterset=filtersets.EquipmentCalibrationFilterSet,
+    table=tables.EquipmentCalibrationTable,
+    form=forms.EquipmentCalibrationForm,
+    serializer=serializers.EquipmentCalibrationSerializer,
+    basename="equipmentcalibration",
+    route="inventory-calibrations",
+    namespace="assurance",
+    select_related=["equipment", "provider"],
+)
+plan = Surface(
+    model=CalibrationPlan,
+    filterset=filtersets.CalibrationPlanFilterSet,
+    table=tables.CalibrationPlanTable,
+    form=forms.CalibrationPlanForm,
+    serializer=serializers.CalibrationPlanSerializer,
+    basename="calibrationplan",
+    route="calibration-plans",
+    nav_order=90,
+    select_related=["enterprise"],
+    detail_template="assurance/plan_detail.html",
+    extra_context=_plan_context,
+    **COMMON,
+)
+plan_line = Surface(
+    model=PlanLine,
+    filterset=filtersets.PlanLineFilterSet,
+    table=tables.PlanLineTable,
+    form=forms.PlanLineForm,
+    serializer=serializers.PlanLineSerializer,
+    basename="planline",
+    route="plan-lines",
+    namespace="assurance",
+    select_related=["plan", "equipment", "provider"],
+    detail_template="assurance/planline_detail.html",
+    extra_context=_line_context,
+)
+
+SURFACES = [
+    programme,
+    process,
+    link,
+    confirmation,
+    point,
+    corrective,
+    oot_case,
+    impact,
+    support,
+    equipment,
+    equipment_calibration,
+    plan,
+    plan_line,
+]
 
 
 # ------------------------------------------------------------------------------------------- workflow pages
@@ -334,6 +463,28 @@ def programme_revise(request, pk):
 
 
 @login_required
+def programme_delete(request, pk):
+    """The surface's delete page, except for an approved version: refused with the reason, nothing deleted."""
+    from django.shortcuts import redirect, render
+
+    from doluong.core.views import ObjectDeleteView
+
+    from .models import DELETE_APPROVED_REFUSED
+
+    obj = _get(Programme, request, pk, DELETE)
+    if obj.is_approved:
+        if request.method == "POST":
+            messages.error(request, gettext(DELETE_APPROVED_REFUSED))
+            return redirect(obj.get_absolute_url())
+        return render(
+            request,
+            "assurance/programme_undeletable.html",
+            {"object": obj, "reason": gettext(DELETE_APPROVED_REFUSED)},
+        )
+    return ObjectDeleteView.as_view(surface=programme)(request, pk=str(pk))
+
+
+@login_required
 def programme_document(request, pk, fmt):
     from .documents import render_programme
 
@@ -359,3 +510,115 @@ def confirmation_sign(request, pk):
         lambda: actions.do_sign_confirmation(obj, request.user, signer=signer),
         gettext("The confirmation record is signed."),
     )
+
+
+# ------------------------------------------------------------------------------------------- calibration plan
+
+#: the months of the calendar view
+MONTHS = [
+    pgettext_lazy("month", "Jan"),
+    pgettext_lazy("month", "Feb"),
+    pgettext_lazy("month", "Mar"),
+    pgettext_lazy("month", "Apr"),
+    pgettext_lazy("month", "May"),
+    pgettext_lazy("month", "Jun"),
+    pgettext_lazy("month", "Jul"),
+    pgettext_lazy("month", "Aug"),
+    pgettext_lazy("month", "Sep"),
+    pgettext_lazy("month", "Oct"),
+    pgettext_lazy("month", "Nov"),
+    pgettext_lazy("month", "Dec"),
+]
+
+
+@login_required
+@require_POST
+def plan_generate(request, pk):
+    from .calplan import generate_lines
+
+    obj = _get(CalibrationPlan, request, pk, CHANGE)
+    try:
+        made, undated = generate_lines(obj, request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(obj.get_absolute_url())
+    messages.success(
+        request, gettext("%(count)s plan lines added from the inventory's due dates.") % {"count": len(made)}
+    )
+    if undated:
+        messages.warning(
+            request,
+            gettext("Without a due date (no last calibration or no interval): %(items)s")
+            % {"items": ", ".join(str(i) for i in undated[:20])},
+        )
+    return HttpResponseRedirect(obj.get_absolute_url())
+
+
+def _plan_rows(plan, user):
+    return list(
+        PlanLine.objects.restrict(user)
+        .filter(plan=plan)
+        .select_related("equipment__instrument", "equipment__instrument_type", "provider")
+        .order_by("equipment__name", "equipment_id", "planned_on", "pk")
+    )
+
+
+@login_required
+def plan_calendar(request, pk):
+    from django.shortcuts import render
+
+    from doluong.core.dates import today
+
+    obj = _get(CalibrationPlan, request, pk, VIEW)
+    rows: dict[int, dict] = {}
+    on = today()
+    for line in _plan_rows(obj, request.user):
+        row = rows.setdefault(
+            line.equipment_id, {"equipment": line.equipment, "months": [[] for _ in range(12)]}
+        )
+        state = "done" if line.done_on else ("late" if line.planned_on < on else "planned")
+        row["months"][line.planned_on.month - 1].append({"line": line, "state": state})
+    counts = [0] * 12
+    for row in rows.values():
+        for i, cell in enumerate(row["months"]):
+            counts[i] += len(cell)
+    return render(
+        request,
+        "assurance/plan_calendar.html",
+        {"object": obj, "months": MONTHS, "rows": list(rows.values()), "counts": counts},
+    )
+
+
+@login_required
+def plan_export(request, pk):
+    from doluong.core.io import tabular_response
+
+    obj = _get(CalibrationPlan, request, pk, VIEW)
+    headers = [
+        gettext("No."),
+        gettext("inventory item"),
+        gettext("group"),
+        gettext("serial number"),
+        gettext("due on"),
+        gettext("planned on"),
+        gettext("service provider"),
+        gettext("cost (VND)"),
+        gettext("done on"),
+        gettext("notes"),
+    ]
+    rows = [
+        [
+            i,
+            str(line.equipment),
+            line.equipment.group,
+            line.equipment.serial,
+            line.due_on,
+            line.planned_on,
+            str(line.provider) if line.provider_id else "",
+            int(line.cost) if line.cost is not None else None,
+            line.done_on,
+            line.notes,
+        ]
+        for i, line in enumerate(sorted(_plan_rows(obj, request.user), key=lambda r: (r.planned_on, r.pk)), 1)
+    ]
+    return tabular_response(str(obj), f"ke-hoach-hieu-chuan-{obj.year}-{obj.pk}", headers, rows, "xlsx")

@@ -6,12 +6,16 @@ from doluong.core.api import make_serializer
 from .. import forms
 from ..choices import Verdict
 from ..models import (
+    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
+    Equipment,
+    EquipmentCalibration,
     ImpactItem,
     MeasurementProcess,
     OutOfToleranceCase,
+    PlanLine,
     ProcessInstrument,
     Programme,
     SupportActivity,
@@ -86,3 +90,26 @@ class ImpactItemSerializer(_ImpactItemBase):
 
 
 SupportActivitySerializer = make_serializer(SupportActivity, forms.SupportActivityForm._meta.fields)
+
+EquipmentSerializer = make_serializer(Equipment, forms.EquipmentForm._meta.fields)
+
+
+def _with_providers(serializer):
+    """The provider may be any service provider (public), not only the organisations the user may view."""
+
+    class WithProviders(serializer):
+        def get_fields(self):
+            fields = super().get_fields()
+            if "provider" in fields and not fields["provider"].read_only:
+                fields["provider"].queryset = forms.provider_choices()
+            return fields
+
+    WithProviders.__name__ = serializer.__name__
+    return WithProviders
+
+
+EquipmentCalibrationSerializer = _with_providers(
+    make_serializer(EquipmentCalibration, forms.EquipmentCalibrationForm._meta.fields)
+)
+CalibrationPlanSerializer = make_serializer(CalibrationPlan, forms.CalibrationPlanForm._meta.fields)
+PlanLineSerializer = _with_providers(make_serializer(PlanLine, forms.PlanLineForm._meta.fields))
