@@ -437,15 +437,24 @@ def _check_counts(client, surface, user, allowed: set[str], helpers) -> None:
     """The list page, the API and the CSV export count exactly `allowed` for `user`, and a row outside is a 404."""
     response = client.get(surface.list_url(), {"per_page": 1}, **HTMX)
     assert response.status_code == 200
-    assert response.context["table"].paginator.count == len(allowed), (surface.model._meta.label, user.username)
+    assert response.context["table"].paginator.count == len(allowed), (
+        surface.model._meta.label,
+        user.username,
+    )
     shown = {str(pk) for pk in helpers.page_ids(response)}
     assert shown <= allowed, (surface.model._meta.label, user.username)
     body = client.get(_api_url(surface), {"limit": 1}).json()
     assert body["count"] == len(allowed), (surface.model._meta.label, user.username)
-    assert {str(row[_pk_name(surface)]) for row in body["results"]} <= allowed, (surface.model._meta.label, user.username)
+    assert {str(row[_pk_name(surface)]) for row in body["results"]} <= allowed, (
+        surface.model._meta.label,
+        user.username,
+    )
     hidden = surface.model._base_manager.exclude(pk__in=surface.queryset(user).values("pk")).first()
     if hidden is not None:
-        assert client.get(_api_url(surface, hidden.pk)).status_code == 404, (surface.model._meta.label, user.username)
+        assert client.get(_api_url(surface, hidden.pk)).status_code == 404, (
+            surface.model._meta.label,
+            user.username,
+        )
     if len(allowed) <= EXPORT_LIMIT:
         response = client.get(surface.list_url(), {"export": "csv"})
         assert response.status_code == 200, (surface.model._meta.label, user.username)

@@ -150,7 +150,6 @@ def test_rotate_kek_env_reseals_under_the_first_key(kit, settings, keys_copy, ca
 
 def test_deploy_check_refuses_the_default_secret_key():
     from django.conf import settings
-
     from django.core.checks import Tags, run_checks
 
     # the command as an operator runs it (every check) …
