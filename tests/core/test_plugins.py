@@ -86,12 +86,19 @@ def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):
         ("registry", "send_reminders"),
         ("programs", "send_report_reminders"),
         ("assurance", "send_programme_reminders"),
+        ("assurance", "send_calibration_plan_reminders"),
     ]
+    KINDS = (
+        "send_reminders",
+        "send_report_reminders",
+        "send_programme_reminders",
+        "send_calibration_plan_reminders",
+    )
     ran = []
     real = management.call_command
 
     def record(name, *args, **kwargs):
-        if name in ("send_reminders", "send_report_reminders", "send_programme_reminders"):
+        if name in KINDS:
             ran.append(name)
             return None
         return real(name, *args, **kwargs)
@@ -101,4 +108,4 @@ def test_the_reminders_command_runs_every_apps_reminder_kind(monkeypatch):
     real("reminders", "--list", stdout=out)
     assert ran == [] and "registry: send_reminders" in out.getvalue()
     real("reminders", stdout=io.StringIO())
-    assert ran == ["send_reminders", "send_report_reminders", "send_programme_reminders"]
+    assert ran == list(KINDS)

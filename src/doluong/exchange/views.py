@@ -13,7 +13,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
-from rest_framework import permissions, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -167,6 +168,60 @@ def _row_json(row) -> dict:
     }
 
 
+class _DeadLetterSerializer(serializers.Serializer):
+    sequence = serializers.IntegerField()
+    attempts = serializers.IntegerField()
+    error = serializers.CharField(allow_blank=True)
+
+
+class _FailureSerializer(serializers.Serializer):
+    at = serializers.DateTimeField()
+    sequence = serializers.IntegerField()
+    attempt = serializers.IntegerField()
+    outcome = serializers.CharField(allow_blank=True)
+    http_status = serializers.IntegerField(allow_null=True)
+    detail = serializers.CharField(allow_blank=True)
+
+
+class _SubscriptionHealthSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField(allow_blank=True)
+    url = serializers.CharField(allow_blank=True)
+    active = serializers.BooleanField()
+    province = serializers.CharField(allow_blank=True)
+    cursor = serializers.IntegerField()
+    last_event = serializers.IntegerField()
+    lag = serializers.IntegerField()
+    oldest_waiting_at = serializers.DateTimeField(allow_null=True)
+    oldest_waiting_seconds = serializers.IntegerField(allow_null=True)
+    retrying = serializers.IntegerField()
+    dead = serializers.IntegerField()
+    dead_letters = _DeadLetterSerializer(many=True)
+    recent_failures = _FailureSerializer(many=True)
+
+
+class _ChainSerializer(serializers.Serializer):
+    ok = serializers.BooleanField()
+    entries = serializers.IntegerField()
+    broken_at = serializers.IntegerField(allow_null=True)
+
+
+class HealthSerializer(serializers.Serializer):
+    """The API's answer (documents the schema; the view builds the dict itself)."""
+
+    subscriptions = _SubscriptionHealthSerializer(many=True)
+    chain = _ChainSerializer()
+
+
+class ReplayRequestSerializer(serializers.Serializer):
+    from_sequence = serializers.IntegerField(min_value=0)
+
+
+class ReplayResultSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    cursor = serializers.IntegerField()
+
+
 class _AdminOnly(permissions.BasePermission):
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated) and actions.may_watch(request.user)
@@ -177,6 +232,7 @@ class HealthAPI(APIView):
     letters, and the exchange log's hash chain."""
 
     permission_classes = [_AdminOnly]
+    serializer_class = HealthSerializer
 
     def get(self, request):
         return Response(
@@ -188,7 +244,9 @@ class ReplayAPI(APIView):
     """POST {"from_sequence": N}: deliver the subscriber every event after number N again."""
 
     permission_classes = [_AdminOnly]
+    serializer_class = ReplayRequestSerializer
 
+    @extend_schema(request=ReplayRequestSerializer, responses={200: ReplayResultSerializer})
     def post(self, request, pk):
         sub = get_object_or_404(Subscription, pk=pk)
         try:
