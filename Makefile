@@ -27,12 +27,14 @@ demo: install
 ## Run the whole test suite (SQLite by default; set DATABASE_URL=postgres://… for PostgreSQL).
 ## Database tests run in TEST_WORKERS processes (the first builds the demo database and saves it as a template, the
 ## others copy it; the next run copies it too while the source is unchanged: tests/conftest.py); the browser tests run
-## afterwards in one process, because a live server's teardown empties its database.
+## afterwards, one process per file (each copies the template), because a live server's teardown empties its database.
 ## The slowest 15 tests are printed (--durations).
 TEST_WORKERS ?= 2
 test: install
 	$(VENV)/bin/python -m pytest -n $(TEST_WORKERS) --durations=15 -m "not browser" $(PYTEST_ARGS)
-	$(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS)
+	for f in tests/browser/test_*.py; do \
+	  $(VENV)/bin/python -m pytest -m browser $(PYTEST_ARGS) $$f; rc=$$?; [ $$rc = 0 ] || [ $$rc = 5 ] || exit $$rc; \
+	done
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench
