@@ -1028,6 +1028,18 @@ def main() -> None:
     start = time.perf_counter()
     tally_rows = refresh()
     say(f"due tally refreshed ({tally_rows:,} rows) in {time.perf_counter() - start:.1f} s")
+    # the coverage snapshots (coverage.snapshot), as cron runs them daily: the public coverage pages of a large
+    # province read them
+    from doluong.coverage.models import CoverageSnapshot
+    from doluong.coverage.snapshot import refresh as refresh_coverage
+
+    start = time.perf_counter()
+    provinces = refresh_coverage()
+    slowest = CoverageSnapshot.objects.order_by("-seconds").first()
+    say(
+        f"coverage snapshots refreshed ({provinces} provinces) in {time.perf_counter() - start:.1f} s"
+        + (f"; slowest province {slowest.province_id}: {slowest.seconds:.1f} s" if slowest else "")
+    )
     say("")
     say(
         "every surface's pages (server time in process, median of 3 after a warm-up; admin and a province officer):"

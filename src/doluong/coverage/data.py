@@ -171,16 +171,23 @@ def compute_frozen(inputs: dict, parameters: dict, added: list[formula.Capacity]
     return {"capability": cap.as_dict(), "realised": real.as_dict()}
 
 
-def current(province_id: str, day: dt.date, added: list[formula.Capacity] = ()) -> dict:
-    """Both coverages of a province on `day` under the formula version in force that day (None if none)."""
+def current(province_id: str, day: dt.date, added: list[formula.Capacity] = (), snapshot=None) -> dict:
+    """Both coverages of a province on `day` under the formula version in force that day (None if none); from
+    the worker's `snapshot` of the province (coverage.snapshot) when one is given, on the snapshot's day (`day`
+    in the answer is the day of the data, `as_of` when the snapshot was counted, None when read live)."""
     from .models import FormulaVersion
 
+    if snapshot is not None:
+        day, inputs = snapshot.on, snapshot.inputs
+    else:
+        inputs = gather(province_id, day)
     version = FormulaVersion.in_force(day)
     parameters = version.parameters if version else {}
-    inputs = gather(province_id, day)
     out = compute_frozen(inputs, parameters, added)
     out["version"] = version
     out["inputs"] = inputs
+    out["day"] = day
+    out["as_of"] = snapshot.computed_at if snapshot is not None else None
     return out
 
 

@@ -239,3 +239,24 @@ class CoverageReport(BaseModel):
         from .data import compute_frozen
 
         return compute_frozen(self.inputs, self.parameters)
+
+
+class CoverageSnapshot(models.Model):
+    """The coverage inputs of one province (populations, capacities, services: what `data.gather` reads from the
+    registry) counted by the worker for one day, which the public coverage pages read for a province too large to
+    read per request (coverage.snapshot). Derived data: rebuilt whole by `doluong manage refresh_coverage`, never
+    edited; the frozen yearly reports are `CoverageReport`."""
+
+    province = models.OneToOneField(Province, models.CASCADE, related_name="+", primary_key=True)
+    on = models.DateField(_("counted for"))
+    computed_at = models.DateTimeField(_("counted at"))
+    seconds = models.FloatField(_("seconds"), default=0)
+    instruments = models.PositiveIntegerField(_("instruments in use"), default=0)
+    inputs = models.JSONField(_("inputs"), default=dict)
+
+    class Meta:
+        verbose_name = _("coverage snapshot")
+        verbose_name_plural = _("coverage snapshots")
+
+    def __str__(self) -> str:
+        return f"{self.province_id} {self.on:%d/%m/%Y}: {self.instruments}"

@@ -19,7 +19,7 @@ from doluong.parties.choices import OrganisationKind
 from doluong.parties.models import Organisation
 from doluong.registry.models import InstrumentType
 
-from . import data, filtersets, forms, formula, tables
+from . import data, filtersets, forms, formula, snapshot, tables
 from . import map as coverage_map
 from .api import serializers
 from .models import CoverageReport, FormulaVersion, ProviderCapacity, SurveyEstimate
@@ -147,12 +147,12 @@ def _may_plan(user, province_id: str) -> bool:
 
 def index(request):
     day = today()
-    rows = []
-    for province in Province.objects.filter(
-        pk__in=Organisation.objects.values("province_id").distinct()
-    ).order_by("name"):
-        figures = data.current(province.pk, day)
-        rows.append({"province": province, **figures})
+    ids = snapshot.provinces()
+    snaps = snapshot.usable(ids, day)
+    names = Province.objects.in_bulk(ids)
+    rows = [
+        {"province": names[pk], **data.current(pk, day, snapshot=snaps.get(pk))} for pk in ids if pk in names
+    ]
     return render(
         request,
         "coverage/index.html",
@@ -162,14 +162,16 @@ def index(request):
 
 def province_page(request, code):
     province = _province(code)
-    day = today()
-    figures = data.current(province.pk, day)
+    figures = data.current(
+        province.pk, today(), snapshot=snapshot.usable([province.pk], today()).get(province.pk)
+    )
     return render(
         request,
         "coverage/province.html",
         {
             "province": province,
-            "day": day,
+            "day": figures["day"],
+            "as_of": figures["as_of"],
             "version": figures["version"],
             "figures": _labelled({k: figures[k] for k in ("capability", "realised")}, province.pk),
             "doc": formula.__doc__,
@@ -215,7 +217,8 @@ def what_if(request, code):
     if not _may_plan(request.user, province.pk):
         raise PermissionDenied
     day = today()
-    before = data.current(province.pk, day)
+    snap = snapshot.usable([province.pk], day).get(province.pk)
+    before = data.current(province.pk, day, snapshot=snap)
     after, error, added = None, "", None
     if request.method == "POST":
         try:
@@ -223,7 +226,7 @@ def what_if(request, code):
         except WhatIfError as exc:
             error = str(exc)
         else:
-            after = data.current(province.pk, day, [added])
+            after = data.current(province.pk, day, [added], snapshot=snap)
     return render(
         request,
         "coverage/what_if.html",
