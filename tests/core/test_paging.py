@@ -157,3 +157,27 @@ def test_deep_pages_by_deferred_join_hold_the_same_rows_as_the_offset(client_for
     ]
     last = table.paginator.num_pages
     assert page_ids(client.get(url, {**params, "page": last})) != []
+
+
+def test_an_estimate_far_above_the_bound_is_shown_without_counting(monkeypatch):
+    """PostgreSQL: an estimate more than ESTIMATE_ONLY_FACTOR times the bound skips the capped count; near the
+    bound the capped count still runs and decides (SQLite always counts exactly)."""
+    from django.test.utils import CaptureQueriesContext
+
+    queryset = Instrument.objects.all()
+    exact = queryset.count()
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("ANALYZE registry_instrument")
+    bound = exact // (paging.ESTIMATE_ONLY_FACTOR * 2)
+    with CaptureQueriesContext(connection) as far:
+        count, estimated = paging.bounded_count(queryset, exact_up_to=bound)
+    counted = [q["sql"] for q in far.captured_queries if "COUNT(" in q["sql"].upper()]
+    if connection.vendor == "postgresql":
+        assert estimated and abs(count - exact) <= exact * 0.2 and counted == []
+        with CaptureQueriesContext(connection) as near:
+            count, estimated = paging.bounded_count(queryset, exact_up_to=exact - 1)
+        assert estimated and count >= exact
+        assert [q for q in near.captured_queries if "COUNT(" in q["sql"].upper()]
+    else:
+        assert (count, estimated) == (exact, False) and counted
