@@ -181,3 +181,11 @@ def test_an_estimate_far_above_the_bound_is_shown_without_counting(monkeypatch):
         assert [q for q in near.captured_queries if "COUNT(" in q["sql"].upper()]
     else:
         assert (count, estimated) == (exact, False) and counted
+
+
+def test_a_list_django_knows_is_empty_counts_zero():
+    """A filter ``__in`` an empty list (a user with no memberships) has no SQL for the planner to explain: the
+    count is 0 on both databases, not an error page."""
+    assert paging.planner_rows(Instrument.objects.filter(pk__in=[])) in (0, None)
+    assert paging.bounded_count(Instrument.objects.filter(pk__in=[])) == (0, False)
+    assert paging.bounded_count(Instrument.objects.none()) == (0, False)

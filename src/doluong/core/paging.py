@@ -21,7 +21,7 @@ import json
 import re
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist
+from django.core.exceptions import EmptyResultSet, FieldDoesNotExist
 from django.core.paginator import EmptyPage, Paginator
 from django.db import connections
 from django.db.models import F, Q, QuerySet
@@ -46,11 +46,15 @@ _ROWS = re.compile(r'"Plan Rows": (\d+)')
 
 
 def planner_rows(queryset: QuerySet) -> int | None:
-    """PostgreSQL's estimate of the rows `queryset` returns (``EXPLAIN (FORMAT JSON)``); None elsewhere."""
+    """PostgreSQL's estimate of the rows `queryset` returns (``EXPLAIN (FORMAT JSON)``); None elsewhere; 0 for a
+    queryset Django knows is empty (a filter ``__in`` an empty list has no SQL to explain)."""
     connection = connections[queryset.db]
     if connection.vendor != "postgresql":
         return None
-    sql, params = queryset.order_by().query.sql_with_params()
+    try:
+        sql, params = queryset.order_by().query.sql_with_params()
+    except EmptyResultSet:
+        return 0
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
         plan = cursor.fetchone()[0]
