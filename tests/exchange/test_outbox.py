@@ -188,6 +188,27 @@ def test_the_verifier_refuses_tampering_and_stale_or_unknown_deliveries():
     assert signing.public_key() != root_public()
 
 
+def test_verify_signature_takes_the_secret_or_the_public_key():
+    """The one documented function: the key's form says which signature is checked; anything wrong is Refused."""
+    secret = signing.new_secret()
+    event = OutboxEvent.objects.order_by("pk").first()
+    body = json.dumps(event.envelope()).encode()
+    ts = int(timezone.now().timestamp())
+    headers = {k.upper(): v for k, v in signing.headers(secret, str(event.event_id), ts, body).items()}
+    assert receiver.verify_signature(headers, body, secret, now=ts)["id"] == str(event.event_id)
+    assert receiver.verify_signature(headers, body, signing.public_key(), now=ts)["sequence"] == event.pk
+    # only the HMAC part: the public key finds no v1a signature
+    only_hmac = {**headers, "WEBHOOK-SIGNATURE": headers["WEBHOOK-SIGNATURE"].split()[0]}
+    assert receiver.verify_signature(only_hmac, body, secret, now=ts)
+    for key in (signing.public_key(), signing.new_secret(), "not-base64!", "", "AAAA"):
+        with pytest.raises(receiver.Refused):
+            receiver.verify_signature(
+                only_hmac if key == signing.public_key() else headers, body, key, now=ts
+            )
+    with pytest.raises(receiver.Refused):
+        receiver.verify_signature(headers, body + b" ", secret, now=ts)
+
+
 def test_the_log_chain_breaks_when_an_entry_is_edited(hook):
     sub, rec = hook
     _touch(2)

@@ -1,6 +1,6 @@
 """doluong-to-doluong: a national instance ingests a province's deliveries.
 
-`NationalStore.ingest(headers, body)` verifies the delivery with the documented verifier (`receiver.verify`: the
+`NationalStore.ingest(headers, body)` verifies the delivery with the documented verifier (`receiver.verify_signature`: the
 Ed25519 signature with the province's published key, or the HMAC secret), refuses an unknown schema version, a
 bad signature or a stale timestamp **with a record** (`refusals`: event id, reason, time), deduplicates by the
 event id (a replay or a retry is acknowledged and changes nothing), and keeps, per (province, entity kind, local
@@ -18,7 +18,7 @@ import json
 from dataclasses import dataclass, field
 
 from . import national
-from .receiver import Refused, verify
+from .receiver import Refused, verify_signature
 
 
 @dataclass
@@ -46,7 +46,7 @@ class NationalStore:
         if key is None:
             return self._refuse(headers, f"unknown province instance {province!r}")
         try:
-            event = verify(headers, body, public_key=key, now=now)
+            event = verify_signature(headers, body, key, now=now)
         except Refused as exc:
             return self._refuse(headers, str(exc))
         if event["id"] in self.seen:

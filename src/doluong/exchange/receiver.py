@@ -2,9 +2,12 @@
 headers: the timestamp within `tolerance` seconds, then either the HMAC "v1," signature with the shared secret, or
 the Ed25519 "v1a," signature with the platform's published public key (`cryptography` needed for that one).
 
-    from receiver import verify, Refused
-    event = verify(headers, body, secret="whsec_…")            # or public_key="base64…"
+    from receiver import verify_signature, Refused
+    event = verify_signature(headers, body, "whsec_…")   # the shared secret, or the base64 Ed25519 public key
     if seen(event["id"]): return 200   # deduplicate by the event id: a replay is delivered again
+
+`verify_signature` is the one public function (with `Refused`); `verify` is the same with keyword arguments, kept
+for the callers written before it.
 """
 
 from __future__ import annotations
@@ -28,6 +31,34 @@ def _content(headers: dict, body: bytes) -> tuple[str, int, bytes]:
     except (KeyError, ValueError) as exc:
         raise Refused("missing or malformed webhook headers") from exc
     return msg_id, timestamp, signatures, f"{msg_id}.{timestamp}.".encode() + body
+
+
+SECRET_PREFIX = "whsec_"
+
+
+def verify_signature(
+    headers: dict,
+    body: bytes,
+    key: str,
+    *,
+    tolerance: int = 300,
+    now: float | None = None,
+) -> dict:
+    """The event of an authentic delivery, else `Refused`. `key` is either the subscriber's shared secret
+    ("whsec_…": the "v1," HMAC signature is checked) or the sender's published Ed25519 public key (base64 of the
+    32 raw bytes: the "v1a," signature is checked). `headers`: the request's headers (any case); `body`: the raw
+    bytes as received, before any JSON parsing. Checked: the webhook headers are there, the timestamp is within
+    `tolerance` seconds of `now` (default: the clock), a signature matches (constant-time for the HMAC), the body's
+    `id` is the `webhook-id` and `schema_version` is 1. Deduplicating by `event["id"]` is the caller's part."""
+    if not key:
+        raise Refused("no key to verify with")
+    kind = {"secret": key} if key.startswith(SECRET_PREFIX) else {"public_key": key}
+    try:
+        return verify(headers, body, tolerance=tolerance, now=now, **kind)
+    except Refused:
+        raise
+    except ValueError as exc:  # a key that is not base64 / not 32 bytes, a body that is not JSON
+        raise Refused(f"cannot verify: {exc}") from exc
 
 
 def verify(
