@@ -384,6 +384,8 @@ DOLUONG_JOB_HEARTBEAT_SECONDS = env_int("DOLUONG_JOB_HEARTBEAT_SECONDS", 5)
 DOLUONG_JOB_STALE_SECONDS = env_int("DOLUONG_JOB_STALE_SECONDS", 120)
 # a job whose worker died is run again until it has been tried this many times (then it is marked failed)
 DOLUONG_JOB_ATTEMPTS = env_int("DOLUONG_JOB_ATTEMPTS", 2)
+# a national instance (exchange.aggregate): receives the province instances' events, serves national statistics
+DOLUONG_NATIONAL_MODE = env_bool("DOLUONG_NATIONAL_MODE", False)
 # files above 2.5 MB are written to a temporary file while they arrive, not kept in memory
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_TEMP_DIR = env_str("DOLUONG_UPLOAD_TEMP_DIR", "") or None

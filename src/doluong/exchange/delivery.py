@@ -96,15 +96,17 @@ def verify_chain(entries: list[dict]) -> bool:
     return True
 
 
-def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
+def request_for(sub: Subscription, event: OutboxEvent) -> tuple[str, bytes, dict]:
+    """What is POSTed for `event` to `sub`: the URL, the body (the envelope, canonical JSON) and the signed
+    Standard Webhooks headers."""
     body = json.dumps(event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     secret = signing.open_secret(sub.secret)
-    request = urllib.request.Request(
-        sub.url,
-        data=body,
-        headers=signing.headers(secret, str(event.event_id), int(time.time()), body),
-        method="POST",
-    )
+    return sub.url, body, signing.headers(secret, str(event.event_id), int(time.time()), body)
+
+
+def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
+    """The HTTP POST itself: (status, error); None when no answer came (timeout, refused connection)."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
             return response.status, ""
@@ -112,6 +114,10 @@ def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
         return exc.code, f"HTTP {exc.code}"
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         return None, str(getattr(exc, "reason", exc))
+
+
+def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
+    return send(*request_for(sub, event))
 
 
 #: events per delivery transaction: their states, log entries and the cursor commit together

@@ -151,3 +151,147 @@ class ExchangeLog(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%d/%m/%Y %H:%M:%S} · {self.subscription_name} · {self.outcome}"
+
+
+# --- national mode (DOLUONG_NATIONAL_MODE): a national instance aggregating the provinces' instances
+
+
+class NationalSource(BaseModel):
+    """A province instance that delivers its outbox to this (national) instance: its province, its published
+    Ed25519 exchange key and the HMAC secret of its subscription to us — a separate secret per source, sealed with
+    the KEK, never shared between sources. A delivery must carry both signatures when both are set."""
+
+    province = models.OneToOneField(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
+    name = models.CharField(_("name"), max_length=150, blank=True)
+    public_key = models.CharField(
+        _("public key (Ed25519, base64)"),
+        max_length=64,
+        blank=True,
+        help_text=_("The instance's exchange key"),
+    )
+    secret = models.TextField(editable=False)  # "kek:" + Fernet token of the whsec_ secret
+    is_active = models.BooleanField(_("active"), default=True)
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        ordering = ["province_id"]
+        verbose_name = _("national source")
+        verbose_name_plural = _("national sources")
+
+    def __str__(self) -> str:
+        return self.name or str(self.province_id)
+
+
+class NationalReceipt(models.Model):
+    """One event received from a source and accepted; `event_id` unique: a second delivery of it (a retry, a
+    replay) changes nothing and only counts in `duplicates`."""
+
+    event_id = models.UUIDField(_("event ID"), unique=True)
+    source = models.ForeignKey(NationalSource, models.PROTECT, related_name="receipts")
+    event_type = models.CharField(_("event type"), max_length=80)
+    kind = models.CharField(_("object kind"), max_length=40)
+    object_id = models.CharField(_("object ID"), max_length=64)
+    version = models.PositiveIntegerField(_("object version"))
+    sequence = models.BigIntegerField(_("sequence at the source"))
+    occurred_at = models.DateTimeField(_("occurred at"))
+    received_at = models.DateTimeField(_("received at"))
+    hash = models.CharField(_("SHA-256 of the body"), max_length=64)
+    duplicates = models.PositiveIntegerField(_("duplicate deliveries"), default=0)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("national receipt")
+        verbose_name_plural = _("national receipts")
+        indexes = [models.Index(fields=["source", "kind"], name="exchange_nreceipt_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.source_id} · {self.event_type} · {self.event_id}"
+
+
+class NationalRefusal(models.Model):
+    """A delivery this instance refused, and why: stored, never silently dropped."""
+
+    class Reason(models.TextChoices):
+        UNKNOWN_SOURCE = "unknown_source", _("Unknown source")
+        BAD_SIGNATURE = "bad_signature", _("Bad signature")
+        BAD_SCHEMA = "bad_schema", _("Bad schema")
+        OTHER_PROVINCE = "other_province", _("Event of another province")
+
+    province_code = models.CharField(_("province code"), max_length=10)
+    source = models.ForeignKey(NationalSource, models.SET_NULL, null=True, related_name="refusals")
+    event_id = models.CharField(_("event ID"), max_length=64, blank=True)
+    reason = models.CharField(_("reason"), max_length=20, choices=Reason.choices)
+    detail = models.CharField(_("detail"), max_length=500, blank=True)
+    hash = models.CharField(_("SHA-256 of the body"), max_length=64)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("national refusal")
+        verbose_name_plural = _("national refusals")
+
+    def __str__(self) -> str:
+        return f"{self.province_code} · {self.reason} · {self.event_id}"
+
+
+class NationalEntity(models.Model):
+    """An aggregated object: keyed by (source province, its id at the source), the latest version received."""
+
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
+    source_id = models.CharField(_("ID at the source"), max_length=64)
+    version = models.PositiveIntegerField(_("object version"))
+    deleted = models.BooleanField(_("deleted at the source"), default=False)
+    data = models.JSONField(_("data"), default=dict)
+    updated_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        abstract = True
+
+
+class NationalOrganisation(NationalEntity):
+    name = models.CharField(_("name"), max_length=300, blank=True)
+    tax_code = models.CharField(_("tax code"), max_length=20, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("national organisation")
+        verbose_name_plural = _("national organisations")
+        constraints = [models.UniqueConstraint(fields=["province", "source_id"], name="exchange_norg_key")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class NationalInstrument(NationalEntity):
+    instrument_type_code = models.CharField(_("instrument type code"), max_length=30, blank=True)
+    serial = models.CharField(_("serial number"), max_length=100, blank=True)
+    status = models.CharField(_("status"), max_length=30, blank=True)
+    owner_source_id = models.CharField(_("owner's ID at the source"), max_length=64, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True)
+
+    class Meta:
+        verbose_name = _("national instrument")
+        verbose_name_plural = _("national instruments")
+        constraints = [models.UniqueConstraint(fields=["province", "source_id"], name="exchange_ninst_key")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} · {self.serial}"
+
+
+class NationalCertificate(NationalEntity):
+    number = models.CharField(_("certificate number"), max_length=100, db_index=True)
+    status = models.CharField(_("status"), max_length=30, blank=True)
+    kind = models.CharField(_("kind"), max_length=40, blank=True)
+    issued_on = models.DateField(_("issued on"), null=True)
+    valid_until = models.DateField(_("valid until"), null=True)
+    provider_source_id = models.CharField(_("provider's ID at the source"), max_length=64, blank=True)
+    instrument_source_id = models.CharField(_("instrument's ID at the source"), max_length=64, blank=True)
+    instrument_type_code = models.CharField(_("instrument type code"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("national certificate")
+        verbose_name_plural = _("national certificates")
+        constraints = [models.UniqueConstraint(fields=["province", "source_id"], name="exchange_ncert_key")]
+
+    def __str__(self) -> str:
+        return f"{self.province_id} · {self.number}"

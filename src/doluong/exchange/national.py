@@ -297,7 +297,7 @@ def _master(kind: str, data: dict, province: str) -> dict:
         "provinceCode": data.get("province_id") or province or None,
         "communeCode": commune,
         "taxCode": tax or None,
-        "group2Code": _type_code(data.get("instrument_type_id")),
+        "group2Code": data.get("instrument_type_code") or _type_code(data.get("instrument_type_id")),
     }
 
 

@@ -62,7 +62,25 @@ def snapshot(obj) -> dict:
         if field.name in PERSONAL and obj._meta.label != "parties.Organisation":
             continue
         data[field.attname] = _value(getattr(obj, field.attname))
+    code = _type_code(obj)
+    if code is not None:
+        data["instrument_type_code"] = code
     return data
+
+
+def _type_code(obj) -> str | None:
+    """The Group 2 / instrument type code, so that a receiver (a national instance) needs not our type ids: an
+    instrument's type, a certificate's instrument's type. Added within envelope schema_version 1 (an additional
+    data key, December 2026): receivers that ignore unknown keys are unaffected."""
+    label = obj._meta.label
+    try:
+        if label == "registry.Instrument" and obj.instrument_type_id:
+            return obj.instrument_type.code
+        if label == "verification.Certificate" and obj.instrument_id:
+            return obj.instrument.instrument_type.code
+    except Exception:  # a dangling reference during a delete cascade
+        return None
+    return None
 
 
 def _province(obj) -> str:
@@ -118,13 +136,14 @@ BATCH = 2000
 def _select_related(model) -> list[str]:
     """The relations `_province` follows, for one query per batch instead of one per row."""
     names = {f.name for f in model._meta.concrete_fields}
+    extra = ["instrument_type"] if model._meta.label == "registry.Instrument" else []
     if "province" in names:
-        return []
+        return extra
     if "organisation" in names:
-        return ["organisation"]
+        return ["organisation", *extra]
     if "registration" in names:
-        return ["registration__organisation"]
-    return []
+        return ["registration__organisation", *extra]
+    return extra
 
 
 def write_bulk(model, rows) -> int:

@@ -21,4 +21,22 @@ PERMISSIONS = [
     rules(
         "exchange.ExchangeLog", note="the administrator only; append-only", forbid=("add", "change", "delete")
     ),
+    rules(
+        "exchange.NationalSource",
+        note="national mode: the province instances and their secrets, the administrator only",
+    ),
+    *(
+        rules(
+            label,
+            note="national mode: written by the signed receiver endpoint only; the administrator views",
+            forbid=("add", "change", "delete"),
+        )
+        for label in (
+            "exchange.NationalReceipt",
+            "exchange.NationalRefusal",
+            "exchange.NationalOrganisation",
+            "exchange.NationalInstrument",
+            "exchange.NationalCertificate",
+        )
+    ),
 ]

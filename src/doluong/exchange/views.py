@@ -8,10 +8,12 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers, status
@@ -19,6 +21,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doluong.core.surface import nav_link
+from doluong.verification.public import rate_limited
 
 from . import actions, delivery, national, signing
 from .management.commands.exchange_schema import SCHEMA_FILE
@@ -254,3 +257,67 @@ class ReplayAPI(APIView):
         except ValidationError as exc:
             return Response({"from_sequence": exc.messages}, status=status.HTTP_400_BAD_REQUEST)
         return Response({"id": sub.pk, "cursor": sub.cursor})
+
+
+# --- national mode: the receiver endpoint, the public statistics and the cross-province certificate check
+
+
+def _national_or_404():
+    from django.http import Http404
+
+    from . import aggregate
+
+    if not aggregate.enabled():
+        raise Http404(_("This instance is not in national mode."))
+
+
+@csrf_exempt
+@require_POST
+def national_receive(request, province_code):
+    """A province instance's delivery (POST, signed): 204 stored, 200 duplicate, 400 refused (recorded)."""
+    from . import aggregate
+
+    _national_or_404()
+    status_code = aggregate.receive(province_code, dict(request.headers), request.body)
+    return HttpResponse(status=status_code)
+
+
+def national_stats(request):
+    from . import aggregate
+
+    _national_or_404()
+    data = aggregate.stats()
+    for row in data["rows"]:
+        row["lag_text"] = age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else "")
+        row["age_text"] = age_text(row["age"]) or (_("under a minute") if row["age"] is not None else "")
+        row["receipt_cells"] = [row["receipts"].get(k, 0) for k in data["kinds"]]
+    return render(request, "exchange/national_stats.html", data)
+
+
+@never_cache
+@rate_limited(json=False)
+def national_certificate_page(request):
+    from . import aggregate
+
+    _national_or_404()
+    number = (request.GET.get("n") or "").strip()
+    return render(
+        request,
+        "exchange/national_certificate.html",
+        {"number": number, "results": aggregate.check_certificate(number) if number else None},
+    )
+
+
+@never_cache
+@rate_limited(json=True)
+def national_certificate_api(request):
+    from . import aggregate
+
+    _national_or_404()
+    number = (request.GET.get("n") or "").strip()
+    if not number:
+        return JsonResponse({"detail": _("Give the certificate number as ?n=…")}, status=400)
+    return JsonResponse(
+        {"query": {"n": number}, "results": aggregate.check_certificate(number)},
+        json_dumps_params={"ensure_ascii": False},
+    )

@@ -1,0 +1,301 @@
+"""National mode (`DOLUONG_NATIONAL_MODE`): this instance receives the province instances' outbox deliveries (the
+doluong-to-doluong adapter, `peer.py`, kept in tables here) and serves national statistics and the cross-province
+certificate check.
+
+`receive(province_code, headers, body)` is the receiver endpoint's work, in this order:
+
+1. the source: an active `NationalSource` of that province, else refused "unknown source";
+2. the signatures (`receiver.verify_signature`): the HMAC with **this source's** secret (another province's secret
+   does not verify), and the Ed25519 signature with the source's published key when one is set; a failure is
+   refused "bad signature", an unknown schema version "bad schema";
+3. deduplication by the event id: an event already receipted is acknowledged (200) and only counted
+   (`NationalReceipt.duplicates`);
+4. the event's shape (type `<kind>.<action>`, object id and version, data) — else "bad schema" — and its province:
+   an event of another province than the source's is refused "other province";
+5. in one transaction: the receipt (event id unique: a concurrent duplicate loses the race and is counted), and for
+   organisations, instruments and certificates the upsert of the aggregated row keyed by (province, id at the
+   source), only when the version is newer (a late, older version changes nothing; a deletion marks the row
+   deleted). Other kinds are receipted and counted only.
+
+Every refusal is a `NationalRefusal` row (reason, detail, event id, body hash, time): nothing is silently dropped.
+Returns the HTTP status: 204 stored, 200 duplicate, 400 refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Sum
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from doluong.verification.choices import CertificateStatus
+
+from . import signing
+from .models import (
+    NationalCertificate,
+    NationalInstrument,
+    NationalOrganisation,
+    NationalReceipt,
+    NationalRefusal,
+    NationalSource,
+)
+from .receiver import Refused, verify_signature
+
+ACTIONS = ("created", "updated", "deleted")
+
+
+def enabled() -> bool:
+    return bool(getattr(settings, "DOLUONG_NATIONAL_MODE", False))
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _date(value):
+    return parse_date(value) if isinstance(value, str) and value else None
+
+
+#: aggregated kinds: the model and its columns from the event's data (the rest stays in `data`)
+AGGREGATED = {
+    "organisation": (
+        NationalOrganisation,
+        lambda d: {
+            "name": _text(d.get("name")),
+            "tax_code": _text(d.get("tax_code")),
+            "kind": _text(d.get("kind")),
+        },
+    ),
+    "instrument": (
+        NationalInstrument,
+        lambda d: {
+            "instrument_type_code": _text(d.get("instrument_type_code")),
+            "serial": _text(d.get("serial")),
+            "status": _text(d.get("status")),
+            "owner_source_id": _text(d.get("owner_id")),
+            "valid_until": _date(d.get("valid_until")),
+        },
+    ),
+    "certificate": (
+        NationalCertificate,
+        lambda d: {
+            "number": _text(d.get("number")),
+            "status": _text(d.get("status")),
+            "kind": _text(d.get("kind")),
+            "issued_on": _date(d.get("issued_on")),
+            "valid_until": _date(d.get("valid_until")),
+            "provider_source_id": _text(d.get("provider_id")),
+            "instrument_source_id": _text(d.get("instrument_id")),
+            "instrument_type_code": _text(d.get("instrument_type_code")),
+        },
+    ),
+}
+
+
+def add_source(province, *, public_key: str = "", secret: str | None = None, name: str = "") -> tuple:
+    """Register a province instance; returns (source, secret): the secret is generated unless given (the one set
+    on the province's subscription to us) and is shown once; it is stored sealed."""
+    secret = secret or signing.new_secret()
+    source = NationalSource.objects.create(
+        province=province, public_key=public_key, name=name, secret=signing.seal_secret(secret)
+    )
+    return source, secret
+
+
+def _refuse(code: str, source, headers: dict, body: bytes, reason: str, detail: str) -> int:
+    lower = {k.lower(): v for k, v in headers.items()}
+    NationalRefusal.objects.create(
+        province_code=code[:10],
+        source=source,
+        event_id=_text(lower.get("webhook-id"))[:64],
+        reason=reason,
+        detail=detail[:500],
+        hash=hashlib.sha256(body).hexdigest(),
+        received_at=timezone.now(),
+    )
+    return 400
+
+
+def _shape(event: dict) -> str:
+    """Why the event is not of the outbox's shape ('' when it is)."""
+    kind, _sep, action = _text(event.get("type")).rpartition(".")
+    obj = event.get("object")
+    if not kind or action not in ACTIONS:
+        return f"event type {event.get('type')!r} is not <kind>.<created|updated|deleted>"
+    if not isinstance(obj, dict) or not _text(obj.get("id")) or not isinstance(obj.get("version"), int):
+        return "object id and version missing"
+    if not isinstance(event.get("data"), dict) or not isinstance(event.get("sequence"), int):
+        return "data or sequence missing"
+    if parse_datetime(_text(event.get("occurred_at"))) is None:
+        return "occurred_at is not a date-time"
+    return ""
+
+
+def receive(code: str, headers: dict, body: bytes, *, now: float | None = None) -> int:
+    source = NationalSource.objects.filter(province_id=code, is_active=True).first()
+    if source is None:
+        return _refuse(code, None, headers, body, NationalRefusal.Reason.UNKNOWN_SOURCE, "no active source")
+    try:
+        event = verify_signature(headers, body, signing.open_secret(source.secret), now=now)
+        if source.public_key:
+            verify_signature(headers, body, source.public_key, now=now)
+    except Refused as exc:
+        reason = (
+            NationalRefusal.Reason.BAD_SCHEMA
+            if str(exc).startswith("unknown schema version")
+            else NationalRefusal.Reason.BAD_SIGNATURE
+        )
+        return _refuse(code, source, headers, body, reason, str(exc))
+    if NationalReceipt.objects.filter(event_id=event["id"]).exists():
+        return _duplicate(event["id"])
+    why = _shape(event)
+    if why:
+        return _refuse(code, source, headers, body, NationalRefusal.Reason.BAD_SCHEMA, why)
+    if event.get("province") and event["province"] != code:
+        return _refuse(
+            code,
+            source,
+            headers,
+            body,
+            NationalRefusal.Reason.OTHER_PROVINCE,
+            f"event of province {event['province']!r} from the source of {code!r}",
+        )
+    try:
+        with transaction.atomic():
+            _store(source, event, body)
+    except IntegrityError:  # the same event receipted meanwhile
+        return _duplicate(event["id"])
+    return 204
+
+
+def _duplicate(event_id) -> int:
+    from django.db.models import F
+
+    NationalReceipt.objects.filter(event_id=event_id).update(duplicates=F("duplicates") + 1)
+    return 200
+
+
+def _store(source: NationalSource, event: dict, body: bytes) -> None:
+    kind, _sep, action = event["type"].rpartition(".")
+    now = timezone.now()
+    NationalReceipt.objects.create(
+        event_id=event["id"],
+        source=source,
+        event_type=event["type"][:80],
+        kind=kind[:40],
+        object_id=_text(event["object"]["id"])[:64],
+        version=event["object"]["version"],
+        sequence=event["sequence"],
+        occurred_at=parse_datetime(event["occurred_at"]),
+        received_at=now,
+        hash=hashlib.sha256(body).hexdigest(),
+    )
+    if kind not in AGGREGATED:
+        return
+    model, columns = AGGREGATED[kind]
+    key = {"province_id": source.province_id, "source_id": _text(event["object"]["id"])[:64]}
+    version = event["object"]["version"]
+    current = model.objects.select_for_update().filter(**key).first()
+    if current is not None and current.version >= version:
+        return  # a late, older version: kept out
+    data = event["data"]
+    values = {"version": version, "updated_at": now, "deleted": action == "deleted"}
+    if action != "deleted":
+        values.update(columns(data), data=data)
+    if current is None:
+        if action == "deleted":
+            values.update(columns({}), data={})
+        model.objects.create(**key, **values)
+    else:
+        for name, value in values.items():
+            setattr(current, name, value)
+        current.save()
+
+
+def stats(now: dt.datetime | None = None) -> dict:
+    """Per province: the live aggregated rows per kind, the receipts per kind, duplicates, refusals, the last
+    receipt and the lag (its reception after its occurrence; the age of the last receipt)."""
+    now = now or timezone.now()
+    rows = {}
+    for source in NationalSource.objects.select_related("province").order_by("province_id"):
+        rows[source.province_id] = {
+            "source": source,
+            "organisations": 0,
+            "instruments": 0,
+            "certificates": 0,
+            "receipts": {},
+            "receipts_total": 0,
+            "duplicates": 0,
+            "refusals": 0,
+            "last": None,
+            "lag": None,
+            "age": None,
+        }
+    for name, model in (
+        ("organisations", NationalOrganisation),
+        ("instruments", NationalInstrument),
+        ("certificates", NationalCertificate),
+    ):
+        for code, count in (
+            model.objects.filter(deleted=False).values_list("province_id").annotate(n=Count("id")).order_by()
+        ):
+            if code in rows:
+                rows[code][name] = count
+    for source_id, kind, count, dups in (
+        NationalReceipt.objects.values_list("source__province_id", "kind")
+        .annotate(n=Count("id"), d=Sum("duplicates"))
+        .order_by()
+    ):
+        row = rows.get(source_id)
+        if row is not None:
+            row["receipts"][kind] = count
+            row["receipts_total"] += count
+            row["duplicates"] += dups or 0
+    for code, count in (
+        NationalRefusal.objects.values_list("province_code").annotate(n=Count("id")).order_by()
+    ):
+        if code in rows:
+            rows[code]["refusals"] = count
+    for source_id, last_id in (
+        NationalReceipt.objects.values_list("source__province_id").annotate(m=Max("id")).order_by()
+    ):
+        last = NationalReceipt.objects.get(pk=last_id)
+        row = rows[source_id]
+        row["last"] = last
+        row["lag"] = last.received_at - last.occurred_at
+        row["age"] = now - last.received_at
+    kinds = sorted({k for r in rows.values() for k in r["receipts"]})
+    return {
+        "rows": list(rows.values()),
+        "kinds": kinds,
+        "refusals": NationalRefusal.objects.count(),
+        "recent_refusals": list(NationalRefusal.objects.order_by("-id")[:10]),
+    }
+
+
+def check_certificate(number: str) -> list[dict]:
+    """Which province issued certificate `number` and its status (several provinces may reuse a number)."""
+    number = (number or "").strip()
+    if not number:
+        return []
+    return [
+        {
+            "number": c.number,
+            "province_code": c.province_id,
+            "province": c.province.name,
+            "status": c.status,
+            "status_label": str(dict(CertificateStatus.choices).get(c.status, c.status)),
+            "kind": c.kind,
+            "issued_on": c.issued_on.isoformat() if c.issued_on else None,
+            "valid_until": c.valid_until.isoformat() if c.valid_until else None,
+            "instrument_type_code": c.instrument_type_code,
+            "deleted": c.deleted,
+        }
+        for c in NationalCertificate.objects.filter(number=number)
+        .select_related("province")
+        .order_by("province_id")
+    ]
