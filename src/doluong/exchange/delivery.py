@@ -98,10 +98,20 @@ def verify_chain(entries: list[dict]) -> bool:
 
 def request_for(sub: Subscription, event: OutboxEvent) -> tuple[str, bytes, dict]:
     """What is POSTed for `event` to `sub`: the URL, the body (the envelope, canonical JSON) and the signed
-    Standard Webhooks headers."""
-    body = json.dumps(event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    Standard Webhooks headers. A "dcc" subscription gets the certificate's DCC XML (`dcc_adapter.body`)."""
+    if sub.format == Subscription.Format.DCC:
+        from . import dcc_adapter
+
+        body = dcc_adapter.body(event)
+    else:
+        body = json.dumps(
+            event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
     secret = signing.open_secret(sub.secret)
-    return sub.url, body, signing.headers(secret, str(event.event_id), int(time.time()), body)
+    headers = signing.headers(secret, str(event.event_id), int(time.time()), body)
+    if sub.format == Subscription.Format.DCC:
+        headers["content-type"] = "application/xml"
+    return sub.url, body, headers
 
 
 def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
@@ -117,7 +127,11 @@ def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
 
 
 def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
-    return send(*request_for(sub, event))
+    try:
+        request = request_for(sub, event)
+    except ValueError as exc:  # a DCC that cannot be built (dcc.DCCError, a removed certificate): an attempt
+        return None, str(exc)[:500]
+    return send(*request)
 
 
 #: events per delivery transaction: their states, log entries and the cursor commit together
@@ -238,6 +252,10 @@ def wanted_q(sub: Subscription):
     q = Q()
     if sub.province_id:
         q &= Q(province_code=sub.province_id)
+    if sub.format == Subscription.Format.DCC:
+        from . import dcc_adapter
+
+        q &= dcc_adapter.wanted_q()
     prefixes = [p.strip() for p in sub.event_types.split(",") if p.strip()]
     if prefixes:
         alternatives = Q()

@@ -80,6 +80,18 @@ class Subscription(BaseModel):
     backoff_seconds = models.PositiveIntegerField(_("first retry after (seconds)"), default=30)
     notes = models.TextField(_("notes"), blank=True)
 
+    class Format(models.TextChoices):
+        JSON = "json", _("Events (JSON)")
+        DCC = "dcc", _("Calibration certificates (DCC XML)")
+
+    format = models.CharField(
+        _("delivery format"),
+        max_length=10,
+        choices=Format.choices,
+        default=Format.JSON,
+        help_text=_("DCC: only calibration certificates, as PTB Digital Calibration Certificates"),
+    )
+
     class Meta:
         ordering = ["name"]
         verbose_name = _("subscription")
@@ -102,6 +114,11 @@ class Subscription(BaseModel):
     def wants(self, event: OutboxEvent) -> bool:
         if self.province_id and event.province_code != self.province_id:
             return False
+        if self.format == self.Format.DCC:
+            from . import dcc_adapter
+
+            if not dcc_adapter.wants(event):
+                return False
         prefixes = [p.strip() for p in self.event_types.split(",") if p.strip()]
         return not prefixes or any(event.type.startswith(p) for p in prefixes)
 

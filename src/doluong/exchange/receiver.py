@@ -43,18 +43,21 @@ def verify_signature(
     *,
     tolerance: int = 300,
     now: float | None = None,
-) -> dict:
+    raw: bool = False,
+) -> dict | bytes:
     """The event of an authentic delivery, else `Refused`. `key` is either the subscriber's shared secret
     ("whsec_…": the "v1," HMAC signature is checked) or the sender's published Ed25519 public key (base64 of the
     32 raw bytes: the "v1a," signature is checked). `headers`: the request's headers (any case); `body`: the raw
     bytes as received, before any JSON parsing. Checked: the webhook headers are there, the timestamp is within
     `tolerance` seconds of `now` (default: the clock), a signature matches (constant-time for the HMAC), the body's
-    `id` is the `webhook-id` and `schema_version` is 1. Deduplicating by `event["id"]` is the caller's part."""
+    `id` is the `webhook-id` and `schema_version` is 1. Deduplicating by `event["id"]` is the caller's part.
+    `raw=True` (a DCC subscription's XML body): only the headers, the timestamp and the signature are checked and
+    the body's bytes are returned; deduplicate by the `webhook-id` header."""
     if not key:
         raise Refused("no key to verify with")
     kind = {"secret": key} if key.startswith(SECRET_PREFIX) else {"public_key": key}
     try:
-        return verify(headers, body, tolerance=tolerance, now=now, **kind)
+        return verify(headers, body, tolerance=tolerance, now=now, raw=raw, **kind)
     except Refused:
         raise
     except ValueError as exc:  # a key that is not base64 / not 32 bytes, a body that is not JSON
@@ -69,7 +72,8 @@ def verify(
     public_key: str | None = None,
     tolerance: int = 300,
     now: float | None = None,
-) -> dict:
+    raw: bool = False,
+) -> dict | bytes:
     msg_id, timestamp, signatures, content = _content(headers, body)
     if abs((now if now is not None else time.time()) - timestamp) > tolerance:
         raise Refused("timestamp outside the tolerance")
@@ -93,6 +97,8 @@ def verify(
                     continue
     if not ok:
         raise Refused("no valid signature")
+    if raw:
+        return body
     event = json.loads(body)
     if event.get("id") != msg_id:
         raise Refused("the body's event id is not the webhook-id")
