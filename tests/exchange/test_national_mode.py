@@ -31,6 +31,19 @@ from doluong.verification.models import Certificate
 pytestmark = pytest.mark.django_db
 
 
+def untranslated(html: str) -> list[str]:
+    """tests/core/test_no_english's checker (it imports its neighbour test_i18n by the directory on sys.path)."""
+    import sys
+    from pathlib import Path
+
+    core = str(Path(__file__).resolve().parents[1] / "core")
+    if core not in sys.path:
+        sys.path.append(core)
+    from test_no_english import untranslated as check
+
+    return check(html)
+
+
 @pytest.fixture
 def national(settings, client, monkeypatch):
     """National mode on; the province of a demo certificate registered as a source with its own secret, and a
@@ -145,6 +158,7 @@ def test_a_province_outbox_converges_in_the_national_tables_once(national):
     assert page.status_code == 200
     html = page.content.decode()
     assert f'data-province="{province.pk}"' in html and province.name in html
+    assert untranslated(html) == []
     row = next(r for r in aggregate.stats()["rows"] if r["source"].province_id == province.pk)
     assert row["certificates"] == 1 and row["instruments"] == 1 and row["organisations"] == 0
     assert row["receipts_total"] == len(events) + 1 and row["duplicates"] == len(events)
@@ -153,6 +167,7 @@ def test_a_province_outbox_converges_in_the_national_tables_once(national):
     assert [(r["province_code"], r["status"]) for r in api["results"]] == [(province.pk, cert.status)]
     check = client.get(reverse("exchange_public:national_certificate"), {"n": cert.number})
     assert check.status_code == 200 and province.name in check.content.decode()
+    assert untranslated(check.content.decode()) == []
     none = client.get(reverse("exchange_public:national_certificate"), {"n": "KHÔNG-CÓ-SỐ-NÀY"})
     assert 'id="national-none"' in none.content.decode()
 
@@ -219,6 +234,7 @@ def test_bad_deliveries_are_refused_and_recorded(national):
     assert national["client"].get(url).status_code == 405
     stats = national["client"].get(reverse("exchange_public:national")).content.decode()
     assert "Chữ ký không hợp lệ" in stats  # the refusals are on the public page, in Vietnamese
+    assert untranslated(stats) == []
 
 
 def test_national_mode_off_is_404(settings, client):
