@@ -7,8 +7,8 @@ event id (a replay or a retry is acknowledged and changes nothing), and keeps, p
 id), the latest version of the entity as a vn-metrology record (`national.to_record`): an older version arriving
 late does not overwrite a newer one; a deletion removes it. The national statistics read `entities`.
 
-Not done: the national store is in memory (a national instance's tables for it — received events, refusals,
-entities — are the next step); the test converges two data sets in one process.
+This store is in memory (the convergence tests use it); a national instance keeps the same in tables:
+`aggregate.py` (national mode: sources, receipts, refusals, aggregated organisations, instruments, certificates).
 """
 
 from __future__ import annotations
