@@ -246,3 +246,27 @@ def test_national_mode_off_is_404(settings, client):
     assert client.get(reverse("exchange_public:national_certificate"), {"n": "1"}).status_code == 404
     assert client.get(reverse("exchange_public:national_certificate_api"), {"n": "1"}).status_code == 404
     assert NationalRefusal.objects.count() == 0
+
+
+def test_the_command_registers_a_source_and_prints_its_secret_once(settings):
+    import io
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from doluong.exchange.models import NationalSource
+
+    province = Instrument.objects.order_by("pk").first().province_id
+    out = io.StringIO()
+    call_command("national_source", province, "--public-key", signing.public_key(), stdout=out)
+    secret = out.getvalue().strip()
+    source = NationalSource.objects.get(province_id=province)
+    assert (
+        secret.startswith("whsec_")
+        and source.secret != secret
+        and signing.open_secret(source.secret) == secret
+    )
+    with pytest.raises(CommandError):
+        call_command("national_source", province, stdout=io.StringIO())  # one source per province
+    with pytest.raises(CommandError):
+        call_command("national_source", "99", stdout=io.StringIO())
