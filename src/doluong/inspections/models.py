@@ -22,6 +22,7 @@ from doluong.core.models import BaseModel, SearchableModel
 from doluong.core.text import fold
 from doluong.geo.models import Commune, Province
 from doluong.metrology import inspection as calc
+from doluong.metrology import inspection_risk as risk
 from doluong.metrology.errors import MetrologyError, OutOfRange
 from doluong.parties.models import Organisation
 from doluong.programs.models import Attendance
@@ -1135,3 +1136,123 @@ class Complaint(SearchableModel):
         if self.commune_id:
             self.province_id = self.commune.province_id
         super().save(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------------ risk-ranked targets
+
+
+class RiskWeights(BaseModel):
+    """One dated version of the weights of the risk score that ranks a campaign's target sites
+    (metrology.inspection_risk): reference data loaded from data/risk_weights.csv, editable by the
+    administrator; the version used is stored with each target."""
+
+    code = models.CharField(_("code"), max_length=50)
+    valid_from = models.DateField(_("valid from"))
+    violation = models.DecimalField(_("weight of a past violation"), max_digits=8, decimal_places=3)
+    certificate = models.DecimalField(
+        _("weight of an expired or missing certificate"), max_digits=8, decimal_places=3
+    )
+    complaint = models.DecimalField(_("weight of a complaint"), max_digits=8, decimal_places=3)
+    instrument = models.DecimalField(_("weight of an instrument"), max_digits=8, decimal_places=3)
+    year_since_visit = models.DecimalField(
+        _("weight of a year since the last visit"), max_digits=8, decimal_places=3
+    )
+    days_cap = models.PositiveIntegerField(
+        _("longest time counted (days)"), default=730, validators=[MinValueValidator(1)]
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    natural_key_fields = ("code",)
+
+    class Meta:
+        verbose_name = _("risk score weights")
+        verbose_name_plural = _("risk score weights")
+        ordering = ["-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="inspections_riskweights_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.valid_from:%d/%m/%Y})"
+
+    def clean(self):
+        super().clean()
+        for name in ("violation", "certificate", "complaint", "instrument", "year_since_visit"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValidationError({name: _("A weight is a number of at least 0.")})
+
+    @classmethod
+    def in_force(cls, day):
+        return cls.objects.filter(valid_from__lte=day).order_by("-valid_from", "-pk").first()
+
+    def as_weights(self) -> risk.RiskWeights:
+        return risk.RiskWeights(
+            violation=self.violation,
+            certificate=self.certificate,
+            complaint=self.complaint,
+            instrument=self.instrument,
+            year_since_visit=self.year_since_visit,
+            days_cap=self.days_cap,
+        )
+
+
+class TargetCategory(models.TextChoices):
+    MARKET = "market", _("Market")
+    PETROL = "petrol", _("Petrol station")
+    SHOP = "shop", _("Shop")
+    PACKER = "packer", _("Packer or importer")
+    PROVIDER = "provider", _("Verification provider")
+
+
+class TargetSite(BaseModel):
+    """A site a campaign should inspect, ranked by its risk score (inspections.ranking.generate_targets): an
+    inspection site of the registry, or a verification provider of the campaign's area; the score's inputs and
+    the weights version used are stored with it, so that the page shows how the score was reached."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="targets", verbose_name=_("campaign"))
+    category = models.CharField(_("kind"), max_length=20, choices=TargetCategory.choices)
+    site = models.ForeignKey(
+        Site, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("inspection site")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verification provider"),
+    )
+    name = models.CharField(_("name"), max_length=300)
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.DecimalField(_("risk score"), max_digits=12, decimal_places=2)
+    violations = models.PositiveIntegerField(_("past violations"), default=0)
+    bad_certificates = models.PositiveIntegerField(_("expired or missing certificates"), default=0)
+    complaints = models.PositiveIntegerField(_("complaints"), default=0)
+    instruments = models.PositiveIntegerField(_("instruments"), default=0)
+    last_visit = models.DateField(_("last visit"), null=True, blank=True)
+    days_used = models.PositiveIntegerField(_("days since the last visit (counted)"), default=0)
+    reference_day = models.DateField(_("computed as of"))
+    weights = models.ForeignKey(
+        RiskWeights, models.PROTECT, related_name="+", verbose_name=_("weights version used")
+    )
+
+    class Meta:
+        verbose_name = _("target site")
+        verbose_name_plural = _("target sites")
+        ordering = ["campaign", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "site"],
+                name="inspections_target_site",
+                condition=models.Q(site__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "organisation"],
+                name="inspections_target_org",
+                condition=models.Q(organisation__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.name}"

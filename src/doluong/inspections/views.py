@@ -22,8 +22,10 @@ from .models import (
     Photo,
     PrepackageLot,
     Remedy,
+    RiskWeights,
     SanctionProvision,
     Site,
+    TargetSite,
     commune_ceiling,
 )
 
@@ -60,6 +62,26 @@ def _computed(model):
         return ["author", "created"]
     if model is Inspection:
         return ["sealed_at", "sealed_by", "seal_hash"]
+    if model is TargetSite:
+        return [
+            "campaign",
+            "category",
+            "site",
+            "organisation",
+            "name",
+            "commune",
+            "province",
+            "rank",
+            "score",
+            "violations",
+            "bad_certificates",
+            "complaints",
+            "instruments",
+            "last_visit",
+            "days_used",
+            "reference_day",
+            "weights",
+        ]
     if model is Complaint:
         return [
             "commune",
@@ -128,6 +150,7 @@ campaign = Surface(
     nav_group="inspections",
     nav_order=10,
     select_related=["province", "commune"],
+    detail_template="inspections/campaign_detail.html",
     related=[Related(_("Inspections"), scoped_rows(Inspection, campaign=lambda o: o))],
     **_parts(
         Campaign,
@@ -423,6 +446,49 @@ complaint = Surface(
     ),
 )
 
+risk_weights = Surface(
+    model=RiskWeights,
+    basename="riskweights",
+    route="risk-weights",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=95,
+    **_parts(
+        RiskWeights,
+        "code",
+        ["valid_from", "violation", "certificate", "complaint", "instrument", "year_since_visit", "days_cap"],
+        [
+            "code",
+            "valid_from",
+            "violation",
+            "certificate",
+            "complaint",
+            "instrument",
+            "year_since_visit",
+            "days_cap",
+            "source",
+        ],
+        [],
+    ),
+)
+target = Surface(
+    model=TargetSite,
+    basename="targetsite",
+    route="targets",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=15,
+    select_related=["campaign", "commune", "site", "organisation", "weights"],
+    can_import=False,
+    **_parts(
+        TargetSite,
+        "name",
+        ["campaign", "rank", "score", "category", "commune", "last_visit"],
+        [],
+        ["category"],
+    ),
+)
+
 SURFACES = [
     campaign,
     site,
@@ -436,4 +502,6 @@ SURFACES = [
     complaint,
     limit_rule,
     sanction,
+    risk_weights,
+    target,
 ]
