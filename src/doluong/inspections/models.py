@@ -377,6 +377,11 @@ class SealGuard(models.Model):
         return super().delete(*args, **kwargs)
 
 
+class LocationStatus(models.TextChoices):
+    RECORDED = "recorded", _("Recorded by the phone")
+    ABSENT = "absent", _("No position (the phone gave none)")
+
+
 class InstrumentCheck(SealGuard, SearchableModel):
     """One instrument checked during an inspection: its registry record (or a description of an instrument found
     unregistered, "phát hiện mới", for the officer to review), the stamp, certificate and seal, and a test whose
@@ -418,6 +423,37 @@ class InstrumentCheck(SealGuard, SearchableModel):
         _("dispenser MPE (%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # where the check was made, from the phone's positioning (field app): recorded as given, or recorded as absent
+    # (no positioning on the device, refused, failed) with nothing invented
+    location_status = models.CharField(
+        _("GPS position"), max_length=12, choices=LocationStatus.choices, blank=True, default=""
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_accuracy = models.DecimalField(
+        _("GPS accuracy (m)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    located_at = models.DateTimeField(_("position taken at"), null=True, blank=True)
+    location_note = models.CharField(_("why there is no GPS position"), max_length=200, blank=True)
     # computed on save
     error = models.DecimalField(
         _("error (g or %)"), max_digits=16, decimal_places=6, editable=False, null=True
@@ -458,6 +494,7 @@ class InstrumentCheck(SealGuard, SearchableModel):
                     )
                 }
             )
+        self._clean_location()
         if not self.inspection_id or self.reference is None or self.indicated is None or not self.kind:
             return
         day = self.inspection.date
@@ -505,6 +542,18 @@ class InstrumentCheck(SealGuard, SearchableModel):
         self.rule, self.limit, self.error = rule, limit, round(err, 6)
         self.verdict = Verdict.PASS if ok else Verdict.FAIL
         self.explanation = str(expl)
+
+    def _clean_location(self):
+        has = self.latitude is not None or self.longitude is not None
+        if self.location_status == LocationStatus.RECORDED:
+            if self.latitude is None or self.longitude is None:
+                raise ValidationError(
+                    {"latitude": _("A recorded GPS position needs both its latitude and its longitude.")}
+                )
+        elif has or self.location_accuracy is not None:
+            raise ValidationError(
+                {"latitude": _("A GPS position is given only when the phone recorded one.")}
+            )
 
     def save(self, *args, **kwargs):
         if self.pk:
@@ -1041,6 +1090,64 @@ class Photo(SealGuard, BaseModel):
         if fmt not in PHOTO_TYPES:
             raise ValidationError({"file": _("The file is not an image (JPEG, PNG or WebP).")})
         self.content_type = PHOTO_TYPES[fmt]
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+
+class SignerRole(models.TextChoices):
+    INSPECTOR = "inspector", _("Inspector")
+    INSPECTED = "inspected", _("Person inspected")
+
+
+SIGNATURE_MAX = 1024 * 1024
+
+
+class Signature(SealGuard, BaseModel):
+    """A signature drawn on the phone's screen (the field app's canvas) by the inspector or by the person
+    inspected: the PNG as drawn, who, their role in the inspection and when; sent by the sync under the phone's
+    id (idempotent) and covered by the seal by the SHA-256 of its bytes."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="signatures", verbose_name=_("inspection")
+    )
+    role = models.CharField(_("role in the inspection"), max_length=20, choices=SignerRole.choices)
+    signer = models.CharField(_("signed by"), max_length=150)
+    signed_at = models.DateTimeField(_("signed at"))
+    image = models.FileField(_("signature (PNG)"), upload_to="inspections/signatures/%Y/")
+    sha256 = models.CharField(_("SHA-256 at upload"), max_length=64, editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("signature drawn on the screen")
+        verbose_name_plural = _("signatures drawn on the screen")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.signer}"
+
+    def read_bytes(self) -> bytes:
+        with self.image.open("rb") as fh:
+            return fh.read()
+
+    def clean(self):
+        super().clean()
+        if not self.image or getattr(self.image, "_committed", False):
+            return
+        from PIL import Image, UnidentifiedImageError
+
+        f = self.image
+        if getattr(f, "size", 0) > SIGNATURE_MAX:
+            raise ValidationError({"image": _("A signature image of at most 1 MB.")})
+        f.seek(0)
+        data = f.read()
+        f.seek(0)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            fmt = None
+        if fmt != "PNG":
+            raise ValidationError({"image": _("The signature is not a PNG image.")})
         self.sha256 = hashlib.sha256(data).hexdigest()
 
 

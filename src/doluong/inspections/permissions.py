@@ -113,6 +113,13 @@ PERMISSIONS = [
         **_OFFICERS,
     ),
     rules(
+        "inspections.Signature",
+        paths=_paths("inspection__site"),
+        note="drawn on the phone by the inspector or the person inspected; covered by the seal",
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
         "inspections.Correction",
         paths=_paths("inspection__site"),
         note="append-only: a correction of a sealed inspection is added, never changed or deleted",

@@ -24,6 +24,7 @@ from .models import (
     Remedy,
     RiskWeights,
     SanctionProvision,
+    Signature,
     Site,
     TargetSite,
     commune_ceiling,
@@ -58,6 +59,8 @@ def _computed(model):
         return ["due_date", "follow_up"]
     if model is Photo:
         return ["content_type", "sha256"]
+    if model is Signature:
+        return ["sha256"]
     if model is Correction:
         return ["author", "created"]
     if model is Inspection:
@@ -216,6 +219,7 @@ inspection = Surface(
         Related(_("Pre-packaged lots"), scoped_rows(PrepackageLot, inspection=lambda o: o)),
         Related(_("Findings"), scoped_rows(Finding, inspection=lambda o: o)),
         Related(_("Photos"), scoped_rows(Photo, inspection=lambda o: o)),
+        Related(_("Signatures drawn on the screen"), scoped_rows(Signature, inspection=lambda o: o)),
         Related(_("Corrections"), scoped_rows(Correction, inspection=lambda o: o)),
         Related(_("Follow-up inspections"), scoped_rows(Inspection, follow_up_of=lambda o: o)),
     ],
@@ -254,6 +258,12 @@ check = Surface(
             "indicated",
             "dispenser_mpe_percent",
             "notes",
+            "location_status",
+            "latitude",
+            "longitude",
+            "location_accuracy",
+            "located_at",
+            "location_note",
         ],
         ["kind", "verdict"],
     ),
@@ -404,6 +414,35 @@ photo = Surface(
         "form": PhotoForm,
     },
 )
+
+
+class SignatureForm(
+    _parts(Signature, "signer", [], ["inspection", "role", "signer", "signed_at", "image"], [])["form"]
+):
+    upload_kinds = {"image": "attachment"}
+
+
+signature = Surface(
+    model=Signature,
+    basename="signature",
+    route="signatures",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=47,
+    select_related=["inspection"],
+    can_import=False,
+    detail_fields=["inspection", "role", "signer", "signed_at", "image", "sha256"],
+    **{
+        **_parts(
+            Signature,
+            "signer",
+            ["inspection", "role", "signed_at"],
+            ["inspection", "role", "signer", "signed_at", "image"],
+            ["role"],
+        ),
+        "form": SignatureForm,
+    },
+)
 correction = Surface(
     model=Correction,
     basename="correction",
@@ -498,6 +537,7 @@ SURFACES = [
     finding,
     remedy,
     photo,
+    signature,
     correction,
     complaint,
     limit_rule,
