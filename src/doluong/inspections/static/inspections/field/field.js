@@ -142,8 +142,9 @@
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
+  const coord = (v) => Number(v).toFixed(6).replace(".", ",");
   function locationText(d) {
-    if (d.location_status === "recorded") return "Vị trí GPS: " + fmt(Number(d.latitude), 6) + ", " + fmt(Number(d.longitude), 6) + (d.location_accuracy !== null && d.location_accuracy !== undefined && d.location_accuracy !== "" ? " (± " + fmt(Number(d.location_accuracy), 0) + " m)" : "");
+    if (d.location_status === "recorded") return "Vị trí GPS: " + coord(d.latitude) + ", " + coord(d.longitude) + (d.location_accuracy !== null && d.location_accuracy !== undefined && d.location_accuracy !== "" ? " (± " + fmt(Number(d.location_accuracy), 0) + " m)" : "");
     if (d.location_status === "absent") return "Không có vị trí GPS: " + (d.location_note || "thiết bị không cung cấp");
     return "Vị trí GPS: chưa lấy";
   }
@@ -290,7 +291,7 @@
       s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="Để trống: 0,5 %"');
     }
     s += '<div id="live">' + verdictHtml(verdict(d)) + "</div>";
-    s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : "Vị trí GPS: đang lấy…") + "</div>";
+    s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : editing.located ? locationText(editing.located) : "Vị trí GPS: đang lấy…") + "</div>";
     s += '<label for="f-notes">' + LABELS.notes + '</label><textarea id="f-notes" name="notes" rows="2">' + h(d.notes || "") + "</textarea>";
     s += '<label for="f-photo">Chụp ảnh (tem, niêm phong, số chỉ)</label><input id="f-photo" type="file" name="photo" accept="image/*" capture="environment" multiple>';
     s += '<div class="row"><button type="submit">Lưu trên máy</button><button type="button" class="sec" id="cancel">Hủy</button></div><div id="msg" class="muted"></div></form>';
@@ -323,7 +324,7 @@
       if (!editing.data.instrument && !String(editing.data.found_unregistered || "").trim()) { $("#msg").textContent = "Mô tả phương tiện phát hiện mới."; return; }
       if (!editing.data.location_status) {
         $("#msg").textContent = "Đang lấy vị trí GPS…";
-        Object.assign(editing.data, await (editing.loc || position()));
+        Object.assign(editing.data, editing.located || (await (editing.loc || position())));
       }
       const files = Array.from(form.elements.photo.files || []);
       const rec = (await get("records", editing.client_id)) || { client_id: editing.client_id, inspection: editing.inspection, base_version: null, server: null };
@@ -453,8 +454,10 @@
     editing = { isNew: true, client_id: crypto.randomUUID(), inspection: visitId, loc: position(),
       data: { kind: "nawi", instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "",
         location_status: "", latitude: null, longitude: null, location_accuracy: null, located_at: null, location_note: "" } };
+    const mine = editing;
     editing.loc.then((loc) => {
-      if (!editing || editing.data.location_status) return;
+      mine.located = loc;
+      if (editing !== mine || editing.data.location_status) return;
       const el = $("#gps");
       if (el) el.textContent = locationText(loc);
     });
@@ -573,6 +576,7 @@
     } else if (t.dataset.edit) {
       const r = await get("records", t.dataset.edit);
       editing = { isNew: false, client_id: r.client_id, inspection: r.inspection, data: Object.assign({}, r.data) };
+      if (!editing.data.location_status) editing.loc = position();
       await draw();
       $("#check-form").scrollIntoView();
     } else if (t.dataset.keep) {
