@@ -186,6 +186,14 @@ CASES: dict[str, Case] = {
         edit="caption",
         no_round_trip="a photo's bytes come through the web form",
     ),
+    "inspections.Signature": Case(
+        api="no-create",
+        uploads=lambda: {"image": _png()["file"]},
+        edit="signer",
+        no_round_trip="a signature's PNG comes through the phone's sync or the web form",
+    ),
+    "inspections.RiskWeights": Case(edit="source"),
+    "inspections.TargetSite": Case(create="action"),
     "inspections.Correction": Case(),
     "inspections.Complaint": Case(create="action", edit="handling"),
 }

@@ -256,4 +256,9 @@ def build(ctx) -> dict:
             ctx,
         )
         _violation(ctx, campaign, commune, leader, counts)
+        # the campaign's risk-ranked target list, as the button on its targets page makes it
+        from .actions import generate_campaign_targets
+
+        targets = generate_campaign_targets(campaign, ctx.admin, ctx.today)
+        counts["target sites"] = counts.get("target sites", 0) + len(targets)
     return counts

@@ -12,7 +12,12 @@ The sync (`sync`) takes records of two kinds, each with the client's id:
 * ``check``: an instrument check, created (no base version) or edited from the server version it was read at
   (``base_version``); a version that moved on meanwhile is a conflict answered with both versions, never
   overwritten; the user chooses (keep mine: sent again with the new base; take theirs);
-* ``photo``: a photo of a check, idempotent by its client id and SHA-256 (a photo sent again is not stored twice).
+* ``photo``: a photo of a check, idempotent by its client id and SHA-256 (a photo sent again is not stored twice);
+* ``signature``: a signature drawn on the screen (PNG) by the inspector or the person inspected, with the signer's
+  name, role and time; idempotent like a photo.
+
+A check carries where it was made: the phone's position (latitude, longitude, accuracy, time) when the browser gave
+one, or ``location_status = "absent"`` with the reason when it gave none — never a position made up.
 
 Every write goes through `core.actions.save_object` (the permission table, the model's validation); a refused
 record comes back with its Vietnamese message and nothing of it is written.
@@ -42,7 +47,17 @@ from doluong.core.scope import CHANGE, VIEW
 from doluong.metrology._data import read_csv
 from doluong.registry.models import Instrument
 
-from .models import Inspection, InstrumentCheck, InstrumentKind, LimitRule, Photo, SealedError, sealed_message
+from .models import (
+    Inspection,
+    InstrumentCheck,
+    InstrumentKind,
+    LimitRule,
+    Photo,
+    SealedError,
+    Signature,
+    SignerRole,
+    sealed_message,
+)
 
 STATIC = Path(__file__).resolve().parent / "static" / "inspections" / "field"
 
@@ -61,10 +76,27 @@ CHECK_FIELDS = (
     "indicated",
     "dispenser_mpe_percent",
     "notes",
+    "location_status",
+    "latitude",
+    "longitude",
+    "location_accuracy",
+    "located_at",
+    "location_note",
 )
 #: the registered instruments of a site carried in the package at most (a large operator's whole fleet is not)
 MAX_INSTRUMENTS = 200
-_DECIMALS = ("e", "max_capacity", "reference", "indicated", "dispenser_mpe_percent")
+_DECIMALS = (
+    "e",
+    "max_capacity",
+    "reference",
+    "indicated",
+    "dispenser_mpe_percent",
+    "latitude",
+    "longitude",
+    "location_accuracy",
+)
+#: decimal places kept of what the phone sends (its coordinates come with 15 digits)
+_PLACES = {"latitude": 6, "longitude": 6, "location_accuracy": 1}
 _BOOLS = ("stamp_ok", "certificate_ok", "seal_ok")
 
 
@@ -94,6 +126,9 @@ def check_data(check: InstrumentCheck) -> dict:
         "found_unregistered": check.found_unregistered,
         "accuracy_class": check.accuracy_class,
         "notes": check.notes,
+        "location_status": check.location_status,
+        "located_at": check.located_at.isoformat() if check.located_at else None,
+        "location_note": check.location_note,
         "error": _num(check.error),
         "limit": _num(check.limit),
         "verdict": check.verdict,
@@ -315,8 +350,12 @@ def _apply_fields(check: InstrumentCheck, data: dict, user) -> None:
                     value = Decimal(str(value).strip().replace(",", "."))
                     if not value.is_finite():
                         raise InvalidOperation
+                    if name in _PLACES:
+                        value = value.quantize(Decimal(1).scaleb(-_PLACES[name]))
                 except (InvalidOperation, ValueError):
                     raise Refused(_("“%(value)s” is not a number.") % {"value": data[name]}) from None
+        elif name == "located_at":
+            value = _when(value)
         elif name in _BOOLS:
             value = bool(value)
         elif name == "instrument":
@@ -338,6 +377,17 @@ def _apply_fields(check: InstrumentCheck, data: dict, user) -> None:
         else:
             value = "" if value is None else str(value)
         setattr(check, name, value)
+
+
+def _when(value):
+    """A time sent by the phone (ISO 8601), or None."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise Refused(_("The time sent by the phone is not valid.")) from None
+    return when if timezone.is_aware(when) else timezone.make_aware(when, dt.UTC)
 
 
 def _sync_check(user, rec: dict) -> dict:
@@ -422,6 +472,40 @@ def _sync_photo(user, rec: dict, files) -> dict:
     return {"status": "applied", "id": photo.pk, "sha256": photo.sha256}
 
 
+def _sync_signature(user, rec: dict, files) -> dict:
+    """A signature drawn on the phone: idempotent by the phone's id and the SHA-256 of the PNG."""
+    client_id = _client_id(rec.get("client_id"))
+    visit = _visit(user, rec.get("inspection"))
+    declared = str(rec.get("sha256") or "").lower()
+    existing = Signature.objects.filter(uuid=client_id).first()
+    if existing is not None:
+        if existing.inspection_id == visit.pk and existing.sha256 == declared:
+            return {"status": "duplicate", "id": existing.pk, "sha256": existing.sha256}
+        raise Refused(_("Another signature was already sent under this identifier."))
+    upload = files.get(str(client_id))
+    if not isinstance(upload, UploadedFile):
+        raise Refused(_("The signature's image is missing from the sync: it stays on the phone."))
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    if digest.hexdigest() != declared:
+        raise Refused(
+            _("The signature arrived damaged (its SHA-256 differs from the phone's): it stays on the phone.")
+        )
+    role = str(rec.get("role") or "")
+    if role not in SignerRole.values:
+        raise Refused(_("The signer's role in the inspection is not valid."))
+    signer = str(rec.get("signer") or "").strip()[:150]
+    if not signer:
+        raise Refused(_("The signature has no signer's name."))
+    signed_at = _when(rec.get("signed_at")) or timezone.now()
+    sig = Signature(uuid=client_id, inspection=visit, role=role, signer=signer, signed_at=signed_at)
+    upload.seek(0)
+    sig.image = upload
+    save_object(sig, user)
+    return {"status": "applied", "id": sig.pk, "sha256": sig.sha256}
+
+
 @login_required
 @require_POST
 def sync(request):
@@ -447,6 +531,8 @@ def sync(request):
                     answer.update(_sync_check(request.user, rec))
                 elif rec.get("type") == "photo":
                     answer.update(_sync_photo(request.user, rec, request.FILES))
+                elif rec.get("type") == "signature":
+                    answer.update(_sync_signature(request.user, rec, request.FILES))
                 else:
                     raise Refused(_("Unknown kind of record."))
         except Refused as exc:

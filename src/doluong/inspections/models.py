@@ -22,6 +22,7 @@ from doluong.core.models import BaseModel, SearchableModel
 from doluong.core.text import fold
 from doluong.geo.models import Commune, Province
 from doluong.metrology import inspection as calc
+from doluong.metrology import inspection_risk as risk
 from doluong.metrology.errors import MetrologyError, OutOfRange
 from doluong.parties.models import Organisation
 from doluong.programs.models import Attendance
@@ -376,6 +377,11 @@ class SealGuard(models.Model):
         return super().delete(*args, **kwargs)
 
 
+class LocationStatus(models.TextChoices):
+    RECORDED = "recorded", _("Recorded by the phone")
+    ABSENT = "absent", _("No position (the phone gave none)")
+
+
 class InstrumentCheck(SealGuard, SearchableModel):
     """One instrument checked during an inspection: its registry record (or a description of an instrument found
     unregistered, "phát hiện mới", for the officer to review), the stamp, certificate and seal, and a test whose
@@ -417,6 +423,37 @@ class InstrumentCheck(SealGuard, SearchableModel):
         _("dispenser MPE (%)"), max_digits=6, decimal_places=3, null=True, blank=True
     )
     notes = models.TextField(_("notes"), blank=True)
+    # where the check was made, from the phone's positioning (field app): recorded as given, or recorded as absent
+    # (no positioning on the device, refused, failed) with nothing invented
+    location_status = models.CharField(
+        _("GPS position"), max_length=12, choices=LocationStatus.choices, blank=True, default=""
+    )
+    latitude = models.DecimalField(
+        _("latitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-90), MaxValueValidator(90)],
+    )
+    longitude = models.DecimalField(
+        _("longitude"),
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-180), MaxValueValidator(180)],
+    )
+    location_accuracy = models.DecimalField(
+        _("GPS accuracy (m)"),
+        max_digits=10,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    located_at = models.DateTimeField(_("position taken at"), null=True, blank=True)
+    location_note = models.CharField(_("why there is no GPS position"), max_length=200, blank=True)
     # computed on save
     error = models.DecimalField(
         _("error (g or %)"), max_digits=16, decimal_places=6, editable=False, null=True
@@ -457,6 +494,7 @@ class InstrumentCheck(SealGuard, SearchableModel):
                     )
                 }
             )
+        self._clean_location()
         if not self.inspection_id or self.reference is None or self.indicated is None or not self.kind:
             return
         day = self.inspection.date
@@ -504,6 +542,18 @@ class InstrumentCheck(SealGuard, SearchableModel):
         self.rule, self.limit, self.error = rule, limit, round(err, 6)
         self.verdict = Verdict.PASS if ok else Verdict.FAIL
         self.explanation = str(expl)
+
+    def _clean_location(self):
+        has = self.latitude is not None or self.longitude is not None
+        if self.location_status == LocationStatus.RECORDED:
+            if self.latitude is None or self.longitude is None:
+                raise ValidationError(
+                    {"latitude": _("A recorded GPS position needs both its latitude and its longitude.")}
+                )
+        elif has or self.location_accuracy is not None:
+            raise ValidationError(
+                {"latitude": _("A GPS position is given only when the phone recorded one.")}
+            )
 
     def save(self, *args, **kwargs):
         if self.pk:
@@ -1043,6 +1093,64 @@ class Photo(SealGuard, BaseModel):
         self.sha256 = hashlib.sha256(data).hexdigest()
 
 
+class SignerRole(models.TextChoices):
+    INSPECTOR = "inspector", _("Inspector")
+    INSPECTED = "inspected", _("Person inspected")
+
+
+SIGNATURE_MAX = 1024 * 1024
+
+
+class Signature(SealGuard, BaseModel):
+    """A signature drawn on the phone's screen (the field app's canvas) by the inspector or by the person
+    inspected: the PNG as drawn, who, their role in the inspection and when; sent by the sync under the phone's
+    id (idempotent) and covered by the seal by the SHA-256 of its bytes."""
+
+    uuid = models.UUIDField(_("identifier"), default=uuid.uuid4, unique=True, editable=False)
+    inspection = models.ForeignKey(
+        Inspection, models.CASCADE, related_name="signatures", verbose_name=_("inspection")
+    )
+    role = models.CharField(_("role in the inspection"), max_length=20, choices=SignerRole.choices)
+    signer = models.CharField(_("signed by"), max_length=150)
+    signed_at = models.DateTimeField(_("signed at"))
+    image = models.FileField(_("signature (PNG)"), upload_to="inspections/signatures/%Y/")
+    sha256 = models.CharField(_("SHA-256 at upload"), max_length=64, editable=False, blank=True)
+
+    class Meta:
+        verbose_name = _("signature drawn on the screen")
+        verbose_name_plural = _("signatures drawn on the screen")
+        ordering = ["inspection", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} · {self.signer}"
+
+    def read_bytes(self) -> bytes:
+        with self.image.open("rb") as fh:
+            return fh.read()
+
+    def clean(self):
+        super().clean()
+        if not self.image or getattr(self.image, "_committed", False):
+            return
+        from PIL import Image, UnidentifiedImageError
+
+        f = self.image
+        if getattr(f, "size", 0) > SIGNATURE_MAX:
+            raise ValidationError({"image": _("A signature image of at most 1 MB.")})
+        f.seek(0)
+        data = f.read()
+        f.seek(0)
+        try:
+            with Image.open(io.BytesIO(data)) as img:
+                fmt = img.format
+                img.verify()
+        except (UnidentifiedImageError, OSError, SyntaxError, ValueError):
+            fmt = None
+        if fmt != "PNG":
+            raise ValidationError({"image": _("The signature is not a PNG image.")})
+        self.sha256 = hashlib.sha256(data).hexdigest()
+
+
 class Correction(BaseModel):
     """A correction of a sealed inspection's record: appended, never edited or deleted; the seal stays as it was
     and the record is read with its corrections."""
@@ -1135,3 +1243,123 @@ class Complaint(SearchableModel):
         if self.commune_id:
             self.province_id = self.commune.province_id
         super().save(*args, **kwargs)
+
+
+# ------------------------------------------------------------------------------------ risk-ranked targets
+
+
+class RiskWeights(BaseModel):
+    """One dated version of the weights of the risk score that ranks a campaign's target sites
+    (metrology.inspection_risk): reference data loaded from data/risk_weights.csv, editable by the
+    administrator; the version used is stored with each target."""
+
+    code = models.CharField(_("code"), max_length=50)
+    valid_from = models.DateField(_("valid from"))
+    violation = models.DecimalField(_("weight of a past violation"), max_digits=8, decimal_places=3)
+    certificate = models.DecimalField(
+        _("weight of an expired or missing certificate"), max_digits=8, decimal_places=3
+    )
+    complaint = models.DecimalField(_("weight of a complaint"), max_digits=8, decimal_places=3)
+    instrument = models.DecimalField(_("weight of an instrument"), max_digits=8, decimal_places=3)
+    year_since_visit = models.DecimalField(
+        _("weight of a year since the last visit"), max_digits=8, decimal_places=3
+    )
+    days_cap = models.PositiveIntegerField(
+        _("longest time counted (days)"), default=730, validators=[MinValueValidator(1)]
+    )
+    source = models.TextField(_("source"), blank=True)
+
+    natural_key_fields = ("code",)
+
+    class Meta:
+        verbose_name = _("risk score weights")
+        verbose_name_plural = _("risk score weights")
+        ordering = ["-valid_from"]
+        constraints = [models.UniqueConstraint(fields=["code"], name="inspections_riskweights_code")]
+
+    def __str__(self) -> str:
+        return f"{self.code} ({self.valid_from:%d/%m/%Y})"
+
+    def clean(self):
+        super().clean()
+        for name in ("violation", "certificate", "complaint", "instrument", "year_since_visit"):
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise ValidationError({name: _("A weight is a number of at least 0.")})
+
+    @classmethod
+    def in_force(cls, day):
+        return cls.objects.filter(valid_from__lte=day).order_by("-valid_from", "-pk").first()
+
+    def as_weights(self) -> risk.RiskWeights:
+        return risk.RiskWeights(
+            violation=self.violation,
+            certificate=self.certificate,
+            complaint=self.complaint,
+            instrument=self.instrument,
+            year_since_visit=self.year_since_visit,
+            days_cap=self.days_cap,
+        )
+
+
+class TargetCategory(models.TextChoices):
+    MARKET = "market", _("Market")
+    PETROL = "petrol", _("Petrol station")
+    SHOP = "shop", _("Shop")
+    PACKER = "packer", _("Packer or importer")
+    PROVIDER = "provider", _("Verification provider")
+
+
+class TargetSite(BaseModel):
+    """A site a campaign should inspect, ranked by its risk score (inspections.ranking.generate_targets): an
+    inspection site of the registry, or a verification provider of the campaign's area; the score's inputs and
+    the weights version used are stored with it, so that the page shows how the score was reached."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="targets", verbose_name=_("campaign"))
+    category = models.CharField(_("kind"), max_length=20, choices=TargetCategory.choices)
+    site = models.ForeignKey(
+        Site, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("inspection site")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("verification provider"),
+    )
+    name = models.CharField(_("name"), max_length=300)
+    commune = models.ForeignKey(Commune, models.PROTECT, related_name="+", verbose_name=_("commune"))
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
+    rank = models.PositiveIntegerField(_("rank"))
+    score = models.DecimalField(_("risk score"), max_digits=12, decimal_places=2)
+    violations = models.PositiveIntegerField(_("past violations"), default=0)
+    bad_certificates = models.PositiveIntegerField(_("expired or missing certificates"), default=0)
+    complaints = models.PositiveIntegerField(_("complaints"), default=0)
+    instruments = models.PositiveIntegerField(_("instruments"), default=0)
+    last_visit = models.DateField(_("last visit"), null=True, blank=True)
+    days_used = models.PositiveIntegerField(_("days since the last visit (counted)"), default=0)
+    reference_day = models.DateField(_("computed as of"))
+    weights = models.ForeignKey(
+        RiskWeights, models.PROTECT, related_name="+", verbose_name=_("weights version used")
+    )
+
+    class Meta:
+        verbose_name = _("target site")
+        verbose_name_plural = _("target sites")
+        ordering = ["campaign", "rank"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "site"],
+                name="inspections_target_site",
+                condition=models.Q(site__isnull=False),
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "organisation"],
+                name="inspections_target_org",
+                condition=models.Q(organisation__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.name}"

@@ -1,16 +1,17 @@
 """The inspections app's own pages beside the surfaces: seal an inspection, verify its seal, download its
-evidence bundle."""
+evidence bundle; the campaign's risk-ranked target sites."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
+from doluong.core.dates import today
 from doluong.core.scope import CHANGE, VIEW
 
 from . import seal as sealing
@@ -85,3 +86,77 @@ def lot_sheet_pdf(request, pk):
     response = HttpResponse(render_lot(lot), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="phieu-kiem-tra-lo-{lot.pk}.pdf"'
     return response
+
+
+# ------------------------------------------------------------------------------------ risk-ranked targets
+
+
+def _campaign(request, pk, action):
+    from .models import Campaign
+
+    try:
+        return (
+            Campaign.objects.restrict(request.user, action).select_related("province", "commune").get(pk=pk)
+        )
+    except (Campaign.DoesNotExist, ValueError) as exc:
+        raise Http404(
+            gettext("No such %(model)s, or you may not %(action)s it.")
+            % {"model": Campaign._meta.verbose_name, "action": gettext(action)}
+        ) from exc
+
+
+def _term_labels() -> dict:
+    return {
+        "violations": gettext("past violations"),
+        "bad_certificates": gettext("expired or missing certificates"),
+        "complaints": gettext("complaints"),
+        "instruments": gettext("instruments"),
+        "years_since_visit": gettext("years since the last visit"),
+    }
+
+
+@login_required
+def campaign_targets(request, pk):
+    """The campaign's target sites ranked by risk score, with the formula and each row's inputs; POST
+    (re)generates them from the registry (idempotent)."""
+    from .actions import generate_campaign_targets
+    from .models import RiskWeights, TargetSite
+    from .ranking import terms
+
+    if request.method == "POST":
+        campaign = _campaign(request, pk, CHANGE)
+        try:
+            rows = generate_campaign_targets(campaign, request.user)
+        except (ValidationError, PermissionDenied) as exc:
+            messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        else:
+            messages.success(
+                request,
+                gettext("Target list generated: %(n)s sites ranked by risk score.") % {"n": len(rows)},
+            )
+        return HttpResponseRedirect(request.path)
+    campaign = _campaign(request, pk, VIEW)
+    targets = list(
+        TargetSite.objects.restrict(request.user, VIEW)
+        .filter(campaign=campaign)
+        .select_related("commune", "weights", "site", "organisation")
+        .order_by("rank")
+    )
+    labels = _term_labels()
+    rows = []
+    for t in targets:
+        result = terms(t)
+        rows.append(
+            {
+                "target": t,
+                "terms": [{"label": labels[x.name], "term": x} for x in result.terms],
+                "never": t.last_visit is None,
+            }
+        )
+    weights = targets[0].weights if targets else RiskWeights.in_force(today())
+    can_generate = campaign.permits(request.user, CHANGE) and TargetSite.can_add(request.user)
+    return render(
+        request,
+        "inspections/campaign_targets.html",
+        {"campaign": campaign, "rows": rows, "weights": weights, "can_generate": can_generate},
+    )

@@ -45,6 +45,19 @@ PERMISSIONS = [
         commune_officer=allow("view change", "own_commune"),
     ),
     rules(
+        "inspections.RiskWeights",
+        note="dated reference table of the risk score's weights, kept by the administrator",
+        everyone=allow("view", "all"),
+    ),
+    rules(
+        "inspections.TargetSite",
+        paths={"province": "campaign__province_id", "commune": "campaign__commune_id"},
+        note="generated from the registry by the action inspections.actions.generate_campaign_targets "
+        "(who may change the campaign may regenerate its targets)",
+        province_officer=allow(VACD, "own_province"),
+        commune_officer=allow(VACD, "own_commune"),
+    ),
+    rules(
         "inspections.Site",
         paths={"province": "province_id", "commune": "commune_id", "organisation": "operator_id"},
         enterprise_user=allow("view", "own_organisation"),
@@ -96,6 +109,13 @@ PERMISSIONS = [
     rules(
         "inspections.Photo",
         paths=_paths("inspection__site"),
+        enterprise_user=allow("view", "own_organisation"),
+        **_OFFICERS,
+    ),
+    rules(
+        "inspections.Signature",
+        paths=_paths("inspection__site"),
+        note="drawn on the phone by the inspector or the person inspected; covered by the seal",
         enterprise_user=allow("view", "own_organisation"),
         **_OFFICERS,
     ),

@@ -1,4 +1,4 @@
-"""The inspections app's reference data (data/limit_rules.csv, data/sanctions.csv: copied from the project's legal
+"""The inspections app's reference data (data/limit_rules.csv, data/sanctions.csv, data/risk_weights.csv: copied from the project's legal
 reference notes, each row with its source and confidence), loaded by `doluong manage load_reference`. Idempotent:
 rows are matched by code and updated in place; an administrator may edit or close (effective_to) a row later."""
 
@@ -9,7 +9,7 @@ import datetime as dt
 from decimal import Decimal
 from importlib import resources
 
-from .models import LimitRule, SanctionProvision
+from .models import LimitRule, RiskWeights, SanctionProvision
 
 
 def _rows(name: str):
@@ -62,4 +62,20 @@ def load(stdout=None) -> str:
             ),
         )
         n_sanctions += 1
-    return f"inspections: {n_rules} limit rules, {n_sanctions} sanction provisions"
+    n_weights = 0
+    for r in _rows("risk_weights.csv"):
+        RiskWeights.objects.update_or_create(
+            code=r["code"],
+            defaults=dict(
+                valid_from=_date(r["valid_from"]),
+                violation=Decimal(r["violation"]),
+                certificate=Decimal(r["certificate"]),
+                complaint=Decimal(r["complaint"]),
+                instrument=Decimal(r["instrument"]),
+                year_since_visit=Decimal(r["year_since_visit"]),
+                days_cap=int(r["days_cap"]),
+                source=r["source"],
+            ),
+        )
+        n_weights += 1
+    return f"inspections: {n_rules} limit rules, {n_sanctions} sanction provisions, {n_weights} risk weight versions"

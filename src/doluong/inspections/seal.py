@@ -1,5 +1,5 @@
 """The seal of a completed inspection: SHA-256 over a canonical serialisation of the inspection's fields, its
-instrument checks, lots, findings and the bytes of its photos (each photo enters by the SHA-256 of its bytes, read
+instrument checks (with where they were made), lots, findings, the bytes of its photos and of the signatures drawn on the phone (each photo enters by the SHA-256 of its bytes, read
 from storage when the seal is made and again when it is verified).
 
 Canonical form: UTF-8 bytes of the JSON of `document(inspection)` with sorted keys, no spaces (separators "," and
@@ -65,8 +65,12 @@ def _photo_bytes(photo) -> bytes:
         return b""
 
 
-def document(inspection: Inspection, photo_bytes: dict | None = None) -> dict:
-    """What the seal covers. `photo_bytes` (uuid → bytes) replaces reading the photos from storage."""
+_file_bytes = _photo_bytes
+
+
+def document(inspection: Inspection, photo_bytes: dict | None = None, sig_bytes: dict | None = None) -> dict:
+    """What the seal covers. `photo_bytes` / `sig_bytes` (uuid → bytes) replace reading the photos and the
+    signatures from storage."""
     photos = []
     for p in inspection.photos.order_by("pk"):
         data = photo_bytes[str(p.uuid)] if photo_bytes is not None else _photo_bytes(p)
@@ -74,6 +78,13 @@ def document(inspection: Inspection, photo_bytes: dict | None = None) -> dict:
         row.pop("file", None)
         row["sha256_of_bytes"] = hashlib.sha256(data).hexdigest()
         photos.append(row)
+    signatures = []
+    for sig in inspection.signatures.order_by("pk"):
+        data = sig_bytes[str(sig.uuid)] if sig_bytes is not None else _file_bytes(sig)
+        row = _row(sig)
+        row.pop("image", None)
+        row["sha256_of_bytes"] = hashlib.sha256(data).hexdigest()
+        signatures.append(row)
     return {
         "format": "doluong.inspection/1",
         "inspection": _row(inspection),
@@ -81,6 +92,7 @@ def document(inspection: Inspection, photo_bytes: dict | None = None) -> dict:
         "lots": [_row(lot) for lot in inspection.lots.order_by("pk")],
         "findings": [_row(f) for f in inspection.findings.order_by("pk")],
         "photos": photos,
+        "signatures": signatures,
     }
 
 
@@ -137,6 +149,7 @@ README = """Evidence bundle of a state metrological inspection (doluong).
 
 inspection.json  the record as sealed: UTF-8 JSON, sorted keys, no spaces
 photos/          the photos' stored bytes; each one's SHA-256 is in inspection.json (sha256_of_bytes)
+signatures/      the signatures drawn on the phone (PNG); each one's SHA-256 is in inspection.json
 manifest.json    SHA-256 of every file here and the seal
 
 To check: sha256(inspection.json) must equal manifest.json "seal" (and the seal shown by the inspection's page);
@@ -147,10 +160,13 @@ the SHA-256 of each file under photos/ must equal its entry in manifest.json and
 def bundle(inspection: Inspection) -> bytes:
     """The evidence bundle (zip) of a sealed inspection, with its corrections (appended, outside the seal)."""
     blobs = {str(p.uuid): (_photo_bytes(p), p.content_type) for p in inspection.photos.order_by("pk")}
-    body = canonical(document(inspection, {k: v[0] for k, v in blobs.items()}))
+    sigs = {str(s.uuid): _file_bytes(s) for s in inspection.signatures.order_by("pk")}
+    body = canonical(document(inspection, {k: v[0] for k, v in blobs.items()}, sigs))
     files = {"inspection.json": body}
     for key, (data, ctype) in blobs.items():
         files[f"photos/{key}.{EXT.get(ctype, 'bin')}"] = data
+    for key, data in sigs.items():
+        files[f"signatures/{key}.png"] = data
     corrections = [
         {
             "created": c.created.astimezone(dt.UTC).isoformat(),
@@ -207,4 +223,10 @@ def verify_bundle(data: bytes) -> list[str]:
             continue
         if hashlib.sha256(zf.read(candidates[0])).hexdigest() != p.get("sha256_of_bytes"):
             problems.append(_("%(name)s is not the photo that was sealed.") % {"name": candidates[0]})
+    for s in doc.get("signatures", []):
+        name = f"signatures/{s.get('uuid')}.png"
+        if name not in names:
+            problems.append(_("A sealed signature is missing from the bundle."))
+        elif hashlib.sha256(zf.read(name)).hexdigest() != s.get("sha256_of_bytes"):
+            problems.append(_("%(name)s is not the signature that was sealed.") % {"name": name})
     return problems

@@ -11,6 +11,7 @@ urlpatterns = [
     path("field/sync/", field.sync, name="field_sync"),
     path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
     path("field/<str:name>", field.asset, name="field_asset"),
+    path("campaigns/<int:pk>/targets/", pages.campaign_targets, name="campaign_targets"),
     path("inspections/<int:pk>/seal/", pages.inspection_seal, name="inspection_seal"),
     path("inspections/<int:pk>/verify/", pages.inspection_verify, name="inspection_verify"),
     path("inspections/<int:pk>/bundle.zip", pages.inspection_bundle, name="inspection_bundle"),

@@ -22,8 +22,11 @@ from .models import (
     Photo,
     PrepackageLot,
     Remedy,
+    RiskWeights,
     SanctionProvision,
+    Signature,
     Site,
+    TargetSite,
     commune_ceiling,
 )
 
@@ -56,10 +59,32 @@ def _computed(model):
         return ["due_date", "follow_up"]
     if model is Photo:
         return ["content_type", "sha256"]
+    if model is Signature:
+        return ["sha256"]
     if model is Correction:
         return ["author", "created"]
     if model is Inspection:
         return ["sealed_at", "sealed_by", "seal_hash"]
+    if model is TargetSite:
+        return [
+            "campaign",
+            "category",
+            "site",
+            "organisation",
+            "name",
+            "commune",
+            "province",
+            "rank",
+            "score",
+            "violations",
+            "bad_certificates",
+            "complaints",
+            "instruments",
+            "last_visit",
+            "days_used",
+            "reference_day",
+            "weights",
+        ]
     if model is Complaint:
         return [
             "commune",
@@ -128,6 +153,7 @@ campaign = Surface(
     nav_group="inspections",
     nav_order=10,
     select_related=["province", "commune"],
+    detail_template="inspections/campaign_detail.html",
     related=[Related(_("Inspections"), scoped_rows(Inspection, campaign=lambda o: o))],
     **_parts(
         Campaign,
@@ -193,6 +219,7 @@ inspection = Surface(
         Related(_("Pre-packaged lots"), scoped_rows(PrepackageLot, inspection=lambda o: o)),
         Related(_("Findings"), scoped_rows(Finding, inspection=lambda o: o)),
         Related(_("Photos"), scoped_rows(Photo, inspection=lambda o: o)),
+        Related(_("Signatures drawn on the screen"), scoped_rows(Signature, inspection=lambda o: o)),
         Related(_("Corrections"), scoped_rows(Correction, inspection=lambda o: o)),
         Related(_("Follow-up inspections"), scoped_rows(Inspection, follow_up_of=lambda o: o)),
     ],
@@ -231,6 +258,12 @@ check = Surface(
             "indicated",
             "dispenser_mpe_percent",
             "notes",
+            "location_status",
+            "latitude",
+            "longitude",
+            "location_accuracy",
+            "located_at",
+            "location_note",
         ],
         ["kind", "verdict"],
     ),
@@ -381,6 +414,35 @@ photo = Surface(
         "form": PhotoForm,
     },
 )
+
+
+class SignatureForm(
+    _parts(Signature, "signer", [], ["inspection", "role", "signer", "signed_at", "image"], [])["form"]
+):
+    upload_kinds = {"image": "attachment"}
+
+
+signature = Surface(
+    model=Signature,
+    basename="signature",
+    route="signatures",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=47,
+    select_related=["inspection"],
+    can_import=False,
+    detail_fields=["inspection", "role", "signer", "signed_at", "image", "sha256"],
+    **{
+        **_parts(
+            Signature,
+            "signer",
+            ["inspection", "role", "signed_at"],
+            ["inspection", "role", "signer", "signed_at", "image"],
+            ["role"],
+        ),
+        "form": SignatureForm,
+    },
+)
 correction = Surface(
     model=Correction,
     basename="correction",
@@ -423,6 +485,49 @@ complaint = Surface(
     ),
 )
 
+risk_weights = Surface(
+    model=RiskWeights,
+    basename="riskweights",
+    route="risk-weights",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=95,
+    **_parts(
+        RiskWeights,
+        "code",
+        ["valid_from", "violation", "certificate", "complaint", "instrument", "year_since_visit", "days_cap"],
+        [
+            "code",
+            "valid_from",
+            "violation",
+            "certificate",
+            "complaint",
+            "instrument",
+            "year_since_visit",
+            "days_cap",
+            "source",
+        ],
+        [],
+    ),
+)
+target = Surface(
+    model=TargetSite,
+    basename="targetsite",
+    route="targets",
+    namespace="inspections",
+    nav_group="inspections",
+    nav_order=15,
+    select_related=["campaign", "commune", "site", "organisation", "weights"],
+    can_import=False,
+    **_parts(
+        TargetSite,
+        "name",
+        ["campaign", "rank", "score", "category", "commune", "last_visit"],
+        [],
+        ["category"],
+    ),
+)
+
 SURFACES = [
     campaign,
     site,
@@ -432,8 +537,11 @@ SURFACES = [
     finding,
     remedy,
     photo,
+    signature,
     correction,
     complaint,
     limit_rule,
     sanction,
+    risk_weights,
+    target,
 ]

@@ -12,6 +12,7 @@
   const FIELDS = [
     "kind", "instrument", "found_unregistered", "stamp_ok", "certificate_ok", "seal_ok", "accuracy_class", "e",
     "max_capacity", "reference", "indicated", "dispenser_mpe_percent", "notes",
+    "location_status", "latitude", "longitude", "location_accuracy", "located_at", "location_note",
   ];
   const LABELS = {
     kind: "Loại phương tiện", instrument: "Phương tiện đã đăng ký", found_unregistered: "Phương tiện phát hiện mới",
@@ -19,11 +20,13 @@
     seal_ok: "Dấu niêm phong nguyên vẹn",
     accuracy_class: "Cấp chính xác", e: "Giá trị độ chia kiểm e (g)", max_capacity: "Max (g)",
     reference: "Tải thử / dung tích bình chuẩn", indicated: "Số chỉ", dispenser_mpe_percent: "MPE cột đo (%)",
-    notes: "Ghi chú",
+    notes: "Ghi chú", location_status: "Vị trí GPS", latitude: "Vĩ độ", longitude: "Kinh độ",
+    location_accuracy: "Độ chính xác GPS (m)", located_at: "Thời điểm lấy vị trí", location_note: "Lý do không có vị trí",
   };
+  const ROLES = { inspector: "Người kiểm tra", inspected: "Người được kiểm tra" };
   const KINDS = { nawi: "Cân không tự động", fuel_dispenser: "Cột đo xăng dầu" };
   const STATUS = { valid: "còn hiệu lực", expired: "hết hạn", revoked: "bị thu hồi", superseded: "đã thay thế" };
-  let db, pkg = null, editing = null, busy = false;
+  let db, pkg = null, editing = null, busy = false, signing = null, scanning = null;
   const $ = (sel, el) => (el || document).querySelector(sel);
   const h = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const vnDate = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") : "");
@@ -33,12 +36,15 @@
   // ------------------------------------------------------------------ IndexedDB
   function open() {
     return new Promise((resolve, reject) => {
-      const req = indexedDB.open("doluong-field", 1);
-      req.onupgradeneeded = () => {
+      const req = indexedDB.open("doluong-field", 2);
+      req.onupgradeneeded = (ev) => {
         const d = req.result;
-        d.createObjectStore("meta");
-        d.createObjectStore("records", { keyPath: "client_id" });
-        d.createObjectStore("photos", { keyPath: "client_id" });
+        if (ev.oldVersion < 1) {
+          d.createObjectStore("meta");
+          d.createObjectStore("records", { keyPath: "client_id" });
+          d.createObjectStore("photos", { keyPath: "client_id" });
+        }
+        if (ev.oldVersion < 2) d.createObjectStore("signatures", { keyPath: "client_id" });
       };
       req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
@@ -121,6 +127,31 @@
     }
   }
 
+  // ------------------------------------------------------------------ GPS, offline
+  // the phone's own positioning (no network needed for satellite GPS); when the browser has none, or it is refused
+  // or fails, the check records "absent" with the reason — a position is never made up
+  function position() {
+    return new Promise((resolve) => {
+      const absent = (why) => resolve({ location_status: "absent", latitude: null, longitude: null, location_accuracy: null, located_at: null, location_note: why });
+      if (!("geolocation" in navigator)) { absent("Thiết bị không hỗ trợ định vị"); return; }
+      navigator.geolocation.getCurrentPosition(
+        (p) => resolve({ location_status: "recorded", latitude: p.coords.latitude.toFixed(6), longitude: p.coords.longitude.toFixed(6),
+          location_accuracy: p.coords.accuracy === null || p.coords.accuracy === undefined ? null : p.coords.accuracy.toFixed(1),
+          located_at: new Date(p.timestamp || Date.now()).toISOString(), location_note: "" }),
+        (e) => absent(e && e.code === 1 ? "Người dùng không cho phép định vị" : e && e.code === 3 ? "Hết thời gian chờ định vị" : "Không lấy được vị trí"),
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+    });
+  }
+  const coord = (v) => Number(v).toFixed(6).replace(".", ",");
+  function locationText(d) {
+    if (d.location_status === "recorded") return "Vị trí GPS: " + coord(d.latitude) + ", " + coord(d.longitude) + (d.location_accuracy !== null && d.location_accuracy !== undefined && d.location_accuracy !== "" ? " (± " + fmt(Number(d.location_accuracy), 0) + " m)" : "");
+    if (d.location_status === "absent") return "Không có vị trí GPS: " + (d.location_note || "thiết bị không cung cấp");
+    return "Vị trí GPS: chưa lấy";
+  }
+  async function sha256(buf) {
+    return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf))).map((b) => b.toString(16).padStart(2, "0")).join("");
+  }
+
   // ------------------------------------------------------------------ the package
   async function loadPackage() {
     if (navigator.onLine) {
@@ -165,7 +196,7 @@
       return;
     }
     $("#day").textContent = "Ngày " + vnDate(pkg.date) + " · " + pkg.user;
-    const records = await all("records"), photos = await all("photos");
+    const records = await all("records"), photos = await all("photos"), sigs = await all("signatures");
     let out = "";
     if (!pkg.inspections.length) out += '<div class="card"><h2>Không có cuộc kiểm tra nào trong ngày</h2><p class="muted">Các cuộc kiểm tra chưa niêm phong của ngày ' + vnDate(pkg.date) + " sẽ hiện ở đây.</p></div>";
     for (const visit of pkg.inspections) {
@@ -173,6 +204,7 @@
       out += '<section class="card" data-visit="' + visit.id + '"><h2>' + h(site.name) + "</h2>";
       out += '<div class="muted">' + h(site.kind_label) + (site.address ? " · " + h(site.address) : "") + " · " + h(site.commune) + "</div>";
       out += '<div class="muted">' + h(visit.campaign) + " · Trưởng đoàn: " + h(visit.inspector) + "</div>";
+      out += qrHtml(visit);
       for (const inst of site.instruments) {
         const c = inst.certificate;
         out += '<div class="inst"><b>' + h(inst.name) + "</b>";
@@ -186,10 +218,12 @@
       const mine = records.filter((r) => r.inspection === visit.id);
       for (const r of mine) out += recordHtml(r, photos.filter((p) => p.check_client_id === r.client_id));
       if (editing && editing.inspection === visit.id) out += formHtml();
+      out += signaturesHtml(visit, sigs.filter((x) => x.inspection === visit.id));
       out += "</section>";
     }
     app.innerHTML = out;
     bindForm();
+    bindPads();
     await queueLine();
   }
   function recordHtml(r, photos) {
@@ -203,6 +237,7 @@
     s += '<div class="muted">' + h(KINDS[d.kind]) + " · Tem: " + (d.stamp_ok ? "có" : "không") + " · GCN: " + (d.certificate_ok ? "có" : "không") + " · Niêm phong: " + (d.seal_ok ? "nguyên vẹn" : "không") + "</div>";
     if (v && !v.error && v.text) s += '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + (v.server ? "" : " <i>(tính trên máy)</i>") + "</div>";
     else if (v && v.error) s += '<div class="verdict bad">' + h(v.error) + "</div>";
+    if (d.location_status) s += '<div class="muted" data-gps="' + h(d.location_status) + '">' + h(locationText(d)) + "</div>";
     if (d.notes) s += '<div class="muted">Ghi chú: ' + h(d.notes) + "</div>";
     if (photos.length) {
       s += '<div class="thumbs">';
@@ -256,6 +291,7 @@
       s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="Để trống: 0,5 %"');
     }
     s += '<div id="live">' + verdictHtml(verdict(d)) + "</div>";
+    s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : editing.located ? locationText(editing.located) : "Vị trí GPS: đang lấy…") + "</div>";
     s += '<label for="f-notes">' + LABELS.notes + '</label><textarea id="f-notes" name="notes" rows="2">' + h(d.notes || "") + "</textarea>";
     s += '<label for="f-photo">Chụp ảnh (tem, niêm phong, số chỉ)</label><input id="f-photo" type="file" name="photo" accept="image/*" capture="environment" multiple>';
     s += '<div class="row"><button type="submit">Lưu trên máy</button><button type="button" class="sec" id="cancel">Hủy</button></div><div id="msg" class="muted"></div></form>';
@@ -286,6 +322,10 @@
       if (!v) { $("#msg").textContent = "Nhập tải thử và số chỉ."; return; }
       if (v.error) { $("#msg").textContent = v.error; return; }
       if (!editing.data.instrument && !String(editing.data.found_unregistered || "").trim()) { $("#msg").textContent = "Mô tả phương tiện phát hiện mới."; return; }
+      if (!editing.data.location_status) {
+        $("#msg").textContent = "Đang lấy vị trí GPS…";
+        Object.assign(editing.data, editing.located || (await (editing.loc || position())));
+      }
       const files = Array.from(form.elements.photo.files || []);
       const rec = (await get("records", editing.client_id)) || { client_id: editing.client_id, inspection: editing.inspection, base_version: null, server: null };
       rec.data = editing.data; rec.dirty = true; rec.message = ""; rec.status = "pending";
@@ -293,7 +333,7 @@
       for (const file of files) {
         if (!file.type.startsWith("image/")) { $("#msg").textContent = "Tệp “" + file.name + "” không phải là ảnh."; continue; }
         const buf = await file.arrayBuffer();
-        const hash = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf))).map((b) => b.toString(16).padStart(2, "0")).join("");
+        const hash = await sha256(buf);
         const blob = new Blob([buf], { type: file.type });
         await put("photos", { client_id: crypto.randomUUID(), check_client_id: rec.client_id, inspection: rec.inspection, blob, name: file.name, sha256: hash, caption: "Ảnh " + (editing.data.found_unregistered || "phương tiện"), taken_at: new Date().toISOString(), sent: false });
       }
@@ -302,6 +342,129 @@
       if (navigator.onLine) sync();
     });
   }
+  // ------------------------------------------------------------------ signatures drawn on the screen
+  function signaturesHtml(visit, sigs) {
+    let s = '<div class="inst" data-signatures="' + visit.id + '"><b>Chữ ký biên bản</b>';
+    for (const x of sigs) {
+      s += '<div class="rec ' + (x.sent ? "synced" : x.message ? "error" : "pending") + '" data-sig-rec="' + x.client_id + '">' + h(ROLES[x.role]) + ": <b>" + h(x.signer) + "</b> · " + h(new Date(x.signed_at).toLocaleString("vi-VN")) + ' <span class="badge ' + (x.sent ? "ok" : "warn") + '">' + (x.sent ? "Đã đồng bộ" : "Chờ đồng bộ") + '</span><div><img alt="Chữ ký" data-sig-img="' + x.client_id + '" style="max-width:100%;height:60px;background:#fff;border:1px solid #e5e7eb"></div>' + (x.message ? '<div class="verdict bad">' + h(x.message) + "</div>" : "") + "</div>";
+    }
+    if (signing === visit.id) {
+      for (const role of ["inspector", "inspected"]) {
+        const name = role === "inspector" ? visit.inspector : visit.person_present;
+        s += '<div class="pad" data-pad="' + role + '"><label for="signer-' + role + '">' + ROLES[role] + " — họ và tên</label>";
+        s += '<input type="text" id="signer-' + role + '" value="' + h(name || "") + '">';
+        s += '<canvas width="320" height="140" style="width:100%;max-width:480px;height:140px;border:1px dashed #64748b;border-radius:8px;background:#fff;touch-action:none;display:block;margin-top:6px" aria-label="Ký vào đây"></canvas>';
+        s += '<div class="row"><button type="button" data-save-sig="' + role + '" data-visit="' + visit.id + '">Lưu chữ ký</button><button type="button" class="sec" data-clear-sig="' + role + '">Ký lại</button></div></div>';
+      }
+      s += '<div id="sig-msg" class="muted"></div><div class="row"><button type="button" class="sec" data-close-sign="1">Đóng</button></div>';
+    } else {
+      s += '<div class="row"><button type="button" class="sec" data-sign="' + visit.id + '">Ký trên màn hình</button></div>';
+    }
+    return s + "</div>";
+  }
+  function bindPads() {
+    for (const pad of document.querySelectorAll("[data-pad] canvas")) {
+      const ctx = pad.getContext("2d");
+      ctx.lineWidth = 2.5; ctx.lineCap = "round"; ctx.strokeStyle = "#111827";
+      let down = false;
+      const at = (ev) => { const r = pad.getBoundingClientRect(); return [(ev.clientX - r.left) * pad.width / r.width, (ev.clientY - r.top) * pad.height / r.height]; };
+      pad.addEventListener("pointerdown", (ev) => { down = true; pad.setPointerCapture && pad.setPointerCapture(ev.pointerId); const [x, y] = at(ev); ctx.beginPath(); ctx.moveTo(x, y); ev.preventDefault(); });
+      pad.addEventListener("pointermove", (ev) => { if (!down) return; const [x, y] = at(ev); ctx.lineTo(x, y); ctx.stroke(); pad.dataset.ink = "1"; ev.preventDefault(); });
+      const up = () => { down = false; };
+      pad.addEventListener("pointerup", up); pad.addEventListener("pointerleave", up); pad.addEventListener("pointercancel", up);
+    }
+  }
+  async function saveSignature(role, visitId) {
+    const pad = document.querySelector('[data-pad="' + role + '"]');
+    const canvas = pad.querySelector("canvas"), signer = pad.querySelector("input").value.trim();
+    if (!canvas.dataset.ink) { $("#sig-msg").textContent = "Chưa có nét ký: hãy ký vào khung."; return; }
+    if (!signer) { $("#sig-msg").textContent = "Nhập họ và tên người ký."; return; }
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
+    const buf = await blob.arrayBuffer();
+    await put("signatures", { client_id: crypto.randomUUID(), inspection: visitId, role, signer, signed_at: new Date().toISOString(), blob: new Blob([buf], { type: "image/png" }), sha256: await sha256(buf), sent: false });
+    canvas.getContext("2d").clearRect(0, 0, canvas.width, canvas.height);
+    delete canvas.dataset.ink;
+    await draw();
+    const msg = $("#sig-msg");
+    if (msg) msg.textContent = "Đã lưu chữ ký của " + ROLES[role].toLowerCase() + " trên máy.";
+    if (navigator.onLine) sync();
+  }
+  async function sigImages() {
+    for (const img of document.querySelectorAll("img[data-sig-img]")) {
+      const x = await get("signatures", img.dataset.sigImg);
+      if (!x || !x.blob) continue;
+      const reader = new FileReader();
+      reader.onload = () => { img.src = reader.result; };
+      reader.readAsDataURL(x.blob);
+    }
+  }
+
+  // ------------------------------------------------------------------ the certificate's QR, or its number typed
+  function qrHtml(visit) {
+    let s = '<div class="row" data-qr="' + visit.id + '">';
+    if ("BarcodeDetector" in window) s += '<button type="button" class="sec" data-scan="' + visit.id + '">Quét mã QR của giấy chứng nhận</button>';
+    s += '<input type="text" data-cert-input="' + visit.id + '" placeholder="Số giấy chứng nhận kiểm định" aria-label="Số giấy chứng nhận kiểm định" style="flex:1;min-width:12em">';
+    s += '<button type="button" class="sec" data-lookup="' + visit.id + '">Tìm</button></div><div class="muted" data-cert-msg="' + visit.id + '"></div>';
+    if (scanning === visit.id) s += '<video data-video="' + visit.id + '" playsinline muted style="width:100%;max-height:260px;background:#000;border-radius:8px"></video><div class="row"><button type="button" class="sec" data-stop-scan="1">Dừng quét</button></div>';
+    return s;
+  }
+  function numberFrom(text) {
+    const t = String(text || "").trim();
+    try { const u = new URL(t); return (u.searchParams.get("n") || u.pathname.split("/").filter(Boolean).pop() || "").trim(); } catch (e) { return t; }
+  }
+  async function lookup(visitId, text) {
+    const number = numberFrom(text), visit = pkg.inspections.find((v) => v.id === visitId), site = visit && siteOf(visit);
+    const msg = document.querySelector('[data-cert-msg="' + visitId + '"]');
+    const norm = (x) => String(x || "").replace(/\s+/g, "").toUpperCase();
+    const inst = site && site.instruments.find((i) => i.certificate && norm(i.certificate.number) === norm(number));
+    if (!inst) {
+      const elsewhere = pkg.sites.some((s) => s.instruments.some((i) => i.certificate && norm(i.certificate.number) === norm(number)));
+      if (msg) msg.textContent = number ? (elsewhere ? "Giấy chứng nhận " + number + " thuộc phương tiện của cơ sở khác trong ngày." : "Không tìm thấy giấy chứng nhận " + number + " trong gói dữ liệu của ngày (có thể là phương tiện phát hiện mới).") : "Nhập số giấy chứng nhận.";
+      return;
+    }
+    await startCheck(visitId, inst.id);
+  }
+  async function scan(visitId) {
+    scanning = visitId;
+    await draw();
+    const video = document.querySelector('[data-video="' + visitId + '"]');
+    try {
+      const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
+      video.srcObject = stream;
+      await video.play();
+      const detector = new BarcodeDetector({ formats: ["qr_code"] });
+      while (scanning === visitId) {
+        const codes = await detector.detect(video).catch(() => []);
+        if (codes.length) { stopScan(); await lookup(visitId, codes[0].rawValue); return; }
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    } catch (e) {
+      stopScan();
+      await draw();
+      const msg = document.querySelector('[data-cert-msg="' + visitId + '"]');
+      if (msg) msg.textContent = "Không mở được máy ảnh để quét: hãy nhập số giấy chứng nhận.";
+    }
+  }
+  function stopScan() {
+    for (const v of document.querySelectorAll("video[data-video]")) if (v.srcObject) v.srcObject.getTracks().forEach((t) => t.stop());
+    scanning = null;
+  }
+  async function startCheck(visitId, inst) {
+    const i = inst ? instrumentOf(inst) : null, c = i && i.certificate;
+    editing = { isNew: true, client_id: crypto.randomUUID(), inspection: visitId, loc: position(),
+      data: { kind: "nawi", instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "",
+        location_status: "", latitude: null, longitude: null, location_accuracy: null, located_at: null, location_note: "" } };
+    const mine = editing;
+    editing.loc.then((loc) => {
+      mine.located = loc;
+      if (editing !== mine || editing.data.location_status) return;
+      const el = $("#gps");
+      if (el) el.textContent = locationText(loc);
+    });
+    await draw();
+    $("#check-form").scrollIntoView();
+  }
+
   async function thumbs() {
     for (const img of document.querySelectorAll("img[data-photo]")) {
       const p = await get("photos", img.dataset.photo);
@@ -318,14 +481,16 @@
     return m ? decodeURIComponent(m[1]) : "";
   }
   async function queueLine() {
-    const records = await all("records"), photos = await all("photos");
+    const records = await all("records"), photos = await all("photos"), sigs = await all("signatures");
     const n = records.filter((r) => r.dirty && !r.conflict).length, p = photos.filter((x) => !x.sent).length, c = records.filter((r) => r.conflict).length;
-    const parts = [];
+    const parts = [], g = sigs.filter((x) => !x.sent).length;
     if (n) parts.push(n + " phép kiểm tra chờ gửi");
     if (p) parts.push(p + " ảnh chờ gửi");
+    if (g) parts.push(g + " chữ ký chờ gửi");
     if (c) parts.push(c + " xung đột cần chọn");
     $("#queue").textContent = parts.length ? parts.join(" · ") : "Mọi thay đổi đã được đồng bộ";
     await thumbs();
+    await sigImages();
     await signatures();
   }
   async function sync() {
@@ -334,12 +499,17 @@
     try {
       const records = (await all("records")).filter((r) => r.dirty && !r.conflict);
       const photos = (await all("photos")).filter((p) => !p.sent);
-      if (!records.length && !photos.length) { await loadPackage(); return; }
+      const sigs = (await all("signatures")).filter((x) => !x.sent);
+      if (!records.length && !photos.length && !sigs.length) { await loadPackage(); return; }
       const changes = records.map((r) => ({ type: "check", client_id: r.client_id, inspection: r.inspection, base_version: r.base_version, data: r.data }));
       const body = new FormData();
       for (const p of photos) {
         changes.push({ type: "photo", client_id: p.client_id, check_client_id: p.check_client_id, inspection: p.inspection, sha256: p.sha256, caption: p.caption, taken_at: p.taken_at });
         body.append(p.client_id, p.blob, p.name || "anh.jpg");
+      }
+      for (const x of sigs) {
+        changes.push({ type: "signature", client_id: x.client_id, inspection: x.inspection, role: x.role, signer: x.signer, signed_at: x.signed_at, sha256: x.sha256 });
+        body.append(x.client_id, x.blob, "chu-ky.png");
       }
       body.append("changes", JSON.stringify(changes));
       $("#queue").textContent = "Đang đồng bộ…";
@@ -354,6 +524,12 @@
           else if (res.status === "conflict") rec.conflict = { message: res.message, server: res.server, mine: rec.data };
           else rec.message = res.message;
           await put("records", rec);
+        } else if (res.type === "signature") {
+          const x = await get("signatures", res.client_id);
+          if (!x) continue;
+          if (res.status === "applied" || res.status === "duplicate") Object.assign(x, { sent: true, message: "" });
+          else x.message = res.message;
+          await put("signatures", x);
         } else if (res.type === "photo") {
           const p = await get("photos", res.client_id);
           if (!p) continue;
@@ -377,15 +553,30 @@
     const t = ev.target.closest("button");
     if (!t) return;
     if (t.dataset.new) {
-      const inst = t.dataset.instrument ? Number(t.dataset.instrument) : null, i = inst ? instrumentOf(inst) : null;
-      const c = i && i.certificate;
-      editing = { isNew: true, client_id: crypto.randomUUID(), inspection: Number(t.dataset.new),
-        data: { kind: "nawi", instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "" } };
+      await startCheck(Number(t.dataset.new), t.dataset.instrument ? Number(t.dataset.instrument) : null);
+    } else if (t.dataset.sign) {
+      signing = Number(t.dataset.sign);
       await draw();
-      $("#check-form").scrollIntoView();
+    } else if (t.dataset.closeSign) {
+      signing = null;
+      await draw();
+    } else if (t.dataset.saveSig) {
+      await saveSignature(t.dataset.saveSig, Number(t.dataset.visit));
+    } else if (t.dataset.clearSig) {
+      const c = document.querySelector('[data-pad="' + t.dataset.clearSig + '"] canvas');
+      c.getContext("2d").clearRect(0, 0, c.width, c.height);
+      delete c.dataset.ink;
+    } else if (t.dataset.lookup) {
+      await lookup(Number(t.dataset.lookup), document.querySelector('[data-cert-input="' + t.dataset.lookup + '"]').value);
+    } else if (t.dataset.scan) {
+      scan(Number(t.dataset.scan));
+    } else if (t.dataset.stopScan) {
+      stopScan();
+      await draw();
     } else if (t.dataset.edit) {
       const r = await get("records", t.dataset.edit);
       editing = { isNew: false, client_id: r.client_id, inspection: r.inspection, data: Object.assign({}, r.data) };
+      if (!editing.data.location_status) editing.loc = position();
       await draw();
       $("#check-form").scrollIntoView();
     } else if (t.dataset.keep) {

@@ -1,0 +1,204 @@
+"""Risk-ranked target sites of a campaign: the pure score against a hand calculation, the ranking built from the
+registry (order, stored inputs and weights version), idempotent re-generation, and scoping of the page (GET and
+POST) by the permission table."""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+from doluong.core.scope import principal
+from doluong.geo.models import Commune
+from doluong.inspections.models import (
+    Campaign,
+    Complaint,
+    Finding,
+    Inspection,
+    RiskWeights,
+    Site,
+    TargetSite,
+)
+from doluong.metrology import inspection_risk as risk
+from doluong.metrology.errors import InvalidInput
+from doluong.parties.models import Organisation
+from doluong.programs.models import Attendance, Training
+from doluong.registry.models import Instrument, InstrumentType
+
+W = risk.RiskWeights(
+    violation=Decimal("3"),
+    certificate=Decimal("2"),
+    complaint=Decimal("2"),
+    instrument=Decimal("0.2"),
+    year_since_visit=Decimal("1"),
+    days_cap=730,
+)
+
+
+# ------------------------------------------------------------------------------------ the pure score
+
+
+def test_score_against_a_hand_calculation():
+    # 1 violation × 3 + 2 bad certificates × 2 + 2 complaints × 2 + 4 instruments × 0.2 + 154/365 years × 1
+    # = 3 + 4 + 4 + 0.80 + 0.42 (0.4219… rounded) = 12.22
+    r = risk.risk_score(
+        risk.RiskInputs(violations=1, bad_certificates=2, complaints=2, instruments=4, days_since_visit=154),
+        W,
+    )
+    assert [t.points for t in r.terms] == [
+        Decimal("3"),
+        Decimal("4"),
+        Decimal("4"),
+        Decimal("0.80"),
+        Decimal("0.42"),
+    ]
+    assert r.score == Decimal("12.22") and r.days_used == 154 and not r.never_visited
+    assert [t.name for t in r.terms] == list(risk.TERMS)
+
+
+def test_never_visited_counts_the_cap_and_longer_is_capped():
+    never = risk.risk_score(risk.RiskInputs(), W)
+    assert never.score == Decimal("2.00") and never.never_visited and never.days_used == 730
+    old = risk.risk_score(risk.RiskInputs(days_since_visit=5000), W)
+    assert old.score == Decimal("2.00") and not old.never_visited
+    # 365 days → exactly one year
+    assert risk.risk_score(risk.RiskInputs(days_since_visit=365), W).score == Decimal("1.00")
+
+
+@pytest.mark.parametrize(
+    "inputs",
+    [risk.RiskInputs(violations=-1), risk.RiskInputs(instruments=1.5), risk.RiskInputs(complaints=True)],
+)
+def test_bad_inputs_refused(inputs):
+    with pytest.raises(InvalidInput):
+        risk.risk_score(inputs, W)
+
+
+def test_negative_weight_refused():
+    with pytest.raises(InvalidInput):
+        risk.risk_score(risk.RiskInputs(), risk.RiskWeights(-1, 0, 0, 0, 0))
+
+
+# ------------------------------------------------------------------------------------ the ranking
+
+
+@pytest.fixture
+def area(user_for, db):
+    officer = user_for("ct.xa")
+    commune = Commune.objects.get(pk=principal(officer).scopes[0].commune_id)
+    other = (
+        Commune.objects.filter(province_id=commune.province_id).exclude(pk=commune.pk).order_by("pk").first()
+    )
+    training = Training.objects.create(
+        province_id=commune.province_id,
+        date=dt.date(2025, 3, 1),
+        title="Tập huấn kiểm tra nhà nước về đo lường",
+    )
+    leader = Attendance.objects.create(training=training, full_name="Lê Minh Tâm")
+
+    def campaign(c):
+        return Campaign.objects.create(
+            province_id=commune.province_id,
+            commune=c,
+            kind="thematic",
+            year=2026,
+            title=f"Kiểm tra chợ {c.name}",
+            start_date=dt.date(2025, 1, 1),
+            end_date=dt.date(2027, 12, 31),
+            leader_name="Lê Minh Tâm",
+            leader_training=leader,
+        )
+
+    camp = campaign(commune)
+    owner = Organisation.objects.create(
+        name="Hộ kinh doanh Rủi Ro Một", kind="household", province_id=commune.province_id, commune=commune
+    )
+    owner2 = Organisation.objects.create(
+        name="Hộ kinh doanh Rủi Ro Hai", kind="household", province_id=commune.province_id, commune=commune
+    )
+    market = Site.objects.create(kind="market", name="Chợ Rủi Ro Thử Nghiệm", commune=commune, operator=owner)
+    stall = Site.objects.create(kind="stall", name="Sạp R1", parent=market, commune=commune, operator=owner2)
+    shop = Site.objects.create(kind="shop", name="Cửa hàng Chưa Kiểm Tra Bao Giờ", commune=commune)
+    Site.objects.create(kind="shop", name="Cửa hàng Xã Bên", commune=other)
+    itype = InstrumentType.objects.order_by("pk").first()
+
+    def instrument(org, valid_until):
+        return Instrument.objects.create(
+            instrument_type=itype, owner=org, commune=commune, valid_until=valid_until
+        )
+
+    a = instrument(owner, dt.date(2027, 1, 1))  # valid
+    instrument(owner, dt.date(2026, 1, 1))  # expired
+    instrument(owner, None)  # no certificate
+    instrument(owner2, dt.date(2027, 6, 1))  # valid, at the stall
+    visit = Inspection.objects.create(
+        campaign=camp, site=stall, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm"
+    )
+    Finding.objects.create(inspection=visit, code="expired", description="Cân hết hạn kiểm định")
+    Complaint.objects.create(commune=commune, place="Sạp khác", text="Cân thiếu", instrument=a)
+    Complaint.objects.create(commune=commune, place="Sạp 3, chợ Rủi Ro Thử Nghiệm", text="Cân thiếu 100 g")
+    return dict(
+        commune=commune, other=other, campaign=camp, market=market, shop=shop, other_campaign=campaign(other)
+    )
+
+
+def test_generated_targets_scores_and_order(area, client_for):
+    client = client_for("ct.xa")
+    url = f"/inspections/campaigns/{area['campaign'].pk}/targets/"
+    r = client.post(url)
+    assert r.status_code == 302
+    rows = list(TargetSite.objects.filter(campaign=area["campaign"]).order_by("rank"))
+    market = next(t for t in rows if t.site_id == area["market"].pk)
+    # the hand calculation above, from what the fixture put in the registry (day: the pinned 02/11/2026)
+    assert (market.violations, market.bad_certificates, market.complaints, market.instruments) == (1, 2, 2, 4)
+    assert market.last_visit == dt.date(2026, 6, 1) and market.days_used == 154
+    assert market.score == Decimal("12.22")
+    assert market.weights == RiskWeights.objects.get(code="RISK-2025")
+    shop = next(t for t in rows if t.site_id == area["shop"].pk)
+    assert shop.score == Decimal("2.00") and shop.last_visit is None
+    # ranks are 1..n by descending score; a stall is counted with its market, not ranked alone
+    assert [t.rank for t in rows] == list(range(1, len(rows) + 1))
+    assert [t.score for t in rows] == sorted((t.score for t in rows), reverse=True)
+    assert market.rank < shop.rank
+    assert not any(t.site and t.site.kind == "stall" for t in rows)
+    assert {t.commune_id for t in rows} == {area["commune"].pk}
+    page = client.get(url).content.decode()
+    assert "Chợ Rủi Ro Thử Nghiệm" in page and "12.22" in page.replace(",", ".")
+    assert "Tạo danh sách mục tiêu" in page and "vi phạm" in page
+
+
+def test_regeneration_is_idempotent(area, client_for):
+    client = client_for("ct.sokhcn")
+    url = f"/inspections/campaigns/{area['campaign'].pk}/targets/"
+    client.post(url)
+    first = list(
+        TargetSite.objects.filter(campaign=area["campaign"]).values_list("pk", "rank", "score", "site_id")
+    )
+    client.post(url)
+    again = list(
+        TargetSite.objects.filter(campaign=area["campaign"]).values_list("pk", "rank", "score", "site_id")
+    )
+    assert first and again == first
+    # a site gone from the registry leaves the list; a new one enters it
+    area["shop"].delete()
+    Site.objects.create(kind="petrol", name="CHXD Mới Vào", commune=area["commune"])
+    client.post(url)
+    names = set(TargetSite.objects.filter(campaign=area["campaign"]).values_list("name", flat=True))
+    assert "CHXD Mới Vào" in names and "Cửa hàng Chưa Kiểm Tra Bao Giờ" not in names
+
+
+def test_scoping_by_get_and_post(area, client_for):
+    url = f"/inspections/campaigns/{area['campaign'].pk}/targets/"
+    foreign = client_for("dt.sokhcn")
+    assert foreign.get(url).status_code == 404
+    assert foreign.post(url).status_code == 404
+    assert not TargetSite.objects.filter(campaign=area["campaign"]).exists()
+    # a commune officer reaches only their commune's campaign
+    other_url = f"/inspections/campaigns/{area['other_campaign'].pk}/targets/"
+    ct_xa = client_for("ct.xa")
+    assert ct_xa.get(other_url).status_code == 404
+    assert ct_xa.post(other_url).status_code == 404
+    assert not TargetSite.objects.filter(campaign=area["other_campaign"]).exists()
+    # the province officer of the campaign's province may
+    assert client_for("ct.sokhcn").post(other_url).status_code == 302
+    assert TargetSite.objects.filter(campaign=area["other_campaign"]).exists()
+    assert client_for(None).post(url).status_code == 302  # to the login page
