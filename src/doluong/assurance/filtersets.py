@@ -4,6 +4,10 @@ from doluong.core.filtersets import BaseFilterSet
 from doluong.parties.models import Organisation
 
 from .models import (
+    Checklist,
+    ChecklistItem,
+    Survey,
+    SurveyAnswer,
     CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
@@ -112,3 +116,29 @@ class PlanLineFilterSet(BaseFilterSet):
     class Meta:
         model = PlanLine
         fields = ["plan"]
+
+
+class ChecklistFilterSet(BaseFilterSet):
+    class Meta:
+        model = Checklist
+        fields = ["status"]
+
+
+class ChecklistItemFilterSet(BaseFilterSet):
+    class Meta:
+        model = ChecklistItem
+        fields = ["checklist", "group", "factor"]
+
+
+class SurveyFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Survey
+        fields = ["enterprise", "checklist", "status"]
+
+
+class SurveyAnswerFilterSet(BaseFilterSet):
+    class Meta:
+        model = SurveyAnswer
+        fields = ["survey", "value"]

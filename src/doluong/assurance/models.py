@@ -1031,3 +1031,8 @@ __all__ = [
 from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanLine  # noqa: E402
 
 __all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]
+
+# the current-state analysis and readiness survey (issue 14, item 2)
+from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer  # noqa: E402
+
+__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer"]

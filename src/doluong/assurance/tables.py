@@ -1,6 +1,10 @@
 from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
+    Checklist,
+    ChecklistItem,
+    Survey,
+    SurveyAnswer,
     CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
@@ -85,3 +89,8 @@ EquipmentCalibrationTable = _table(
 )
 CalibrationPlanTable = _table(CalibrationPlan, "year", ["title", "enterprise", "prepared_by"])
 PlanLineTable = _table(PlanLine, "planned_on", ["equipment", "due_on", "provider", "cost", "done_on", "plan"])
+
+ChecklistTable = _table(Checklist, "name", ["version", "status", "published_at", "source_verified"])
+ChecklistItemTable = _table(ChecklistItem, "code", ["checklist", "group", "factor", "text", "weight", "prefill"])
+SurveyTable = _table(Survey, "surveyed_on", ["enterprise", "checklist", "surveyor", "status"])
+SurveyAnswerTable = _table(SurveyAnswer, "item", ["survey", "value", "gap", "owner", "deadline"])
