@@ -474,7 +474,16 @@ def _calibration_plan(ctx, key) -> int:
 
 #: the water utility's readiness answers (code → status) six months ago and now; the registry-prefilled rows
 #: (C1, D1, D2, D3) keep what the registry says
-READINESS_BEFORE = {"A1": "1", "A2": "0.5", "B1": "0.5", "B2": "0", "C2": "0.5", "D4": "1", "E1": "0", "E2": "0"}
+READINESS_BEFORE = {
+    "A1": "1",
+    "A2": "0.5",
+    "B1": "0.5",
+    "B2": "0",
+    "C2": "0.5",
+    "D4": "1",
+    "E1": "0",
+    "E2": "0",
+}
 READINESS_BEFORE.update({"F1": "na", "G1": "0", "H1": "0", "H2": "0"})
 READINESS_AFTER = {"A1": "1", "A2": "1", "B1": "1", "B2": "0.5", "C2": "1", "D4": "1", "E1": "0.5", "E2": "0"}
 READINESS_AFTER.update({"F1": "na", "G1": "1", "H1": "0.5", "H2": "0.5"})

@@ -4,11 +4,9 @@ from doluong.core.filtersets import BaseFilterSet
 from doluong.parties.models import Organisation
 
 from .models import (
+    CalibrationPlan,
     Checklist,
     ChecklistItem,
-    Survey,
-    SurveyAnswer,
-    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -21,6 +19,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 

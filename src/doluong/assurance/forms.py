@@ -5,11 +5,9 @@ from doluong.core.forms import BaseModelForm
 from doluong.programs.forms import _activity_form
 
 from .models import (
+    CalibrationPlan,
     Checklist,
     ChecklistItem,
-    Survey,
-    SurveyAnswer,
-    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -22,6 +20,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 TEXT = {"rows": 3}

@@ -104,9 +104,15 @@ PERMISSIONS = [
 # the readiness survey (item 2): the checklist is reference data the administrator edits and versions; a survey
 # is the enterprise's own, and the province's officers survey the enterprises of their province too
 PERMISSIONS += [
-    rules("assurance.Checklist", everyone=allow("view", "all"), note="reference data: the administrator edits it"),
     rules(
-        "assurance.ChecklistItem", everyone=allow("view", "all"), note="reference data: the administrator edits it"
+        "assurance.Checklist",
+        everyone=allow("view", "all"),
+        note="reference data: the administrator edits it",
+    ),
+    rules(
+        "assurance.ChecklistItem",
+        everyone=allow("view", "all"),
+        note="reference data: the administrator edits it",
     ),
     rules(
         "assurance.Survey",

@@ -243,8 +243,10 @@ def province_overview(province_id, enterprises=None) -> list[dict]:
     """Per enterprise of the province that was surveyed: its latest survey, score, band and delta."""
     from .models import Survey
 
-    rows = Survey.objects.filter(province_id=province_id).select_related("enterprise").order_by(
-        "enterprise__name", "enterprise_id", "-surveyed_on", "-pk"
+    rows = (
+        Survey.objects.filter(province_id=province_id)
+        .select_related("enterprise")
+        .order_by("enterprise__name", "enterprise_id", "-surveyed_on", "-pk")
     )
     if enterprises is not None:
         rows = rows.filter(enterprise__in=enterprises)
@@ -284,4 +286,9 @@ def province_progress(province_id, start: dt.date, end: dt.date) -> dict:
         if r.delta is not None:
             deltas.append(r.delta)
     average = (sum(deltas) / len(deltas)).quantize(Decimal("0.1")) if deltas else None
-    return {"surveys": done.count(), "enterprises": len(seen), "resurveyed": len(deltas), "average_delta": average}
+    return {
+        "surveys": done.count(),
+        "enterprises": len(seen),
+        "resurveyed": len(deltas),
+        "average_delta": average,
+    }

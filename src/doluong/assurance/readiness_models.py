@@ -41,7 +41,9 @@ class Checklist(SearchableModel):
     """A version of the current-state checklist (danh mục khảo sát hiện trạng đo lường)."""
 
     name = models.CharField(_("name"), max_length=300)
-    version = models.PositiveSmallIntegerField(pgettext_lazy("checklist", "version"), default=1, editable=False)
+    version = models.PositiveSmallIntegerField(
+        pgettext_lazy("checklist", "version"), default=1, editable=False
+    )
     status = models.CharField(
         _("status"),
         max_length=10,
@@ -98,7 +100,11 @@ class Checklist(SearchableModel):
             return
         before = type(self).objects.filter(pk=self.pk).first()
         if before is not None and before.is_frozen:
-            changed = [n for n in ("name", "legal_basis", "source_verified", "notes") if getattr(before, n) != getattr(self, n)]
+            changed = [
+                n
+                for n in ("name", "legal_basis", "source_verified", "notes")
+                if getattr(before, n) != getattr(self, n)
+            ]
             if changed:
                 raise ValidationError(gettext(CHECKLIST_FROZEN))
 
@@ -119,7 +125,7 @@ class ChecklistItem(BaseModel):
     code = models.CharField(_("code"), max_length=10)
     group = models.CharField(_("content group"), max_length=1, choices=ContentGroup.choices)
     group_title = models.CharField(_("content group title"), max_length=200)
-    factor = models.CharField(_("factor"), max_length=20, choices=Factor.choices)
+    factor = models.CharField(pgettext_lazy("readiness", "factor"), max_length=20, choices=Factor.choices)
     text = models.TextField(_("requirement"))
     weight = models.DecimalField(
         _("weight"),
@@ -208,7 +214,11 @@ class Survey(SearchableModel):
             before = type(self).objects.filter(pk=self.pk).values_list("checklist_id", flat=True).first()
             if before is not None and before != self.checklist_id:
                 raise ValidationError(
-                    {"checklist": gettext("A survey's checklist version cannot be changed: make a new survey.")}
+                    {
+                        "checklist": gettext(
+                            "A survey's checklist version cannot be changed: make a new survey."
+                        )
+                    }
                 )
 
     def save(self, *args, **kwargs):
@@ -226,7 +236,9 @@ class Survey(SearchableModel):
 class SurveyAnswer(BaseModel):
     """The answer of one checklist row in one survey."""
 
-    survey = models.ForeignKey(Survey, models.CASCADE, related_name="answers", verbose_name=_("readiness survey"))
+    survey = models.ForeignKey(
+        Survey, models.CASCADE, related_name="answers", verbose_name=_("readiness survey")
+    )
     item = models.ForeignKey(
         ChecklistItem, models.PROTECT, related_name="+", editable=False, verbose_name=_("checklist row")
     )
@@ -250,8 +262,8 @@ class SurveyAnswer(BaseModel):
     gap = models.TextField(_("gap"), blank=True)
     cause = models.TextField(_("cause"), blank=True)
     proposed_task = models.TextField(_("proposed task"), blank=True)
-    owner = models.CharField(_("owner"), max_length=150, blank=True)
-    deadline = models.DateField(pgettext_lazy("task", "deadline"), null=True, blank=True)
+    owner = models.CharField(pgettext_lazy("task", "owner"), max_length=150, blank=True)
+    deadline = models.DateField(pgettext_lazy("task deadline", "deadline"), null=True, blank=True)
 
     class Meta:
         ordering = ["survey_id", "item__position", "item__code"]

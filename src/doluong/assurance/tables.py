@@ -1,11 +1,9 @@
 from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
+    CalibrationPlan,
     Checklist,
     ChecklistItem,
-    Survey,
-    SurveyAnswer,
-    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -18,6 +16,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 
@@ -91,6 +91,8 @@ CalibrationPlanTable = _table(CalibrationPlan, "year", ["title", "enterprise", "
 PlanLineTable = _table(PlanLine, "planned_on", ["equipment", "due_on", "provider", "cost", "done_on", "plan"])
 
 ChecklistTable = _table(Checklist, "name", ["version", "status", "published_at", "source_verified"])
-ChecklistItemTable = _table(ChecklistItem, "code", ["checklist", "group", "factor", "text", "weight", "prefill"])
+ChecklistItemTable = _table(
+    ChecklistItem, "code", ["checklist", "group", "factor", "text", "weight", "prefill"]
+)
 SurveyTable = _table(Survey, "surveyed_on", ["enterprise", "checklist", "surveyor", "status"])
 SurveyAnswerTable = _table(SurveyAnswer, "item", ["survey", "value", "gap", "owner", "deadline"])

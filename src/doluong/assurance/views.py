@@ -22,8 +22,6 @@ from .models import (
     CalibrationPlan,
     Checklist,
     ChecklistItem,
-    Survey,
-    SurveyAnswer,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -36,6 +34,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
@@ -365,7 +365,6 @@ plan_line = Surface(
 )
 
 
-
 # ------------------------------------------------------------------------------------------- readiness survey
 
 
@@ -390,9 +389,7 @@ def _checklist_context(checklist, request):
 def _survey_context(survey, request):
     from .readiness import result
 
-    answers = list(
-        SurveyAnswer.objects.restrict(request.user).filter(survey=survey).select_related("item")
-    )
+    answers = list(SurveyAnswer.objects.restrict(request.user).filter(survey=survey).select_related("item"))
     return {"answers": answers, "result": result(survey), "can_answer": survey.permits(request.user, CHANGE)}
 
 
@@ -447,8 +444,8 @@ survey = Surface(
     table=tables.SurveyTable,
     form=forms.SurveyForm,
     serializer=serializers.SurveySerializer,
-    basename="survey",
-    route="surveys",
+    basename="readinesssurvey",
+    route="readiness-surveys",
     nav_order=110,
     select_related=["enterprise", "checklist"],
     detail_template="assurance/survey_detail.html",
@@ -759,7 +756,9 @@ def checklist_publish(request, pk):
 def checklist_new_version(request, pk):
     obj = _get(Checklist, request, pk, VIEW)
     if not Checklist.can_add(request.user):
-        raise PermissionDenied(gettext("You may not add %(model)s.") % {"model": Checklist._meta.verbose_name_plural})
+        raise PermissionDenied(
+            gettext("You may not add %(model)s.") % {"model": Checklist._meta.verbose_name_plural}
+        )
     return _run(
         request,
         obj,

@@ -36,7 +36,9 @@ def score(rows: Iterable[tuple[Decimal, Decimal | None]]) -> Decimal | None:
         if weight < 0:
             raise InvalidInput("A weight is negative.", code="negative_weight", field="weight", value=weight)
         if value not in ALLOWED:
-            raise InvalidInput("A status value is not 0, 0.5 or 1.", code="bad_status", field="value", value=value)
+            raise InvalidInput(
+                "A status value is not 0, 0.5 or 1.", code="bad_status", field="value", value=value
+            )
         num += weight * value
         den += weight
     if den == 0:

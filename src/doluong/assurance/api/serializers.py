@@ -6,11 +6,9 @@ from doluong.core.api import make_serializer
 from .. import forms
 from ..choices import Verdict
 from ..models import (
+    CalibrationPlan,
     Checklist,
     ChecklistItem,
-    Survey,
-    SurveyAnswer,
-    CalibrationPlan,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -23,6 +21,8 @@ from ..models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 ProgrammeSerializer = make_serializer(
