@@ -272,10 +272,11 @@ def test_province_overview_and_progress(client_for, user_for):
     before, after = _water_surveys(user_for)[-2:]
     delta = readiness.result(after).delta
     page = client_for("ct.sokhcn").get(reverse("assurance:readiness")).content.decode()
-    assert after.enterprise.name in page
+    assert str(after.enterprise) in page
     assert after.get_absolute_url() in page
+    assert f"+{delta:.1f}".replace(".", ",") in page
     other = client_for("dt.sokhcn").get(reverse("assurance:readiness")).content.decode()
-    assert after.enterprise.name not in other
+    assert str(after.enterprise) not in other and after.get_absolute_url() not in other
     p = readiness.province_progress(after.province_id, before.surveyed_on, after.surveyed_on)
     assert (
         p["surveys"]
@@ -336,6 +337,19 @@ def test_own_enterprise_and_province_officer_answer_and_survey(client_for, user_
     assert Survey.objects.filter(enterprise=org).count() == n + 1
     made = Survey.objects.filter(enterprise=org).latest("pk")
     assert made.answers.count() == 16
+    # the same through the API, and the enterprise reads its survey there
+    body = {
+        "enterprise": org.pk,
+        "checklist": _seeded().pk,
+        "surveyed_on": "2026-12-01",
+        "surveyor": "Cán bộ Sở",
+    }
+    assert (
+        officer.post("/api/assurance/readiness-surveys/", body, content_type="application/json").status_code
+        == 201
+    )
+    assert Survey.objects.filter(enterprise=org).count() == n + 2
+    assert client_for(WATER).get(f"/api/assurance/readiness-surveys/{survey.pk}/").status_code == 200
 
 
 @pytest.mark.parametrize("other", ["dt.sokhcn", "dt.doanhnghiep", "ct.chatluong"])
@@ -383,6 +397,14 @@ def test_answers_are_not_added_or_deleted_through_the_api(client_for, user_for):
     survey = _water_surveys(user_for)[-1]
     answer = survey.answers.first()
     client = client_for(WATER)
-    assert client.delete(f"/api/assurance/survey-answers/{answer.pk}/").status_code in (403, 405)
+    got = client.get(f"/api/assurance/survey-answers/{answer.pk}/")
+    assert got.status_code == 200 and got.json()["prefill_note"] == answer.prefill_note
+    assert client.delete(f"/api/assurance/survey-answers/{answer.pk}/").status_code in (403, 404, 405)
+    r = client.patch(
+        f"/api/assurance/survey-answers/{answer.pk}/", {"value": "0.5"}, content_type="application/json"
+    )
+    assert r.status_code == 200
+    answer.refresh_from_db()
+    assert answer.value == "0.5"
     assert SurveyAnswer.objects.filter(pk=answer.pk).exists()
     assert ChecklistItem.objects.filter(checklist=survey.checklist).count() == survey.answers.count()

@@ -523,4 +523,8 @@ def _readiness(ctx) -> int:
                 answer._history_user = ctx.admin
                 answer.save()
         made += 1
+    # the administrator's draft of the next version (editable until published)
+    from .actions import do_new_checklist_version
+
+    do_new_checklist_version(checklist, ctx.admin)
     return made

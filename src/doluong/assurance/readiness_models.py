@@ -94,8 +94,16 @@ class Checklist(SearchableModel):
     def is_frozen(self) -> bool:
         return self.is_published and self.is_used
 
+    def _number(self) -> None:
+        """A new checklist named like an existing one is that name's next version."""
+        if self.pk is None and self.name:
+            latest = type(self).objects.filter(name=self.name).aggregate(v=models.Max("version"))["v"]
+            if latest is not None and self.version <= latest:
+                self.version = latest + 1
+
     def clean(self):
         super().clean()
+        self._number()
         if self.pk is None:
             return
         before = type(self).objects.filter(pk=self.pk).first()
@@ -107,6 +115,10 @@ class Checklist(SearchableModel):
             ]
             if changed:
                 raise ValidationError(gettext(CHECKLIST_FROZEN))
+
+    def save(self, *args, **kwargs):
+        self._number()
+        super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
         if self.is_frozen:
