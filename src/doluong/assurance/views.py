@@ -11,10 +11,12 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from doluong.core.access import can
 from doluong.core.scope import CHANGE, DELETE, VIEW
-from doluong.core.surface import Related, Surface, scoped_rows
+from doluong.core.surface import Related, Surface, nav_link, scoped_rows
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
@@ -485,6 +487,15 @@ SURFACES = [
     survey,
     answer,
 ]
+
+# the province's readiness overview is a page, not a model's list: a plain menu entry in the group
+nav_link(
+    "assurance",
+    _("Readiness of the province's enterprises"),
+    "assurance:readiness",
+    order=115,
+    visible=lambda u: can(u, Survey),
+)
 
 
 # ------------------------------------------------------------------------------------------- workflow pages
