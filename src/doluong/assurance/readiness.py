@@ -1,7 +1,8 @@
 """The readiness survey's figures (issue 14, item 2): what the registry says of an enterprise, the answers it
 pre-fills, the score and band of a survey, the before/after delta, and the province's summary.
 
-* registry figures (`registry_figures`): the enterprise's Group 2 instruments in the registry (not retired), its
+* registry figures (`registry_figures`, on the survey's date: certificates issued and cases found by then; the
+  instruments and their statuses as the registry holds them now): the enterprise's Group 2 instruments in the registry (not retired), its
   own Group 1 equipment in the inventory, the Group 2 ones overdue (next due date passed), those whose latest
   certificate is expired or revoked, those with no certificate in doluong, the Group 1 items overdue or without a
   due date, and the open out-of-tolerance cases that touch it (its own instrument or standard, or an open impact
@@ -88,7 +89,7 @@ def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     overdue = {pk for pk, due in instruments if due is not None and due < on}
     latest: dict[int, tuple] = {}
     for pk, issued, valid_until, status in (
-        Certificate.objects.filter(instrument_id__in=ids)
+        Certificate.objects.filter(instrument_id__in=ids, issued_on__lte=on)
         .order_by("instrument_id", "issued_on", "pk")
         .values_list("instrument_id", "issued_on", "valid_until", "status")
     ):
@@ -108,14 +109,14 @@ def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     f.group1 = len(group1)
     f.group1_overdue = sum(1 for item in group1 if (due := item.next_due()) is None or due < on)
     cases = set(
-        OutOfToleranceCase.objects.filter(status=ActionStatus.OPEN)
+        OutOfToleranceCase.objects.filter(status=ActionStatus.OPEN, found_on__lte=on)
         .filter(Q(holder=enterprise) | Q(instrument__owner=enterprise))
         .values_list("pk", flat=True)
     )
     cases |= set(
-        ImpactItem.objects.filter(enterprise=enterprise, status=ActionStatus.OPEN).values_list(
-            "case_id", flat=True
-        )
+        ImpactItem.objects.filter(
+            enterprise=enterprise, status=ActionStatus.OPEN, case__found_on__lte=on
+        ).values_list("case_id", flat=True)
     )
     f.case_ids = sorted(cases)
     f.open_cases = len(cases)
