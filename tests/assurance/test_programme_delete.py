@@ -72,3 +72,40 @@ def test_others_cannot_delete(client_for, user_for, other):
     assert client.post(reverse("assurance:programme_delete", args=[p.pk])).status_code == 404
     assert client.delete(f"/api/assurance/programmes/{p.pk}/").status_code in (403, 404)
     assert Programme.objects.filter(pk=p.pk).exists()
+
+
+def _approved(user_for):
+    return (
+        Programme.objects.filter(enterprise=_org(user_for), step__in=APPROVED_STEPS)
+        .exclude(step=Step.SUPERSEDED)
+        .first()
+    )
+
+
+def test_model_delete_queryset_delete_and_cascade_are_refused(user_for):
+    """Below the pages and the API: Programme.delete, a queryset delete and the pre_delete guard (which also
+    stops a cascade) raise ProtectedError with the Vietnamese reason; the row stays."""
+    from django.db import transaction
+    from django.db.models.deletion import ProtectedError
+    from django.utils import translation
+
+    p = _approved(user_for)
+    with translation.override("vi"):
+        with pytest.raises(ProtectedError) as exc:
+            p.delete()
+        assert "Không được xóa phiên bản đã phê duyệt" in str(exc.value.args[0])
+        with pytest.raises(ProtectedError), transaction.atomic():
+            Programme.objects.filter(pk=p.pk).delete()
+        # an in-memory step change does not open the door: the stored step decides
+        p.step = Step.DRAFT
+        with pytest.raises(ProtectedError):
+            p.delete()
+    assert Programme.objects.filter(pk=p.pk).exists()
+
+
+def test_generic_delete_page_of_approved_version_says_why(client_for, user_for):
+    """The core delete view (ProtectedError → message) would also refuse; the app's page says the reason."""
+    p = _approved(user_for)
+    r = client_for(QM).post(reverse("assurance:programme_delete", args=[p.pk]), follow=True)
+    assert "Không được xóa phiên bản đã phê duyệt" in r.content.decode()
+    assert Programme.objects.filter(pk=p.pk).exists()

@@ -99,3 +99,67 @@ def do_sign_confirmation(confirmation, user, *, signer: str):
         _refuse(gettext("A confirmation without calibration points cannot be signed."))
     confirmation.signed_by, confirmation.signed_on = signer.strip(), today()
     return save_object(confirmation, user, change_reason="signed")
+
+
+# ------------------------------------------------------------------------------ readiness checklist (item 2)
+
+
+@transaction.atomic
+def do_publish_checklist(checklist, user):
+    """Publish a draft checklist version: only when its weights sum to one (± 0.0005); nothing changes
+    otherwise."""
+    from django.utils import timezone
+
+    from doluong.metrology.readiness import WEIGHT_TOLERANCE, weights_sum_ok
+
+    from .choices import ChecklistStatus
+
+    if checklist.is_published:
+        _refuse(gettext("This checklist version is already published."))
+    weights = list(checklist.items.values_list("weight", flat=True))
+    if not weights:
+        _refuse(gettext("A checklist without rows cannot be published."))
+    ok, total = weights_sum_ok(weights)
+    if not ok:
+        _refuse(
+            gettext(
+                "The weights of the rows must sum to 1 (within %(tolerance)s); they sum to %(total)s. "
+                "Nothing was published."
+            )
+            % {"tolerance": WEIGHT_TOLERANCE, "total": total.normalize()}
+        )
+    checklist.status = ChecklistStatus.PUBLISHED
+    checklist.published_at = timezone.now()
+    return save_object(checklist, user, change_reason="publish")
+
+
+@transaction.atomic
+def do_new_checklist_version(checklist, user):
+    """Copy a checklist and its rows as the next draft version (the copy is editable)."""
+    from django.db.models import Max
+
+    from .models import Checklist, ChecklistItem
+
+    latest = Checklist.objects.filter(name=checklist.name).aggregate(v=Max("version"))["v"] or 0
+    copy = Checklist(
+        name=checklist.name,
+        version=latest + 1,
+        previous=checklist,
+        legal_basis=checklist.legal_basis,
+        source_verified=checklist.source_verified,
+        notes=checklist.notes,
+    )
+    save_object(copy, user, change_reason="new version")
+    for item in checklist.items.all():
+        row = ChecklistItem(
+            checklist=copy,
+            **{
+                name: getattr(item, name)
+                for name in ("position", "code", "group", "group_title", "factor", "text", "weight")
+            },
+            prefill=item.prefill,
+            source_verified=item.source_verified,
+            note=item.note,
+        )
+        save_object(row, user, change_reason="new version")
+    return copy

@@ -94,3 +94,51 @@ class Funding(models.TextChoices):
     STATE = "state", _("State budget (provincial programme)")
     ENTERPRISE = "enterprise", pgettext_lazy("funding", "The enterprise")
     OTHER = "other", _("Other sources")
+
+
+# ------------------------------------------------------------------------------ readiness survey (item 2)
+
+
+class ChecklistStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("checklist", "Draft")
+    PUBLISHED = "published", pgettext_lazy("checklist", "Published")
+
+
+class Factor(models.TextChoices):
+    ORGANISATION = "organisation", pgettext_lazy("readiness factor", "Organisation")
+    METHOD = "method", pgettext_lazy("readiness factor", "Method")
+    TECHNICAL = "technical", pgettext_lazy("readiness factor", "Technical means")
+
+
+class ContentGroup(models.TextChoices):
+    A = "A", "A"
+    B = "B", "B"
+    C = "C", "C"
+    D = "D", "D"
+    E = "E", "E"
+    F = "F", "F"
+    G = "G", "G"
+    H = "H", "H"
+
+
+class Prefill(models.TextChoices):
+    """Which registry figure pre-fills a checklist row (`assurance.readiness.prefill`)."""
+
+    NONE = "", pgettext_lazy("prefill", "None")
+    INVENTORY = "inventory", _("Inventory: instruments by Group 1 / Group 2")
+    GROUP2 = "group2", _("Group 2: overdue, expired and missing certificates")
+    GROUP1 = "group1", _("Group 1: calibrations overdue")
+    OOT = "oot", _("Open out-of-tolerance cases")
+
+
+class AnswerValue(models.TextChoices):
+    UNANSWERED = "", _("Not answered")
+    NO = "0", _("Not met (0)")
+    PARTLY = "0.5", _("Partly met (0.5)")
+    YES = "1", _("Met (1)")
+    NA = "na", _("Not applicable")
+
+
+class SurveyStatus(models.TextChoices):
+    DRAFT = "draft", pgettext_lazy("survey", "In progress")
+    DONE = "done", pgettext_lazy("survey", "Completed")

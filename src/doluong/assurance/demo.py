@@ -170,7 +170,9 @@ def build(ctx):
     cases = _out_of_tolerance(ctx)
     support = _support(ctx)
     plans = sum(_calibration_plan(ctx, key) for key in ("ct-water", "ct-food"))
+    surveys = _readiness(ctx)
     return {
+        "readiness surveys": surveys,
         "calibration plans": plans,
         "assurance programmes": made["programmes"],
         "measurement processes": made["processes"],
@@ -468,3 +470,61 @@ def _calibration_plan(ctx, key) -> int:
             line.done_on = line.planned_on
         save(line)
     return 1
+
+
+#: the water utility's readiness answers (code → status) six months ago and now; the registry-prefilled rows
+#: (C1, D1, D2, D3) keep what the registry says
+READINESS_BEFORE = {
+    "A1": "1",
+    "A2": "0.5",
+    "B1": "0.5",
+    "B2": "0",
+    "C2": "0.5",
+    "D4": "1",
+    "E1": "0",
+    "E2": "0",
+}
+READINESS_BEFORE.update({"F1": "na", "G1": "0", "H1": "0", "H2": "0"})
+READINESS_AFTER = {"A1": "1", "A2": "1", "B1": "1", "B2": "0.5", "C2": "1", "D4": "1", "E1": "0.5", "E2": "0"}
+READINESS_AFTER.update({"F1": "na", "G1": "1", "H1": "0.5", "H2": "0.5"})
+
+
+def _readiness(ctx) -> int:
+    """Two readiness surveys of the Cần Thơ water utility against the default checklist: before and after."""
+    from .choices import ChecklistStatus, SurveyStatus
+    from .models import Checklist, Survey
+
+    water = ctx.orgs.get("ct-water")
+    checklist = Checklist.objects.filter(status=ChecklistStatus.PUBLISHED).order_by("pk").first()
+    if water is None or checklist is None:
+        return 0
+    made = 0
+    for days, answers, surveyor in (
+        (180, READINESS_BEFORE, "Chuyên gia tư vấn của Sở KH&CN Cần Thơ"),
+        (10, READINESS_AFTER, "Chuyên gia tư vấn của Sở KH&CN Cần Thơ"),
+    ):
+        survey = Survey(
+            enterprise=water,
+            checklist=checklist,
+            surveyed_on=ctx.today - dt.timedelta(days=days),
+            surveyor=surveyor,
+            status=SurveyStatus.DONE,
+        )
+        survey._history_user = ctx.admin
+        survey.save()
+        for answer in survey.answers.select_related("item"):
+            if answer.item.code in answers:
+                answer.value = answers[answer.item.code]
+                if answer.value in ("0", "0.5"):
+                    answer.gap = "Chưa đáp ứng đầy đủ yêu cầu."
+                    answer.proposed_task = "Bổ sung trong kế hoạch thực hiện chương trình."
+                    answer.owner = "Phòng Quản lý chất lượng"
+                    answer.deadline = ctx.today + dt.timedelta(days=90)
+                answer._history_user = ctx.admin
+                answer.save()
+        made += 1
+    # the administrator's draft of the next version (editable until published)
+    from .actions import do_new_checklist_version
+
+    do_new_checklist_version(checklist, ctx.admin)
+    return made

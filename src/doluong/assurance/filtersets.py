@@ -5,6 +5,8 @@ from doluong.parties.models import Organisation
 
 from .models import (
     CalibrationPlan,
+    Checklist,
+    ChecklistItem,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -17,6 +19,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 
@@ -112,3 +116,29 @@ class PlanLineFilterSet(BaseFilterSet):
     class Meta:
         model = PlanLine
         fields = ["plan"]
+
+
+class ChecklistFilterSet(BaseFilterSet):
+    class Meta:
+        model = Checklist
+        fields = ["status"]
+
+
+class ChecklistItemFilterSet(BaseFilterSet):
+    class Meta:
+        model = ChecklistItem
+        fields = ["checklist", "group", "factor"]
+
+
+class SurveyFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = Survey
+        fields = ["enterprise", "checklist", "status"]
+
+
+class SurveyAnswerFilterSet(BaseFilterSet):
+    class Meta:
+        model = SurveyAnswer
+        fields = ["survey", "value"]

@@ -6,6 +6,8 @@ from doluong.programs.forms import _activity_form
 
 from .models import (
     CalibrationPlan,
+    Checklist,
+    ChecklistItem,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -18,6 +20,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 TEXT = {"rows": 3}
@@ -220,3 +224,54 @@ class PlanLineForm(_ProviderChoice, BaseModelForm):
     class Meta:
         model = PlanLine
         fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "done_on", "notes"]
+
+
+class ChecklistForm(BaseModelForm):
+    class Meta:
+        model = Checklist
+        fields = ["name", "legal_basis", "source_verified", "notes"]
+        widgets = _areas("legal_basis", "notes")
+
+
+class ChecklistItemForm(BaseModelForm):
+    class Meta:
+        model = ChecklistItem
+        fields = [
+            "checklist",
+            "position",
+            "code",
+            "group",
+            "group_title",
+            "factor",
+            "text",
+            "weight",
+            "prefill",
+            "source_verified",
+            "note",
+        ]
+        widgets = _areas("text", "note")
+
+
+class SurveyForm(BaseModelForm):
+    class Meta:
+        model = Survey
+        fields = ["enterprise", "checklist", "surveyed_on", "surveyor", "status", "notes"]
+        widgets = _areas("notes")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .choices import ChecklistStatus
+
+        if "checklist" in self.fields:
+            self.fields["checklist"].queryset = self.fields["checklist"].queryset.filter(
+                status=ChecklistStatus.PUBLISHED
+            )
+
+
+class SurveyAnswerForm(BaseModelForm):
+    upload_kinds = {"evidence_file": "attachment"}
+
+    class Meta:
+        model = SurveyAnswer
+        fields = ["value", "evidence", "evidence_file", "gap", "cause", "proposed_task", "owner", "deadline"]
+        widgets = _areas("evidence", "gap", "cause", "proposed_task")

@@ -20,6 +20,8 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -187,11 +189,31 @@ class Programme(SearchableModel):
             self.province_id = self.enterprise.province_id
         super().save(*args, **kwargs)
 
+    def delete(self, *args, **kwargs):
+        _refuse_approved_delete(self)
+        return super().delete(*args, **kwargs)
+
     @property
     def review_due(self) -> dt.date | None:
         """When the programme is to be reviewed again (12 months after its last review or approval)."""
         last = self.reviewed_on or self.approved_on
         return add_months(last, REVIEW_MONTHS) if last else None
+
+
+def _refuse_approved_delete(programme) -> None:
+    """An approved (or superseded) version is never deleted: ProtectedError with the reason. The stored step
+    decides, so an in-memory change of `step` does not open the door."""
+    from django.db.models.deletion import ProtectedError
+
+    step = type(programme).objects.filter(pk=programme.pk).values_list("step", flat=True).first()
+    if step in APPROVED_STEPS:
+        raise ProtectedError(gettext(DELETE_APPROVED_REFUSED), {programme})
+
+
+@receiver(pre_delete, sender=Programme, dispatch_uid="assurance_programme_approved_never_deleted")
+def _guard_programme_delete(sender, instance, **kwargs):
+    """The same refusal for a queryset delete and a cascade, which do not call `Programme.delete`."""
+    _refuse_approved_delete(instance)
 
 
 # ------------------------------------------------------------------------------------------- processes
@@ -1031,3 +1053,8 @@ __all__ = [
 from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanLine  # noqa: E402
 
 __all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]
+
+# the current-state analysis and readiness survey (issue 14, item 2)
+from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer  # noqa: E402
+
+__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer"]

@@ -101,5 +101,34 @@ PERMISSIONS = [
     ),
 ]
 
+# the readiness survey (item 2): the checklist is reference data the administrator edits and versions; a survey
+# is the enterprise's own, and the province's officers survey the enterprises of their province too
+PERMISSIONS += [
+    rules(
+        "assurance.Checklist",
+        everyone=allow("view", "all"),
+        note="reference data: the administrator edits it",
+    ),
+    rules(
+        "assurance.ChecklistItem",
+        everyone=allow("view", "all"),
+        note="reference data: the administrator edits it",
+    ),
+    rules(
+        "assurance.Survey",
+        paths=ORG,
+        province_officer=allow(VACD, "own_province"),
+        enterprise_user=allow(VACD, "own_organisation"),
+    ),
+    rules(
+        "assurance.SurveyAnswer",
+        paths=ORG,
+        forbid=("add", "delete"),
+        via_action={"add": "creating a survey (assurance.readiness.start_answers)"},
+        province_officer=allow("view change", "own_province"),
+        enterprise_user=allow("view change", "own_organisation"),
+    ),
+]
+
 #: the role of the demo's quality manager (assurance.personas): an enterprise user
 QUALITY_MANAGER_ROLE = "enterprise_user"

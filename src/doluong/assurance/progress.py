@@ -15,7 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from doluong.parties.choices import OrganisationKind, Ownership
 from doluong.programs.models import MapEngagement, Source
-from doluong.programs.progress import COUNT, DISTINCT, _d, _window, calculator
+from doluong.programs.progress import COUNT, DISTINCT, LEVEL, _d, _window, calculator
+from doluong.programs.sources import SOURCES
 
 from .choices import FROM_MAP_KIND, SupportKind
 from .models import SupportActivity
@@ -100,6 +101,41 @@ def map_state(target, start, end):
 )
 def map_private(target, start, end):
     return _count(target, start, end, beneficiary__ownership=Ownership.PRIVATE)
+
+
+# ------------------------------------------------------------------------------ readiness surveys (item 2)
+
+READINESS_SURVEYS = "readiness_surveys"
+READINESS_IMPROVEMENT = "readiness_improvement"
+SOURCES.register(READINESS_SURVEYS, _("Measurement Assurance Program: readiness surveys done"))
+SOURCES.register(
+    READINESS_IMPROVEMENT, _("Measurement Assurance Program: average improvement of the readiness score")
+)
+
+
+@calculator(
+    READINESS_SURVEYS,
+    COUNT,
+    _("Number of completed readiness surveys of the plan's province's enterprises, dated in the period."),
+)
+def readiness_surveys(target, start, end):
+    from .readiness import province_progress
+
+    return _d(province_progress(target.plan.province_id, start, end)["surveys"])
+
+
+@calculator(
+    READINESS_IMPROVEMENT,
+    LEVEL,
+    _(
+        "Average change of the readiness score (points out of 100) of the province's enterprises surveyed again "
+        "in the period: each one's latest completed survey of the period against its previous survey."
+    ),
+)
+def readiness_improvement(target, start, end):
+    from .readiness import province_progress
+
+    return province_progress(target.plan.province_id, start, end)["average_delta"]
 
 
 def migrate_engagements(engagement_model=MapEngagement, support_model=SupportActivity) -> int:

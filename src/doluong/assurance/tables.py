@@ -2,6 +2,8 @@ from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
     CalibrationPlan,
+    Checklist,
+    ChecklistItem,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -14,6 +16,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 
@@ -85,3 +89,10 @@ EquipmentCalibrationTable = _table(
 )
 CalibrationPlanTable = _table(CalibrationPlan, "year", ["title", "enterprise", "prepared_by"])
 PlanLineTable = _table(PlanLine, "planned_on", ["equipment", "due_on", "provider", "cost", "done_on", "plan"])
+
+ChecklistTable = _table(Checklist, "name", ["version", "status", "published_at", "source_verified"])
+ChecklistItemTable = _table(
+    ChecklistItem, "code", ["checklist", "group", "factor", "text", "weight", "prefill"]
+)
+SurveyTable = _table(Survey, "surveyed_on", ["enterprise", "checklist", "surveyor", "status"])
+SurveyAnswerTable = _table(SurveyAnswer, "item", ["survey", "value", "gap", "owner", "deadline"])

@@ -4,20 +4,26 @@ signature."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
+from doluong.core.access import can
 from doluong.core.scope import CHANGE, DELETE, VIEW
-from doluong.core.surface import Related, Surface, scoped_rows
+from doluong.core.surface import Related, Surface, nav_link, scoped_rows
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
 from .models import (
     CalibrationPlan,
+    Checklist,
+    ChecklistItem,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -30,6 +36,8 @@ from .models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
@@ -358,6 +366,108 @@ plan_line = Surface(
     extra_context=_line_context,
 )
 
+
+# ------------------------------------------------------------------------------------------- readiness survey
+
+
+def _checklist_context(checklist, request):
+    from doluong.metrology.readiness import weights_sum_ok
+
+    items = list(checklist.items.all())
+    ok, total = weights_sum_ok(i.weight for i in items)
+    can_manage = checklist.permits(request.user, CHANGE)
+    return {
+        "items": items,
+        "weights_ok": ok,
+        "weights_total": total,
+        "can_manage": can_manage,
+        "frozen": checklist.is_frozen,
+        # a published checklist used by a survey is immutable: no "Edit"/"Delete", a new version instead
+        "can_change": can_manage and not checklist.is_frozen,
+        "can_delete": checklist.permits(request.user, DELETE) and not checklist.is_frozen,
+    }
+
+
+def _survey_context(survey, request):
+    from .readiness import result
+
+    answers = list(SurveyAnswer.objects.restrict(request.user).filter(survey=survey).select_related("item"))
+    return {"answers": answers, "result": result(survey), "can_answer": survey.permits(request.user, CHANGE)}
+
+
+class ChecklistSurface(Surface):
+    """The checklist's surface: its API refuses to change or delete a frozen version, with the reason."""
+
+    def api_viewset(self):
+        from rest_framework.exceptions import ValidationError as ApiValidationError
+
+        from .readiness_models import CHECKLIST_FROZEN
+
+        base = super().api_viewset()
+
+        class ChecklistViewSet(base):
+            def perform_destroy(self, instance):
+                if instance.is_frozen:
+                    raise ApiValidationError(gettext(CHECKLIST_FROZEN))
+                super().perform_destroy(instance)
+
+        ChecklistViewSet.surface = base.surface
+        return ChecklistViewSet
+
+
+checklist = ChecklistSurface(
+    model=Checklist,
+    filterset=filtersets.ChecklistFilterSet,
+    table=tables.ChecklistTable,
+    form=forms.ChecklistForm,
+    serializer=serializers.ChecklistSerializer,
+    basename="checklist",
+    route="checklists",
+    nav_order=100,
+    detail_fields=[*forms.ChecklistForm._meta.fields, "version", "status", "published_at", "previous"],
+    detail_template="assurance/checklist_detail.html",
+    extra_context=_checklist_context,
+    **COMMON,
+)
+checklist_item = Surface(
+    model=ChecklistItem,
+    filterset=filtersets.ChecklistItemFilterSet,
+    table=tables.ChecklistItemTable,
+    form=forms.ChecklistItemForm,
+    serializer=serializers.ChecklistItemSerializer,
+    basename="checklistitem",
+    route="checklist-rows",
+    namespace="assurance",
+    select_related=["checklist"],
+)
+survey = Surface(
+    model=Survey,
+    filterset=filtersets.SurveyFilterSet,
+    table=tables.SurveyTable,
+    form=forms.SurveyForm,
+    serializer=serializers.SurveySerializer,
+    basename="readinesssurvey",
+    route="readiness-surveys",
+    nav_order=110,
+    select_related=["enterprise", "checklist"],
+    detail_template="assurance/survey_detail.html",
+    extra_context=_survey_context,
+    **COMMON,
+)
+answer = Surface(
+    model=SurveyAnswer,
+    filterset=filtersets.SurveyAnswerFilterSet,
+    table=tables.SurveyAnswerTable,
+    form=forms.SurveyAnswerForm,
+    serializer=serializers.SurveyAnswerSerializer,
+    basename="surveyanswer",
+    route="survey-answers",
+    namespace="assurance",
+    select_related=["survey", "item"],
+    can_import=False,
+    detail_fields=["survey", "item", "prefill_note", *forms.SurveyAnswerForm._meta.fields],
+)
+
 SURFACES = [
     programme,
     process,
@@ -372,7 +482,20 @@ SURFACES = [
     equipment_calibration,
     plan,
     plan_line,
+    checklist,
+    checklist_item,
+    survey,
+    answer,
 ]
+
+# the province's readiness overview is a page, not a model's list: a plain menu entry in the group
+nav_link(
+    "assurance",
+    _("Readiness of the province's enterprises"),
+    "assurance:readiness",
+    order=115,
+    visible=lambda u: can(u, Survey),
+)
 
 
 # ------------------------------------------------------------------------------------------- workflow pages
@@ -622,3 +745,65 @@ def plan_export(request, pk):
         for i, line in enumerate(sorted(_plan_rows(obj, request.user), key=lambda r: (r.planned_on, r.pk)), 1)
     ]
     return tabular_response(str(obj), f"ke-hoach-hieu-chuan-{obj.year}-{obj.pk}", headers, rows, "xlsx")
+
+
+# ------------------------------------------------------------------------------------------- readiness survey
+
+
+@login_required
+@require_POST
+def checklist_publish(request, pk):
+    obj = _get(Checklist, request, pk, CHANGE)
+    return _run(
+        request,
+        obj,
+        lambda: actions.do_publish_checklist(obj, request.user),
+        gettext("The checklist version is published."),
+    )
+
+
+@login_required
+@require_POST
+def checklist_new_version(request, pk):
+    obj = _get(Checklist, request, pk, VIEW)
+    if not Checklist.can_add(request.user):
+        raise PermissionDenied(
+            gettext("You may not add %(model)s.") % {"model": Checklist._meta.verbose_name_plural}
+        )
+    return _run(
+        request,
+        obj,
+        lambda: actions.do_new_checklist_version(obj, request.user),
+        gettext("A new draft version is made."),
+    )
+
+
+@login_required
+def readiness_overview(request):
+    """The province's enterprises with their latest readiness score, band and the change since the previous
+    survey (the surveys the user may view)."""
+    from django.shortcuts import render
+
+    from .readiness import bands, province_overview
+
+    visible = Survey.objects.restrict(request.user)
+    provinces = sorted(set(visible.values_list("province_id", flat=True)))
+    sections = []
+    for province_id in provinces:
+        from doluong.geo.models import Province
+
+        enterprises = visible.filter(province_id=province_id).values("enterprise_id")
+        rows = province_overview(province_id, enterprises=enterprises)
+        deltas = [r["delta"] for r in rows if r["delta"] is not None]
+        sections.append(
+            {
+                "province": Province.objects.get(pk=province_id),
+                "rows": rows,
+                "average_delta": (sum(deltas) / len(deltas)).quantize(Decimal("0.1")) if deltas else None,
+            }
+        )
+    return render(
+        request,
+        "assurance/readiness_overview.html",
+        {"sections": sections, "bands": bands(), "can_add": Survey.can_add(request.user)},
+    )

@@ -7,6 +7,8 @@ from .. import forms
 from ..choices import Verdict
 from ..models import (
     CalibrationPlan,
+    Checklist,
+    ChecklistItem,
     Confirmation,
     ConfirmationPoint,
     CorrectiveAction,
@@ -19,6 +21,8 @@ from ..models import (
     ProcessInstrument,
     Programme,
     SupportActivity,
+    Survey,
+    SurveyAnswer,
 )
 
 ProgrammeSerializer = make_serializer(
@@ -113,3 +117,14 @@ EquipmentCalibrationSerializer = _with_providers(
 )
 CalibrationPlanSerializer = make_serializer(CalibrationPlan, forms.CalibrationPlanForm._meta.fields)
 PlanLineSerializer = _with_providers(make_serializer(PlanLine, forms.PlanLineForm._meta.fields))
+
+_CHECKLIST_STATE = ("version", "status", "published_at")
+ChecklistSerializer = make_serializer(
+    Checklist, [*forms.ChecklistForm._meta.fields, *_CHECKLIST_STATE], read_only=_CHECKLIST_STATE
+)
+ChecklistItemSerializer = make_serializer(ChecklistItem, forms.ChecklistItemForm._meta.fields)
+SurveySerializer = make_serializer(Survey, forms.SurveyForm._meta.fields)
+_ANSWER_FIXED = ("survey", "item", "prefill_note")
+SurveyAnswerSerializer = make_serializer(
+    SurveyAnswer, [*_ANSWER_FIXED, *forms.SurveyAnswerForm._meta.fields], read_only=_ANSWER_FIXED
+)
