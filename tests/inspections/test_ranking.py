@@ -164,6 +164,9 @@ def test_generated_targets_scores_and_order(area, client_for):
     page = client.get(url).content.decode()
     assert "Chợ Rủi Ro Thử Nghiệm" in page and "12.22" in page.replace(",", ".")
     assert "Tạo danh sách mục tiêu" in page and "vi phạm" in page
+    # the formula written out with the weights of the version used (Vietnamese decimal comma)
+    assert "điểm = 3 × số vi phạm đã phát hiện + 2 × số phương tiện đo hết hạn" in page
+    assert "0,2 × số phương tiện đo" in page and "min(số ngày kể từ lần kiểm tra trước, 730) / 365" in page
 
 
 def test_regeneration_is_idempotent(area, client_for):

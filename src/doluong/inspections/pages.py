@@ -115,6 +115,12 @@ def _term_labels() -> dict:
     }
 
 
+def _vn(value) -> str:
+    """A weight or an input as written in Vietnamese: no trailing zeros, a decimal comma (3; 0,2; 0,422)."""
+    text = format(value.normalize(), "f") if value is not None else ""
+    return text.replace(".", ",")
+
+
 @login_required
 def campaign_targets(request, pk):
     """The campaign's target sites ranked by risk score, with the formula and each row's inputs; POST
@@ -149,14 +155,30 @@ def campaign_targets(request, pk):
         rows.append(
             {
                 "target": t,
-                "terms": [{"label": labels[x.name], "term": x} for x in result.terms],
+                "terms": [
+                    {
+                        "label": labels[x.name],
+                        "value": _vn(x.value),
+                        "weight": _vn(x.weight),
+                        "points": x.points,
+                    }
+                    for x in result.terms
+                ],
                 "never": t.last_visit is None,
             }
         )
     weights = targets[0].weights if targets else RiskWeights.in_force(today())
+    shown = (
+        {
+            k: _vn(getattr(weights, k))
+            for k in ("violation", "certificate", "complaint", "instrument", "year_since_visit")
+        }
+        if weights
+        else {}
+    )
     can_generate = campaign.permits(request.user, CHANGE) and TargetSite.can_add(request.user)
     return render(
         request,
         "inspections/campaign_targets.html",
-        {"campaign": campaign, "rows": rows, "weights": weights, "can_generate": can_generate},
+        {"campaign": campaign, "rows": rows, "weights": weights, "w": shown, "can_generate": can_generate},
     )
