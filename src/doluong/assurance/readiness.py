@@ -42,6 +42,7 @@ def bands() -> dict:
     """The score bands in force (data/readiness_bands.json): {"effective_from", "source", "bands": [...]}."""
     data = json.loads((DATA / "readiness_bands.json").read_text(encoding="utf-8"))
     data["bands"] = [dict(b, **{"from": Decimal(b["from"])}) for b in data["bands"]]
+    data["effective_from"] = dt.date.fromisoformat(data["effective_from"])
     return data
 
 
