@@ -463,7 +463,7 @@ answer = Surface(
     basename="surveyanswer",
     route="survey-answers",
     namespace="assurance",
-    select_related=["survey", "item"],
+    select_related=["survey__enterprise", "item"],
     can_import=False,
     detail_fields=["survey", "item", "prefill_note", *forms.SurveyAnswerForm._meta.fields],
 )

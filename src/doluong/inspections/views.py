@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from doluong.core.api import make_serializer
@@ -37,8 +38,21 @@ def _parts(model, first, columns, form_fields, filters):
     form_meta = type("Meta", (), {"model": model, "fields": form_fields})
     form = type(f"{model.__name__}Form", (BaseModelForm,), {"Meta": form_meta})
 
+    names = {f.name for f in model._meta.get_fields()}
+    texts = [
+        n
+        for n in dict.fromkeys([first, *columns, *form_fields])
+        if n in names and model._meta.get_field(n).get_internal_type() in ("CharField", "TextField")
+    ]
+
     def search(self, queryset, name, value):
-        return queryset.filter(search_text__contains=fold(value))
+        if "search_text" in names:
+            return queryset.filter(search_text__contains=fold(value))
+        # a model without the folded search column (signatures, photos, targets…): its text columns as typed
+        q = Q()
+        for text in texts:
+            q |= Q(**{f"{text}__icontains": value})
+        return queryset.filter(q) if texts else queryset.none()
 
     fs_meta = type("Meta", (), {"model": model, "fields": filters})
     filterset = type(f"{model.__name__}FilterSet", (BaseFilterSet,), {"Meta": fs_meta, "search": search})

@@ -124,6 +124,8 @@ ChecklistSerializer = make_serializer(
 )
 ChecklistItemSerializer = make_serializer(ChecklistItem, forms.ChecklistItemForm._meta.fields)
 SurveySerializer = make_serializer(Survey, forms.SurveyForm._meta.fields)
+# programs has a Survey (its survey activities) too: the schema names this one apart
+SurveySerializer.__name__ = SurveySerializer.__qualname__ = "ReadinessSurveySerializer"
 _ANSWER_FIXED = ("survey", "item", "prefill_note")
 SurveyAnswerSerializer = make_serializer(
     SurveyAnswer, [*_ANSWER_FIXED, *forms.SurveyAnswerForm._meta.fields], read_only=_ANSWER_FIXED
