@@ -23,16 +23,22 @@ Returns the HTTP status: 204 stored, 200 duplicate, 400 refused.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from doluong.verification.choices import CertificateStatus
+from doluong.verification.signing import grouped
 
 from . import signing
 from .models import (
@@ -96,13 +102,65 @@ AGGREGATED = {
 }
 
 
-def add_source(province, *, public_key: str = "", secret: str | None = None, name: str = "") -> tuple:
+def check_public_key(text: str) -> str:
+    """The source's published exchange key as given (base64 of the 32 raw bytes of an Ed25519 public key, as the
+    province's data dictionary page shows it), trimmed; else a ValidationError saying what is wrong."""
+    value = "".join((text or "").split())
+    try:
+        raw = base64.b64decode(value, validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(
+            _(
+                "This is not an Ed25519 public key: give the 44 characters (base64 of 32 bytes) shown as the "
+                "platform public key on the province instance's data dictionary page."
+            ),
+            code="public_key",
+        ) from exc
+    return value
+
+
+def key_fingerprint(public_key: str) -> str:
+    """SHA-256 of the key's raw bytes, in upper-case groups of four as people compare it ('' without a key)."""
+    if not public_key:
+        return ""
+    try:
+        raw = base64.b64decode(public_key)
+    except (binascii.Error, ValueError):
+        return ""
+    return grouped(hashlib.sha256(raw).hexdigest())
+
+
+def add_source(
+    province,
+    *,
+    public_key: str = "",
+    secret: str | None = None,
+    name: str = "",
+    notes: str = "",
+    user=None,
+    reason: str = "",
+) -> tuple:
     """Register a province instance; returns (source, secret): the secret is generated unless given (the one set
     on the province's subscription to us) and is shown once; it is stored sealed."""
     secret = secret or signing.new_secret()
-    source = NationalSource.objects.create(
-        province=province, public_key=public_key, name=name, secret=signing.seal_secret(secret)
+    source = NationalSource(
+        province=province, public_key=public_key, name=name, notes=notes, secret=signing.seal_secret(secret)
     )
+    source._history_user = user
+    source._change_reason = reason
+    source.save()
+    return source, secret
+
+
+def rotate_secret(source: NationalSource, *, user=None, reason: str = "") -> tuple:
+    """A new HMAC secret for `source` (the old one stops verifying at once); returns (source, secret), the secret
+    to be shown once and set on the province's subscription."""
+    secret = signing.new_secret()
+    source.secret = signing.seal_secret(secret)
+    source._history_user = user
+    source._change_reason = reason
+    source.save()
     return source, secret
 
 
