@@ -1,4 +1,4 @@
-"""National mode: the administrator's page of the national sources.
+"""National mode: the administrator's page of the national sources and the receiver's limit on refusals.
 
 The page: the list (province, name, active, the public key's fingerprint, last receipt, receipts, refusals, lag)
 and the registration form (the key checked as an Ed25519 key; a bad key creates nothing); the generated secret is
@@ -6,11 +6,16 @@ shown once — in the response to the registration or the rotation, never on the
 and is stored sealed; rotating it makes the old secret fail at the receiver at once; deactivating a source makes
 its deliveries refused, reactivating it received again; each change is in the source's history. A province
 officer and an anonymous visitor get 403 (national mode on) or 404 (off) on every page and action, and nothing
-changes."""
+changes.
+
+The limit: a burst of bad deliveries from one address stores DOLUONG_NATIONAL_REFUSAL_LIMIT refusals a minute one
+by one (400), then answers 429 and counts the rest in one row per (address, reason, minute); another address and
+a good delivery are not limited."""
 
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hashlib
 import io
 import json
@@ -22,11 +27,13 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import transaction
 from django.urls import reverse
+from django.utils import timezone
 
 from doluong.exchange import aggregate, signing
 from doluong.exchange.models import (
     NationalReceipt,
     NationalRefusal,
+    NationalRefusalCount,
     NationalSource,
     OutboxEvent,
 )
@@ -236,3 +243,45 @@ def test_the_command_checks_the_key_and_rotates(national):
     assert second.startswith("whsec_") and second != first and signing.open_secret(source.secret) == second
     with pytest.raises(CommandError):
         call_command("national_source", "99", "--rotate", stdout=io.StringIO())
+
+
+def test_a_burst_of_refusals_is_limited_per_address_and_counted(national, settings, client_for):
+    import time_machine
+
+    settings.DOLUONG_NATIONAL_REFUSAL_LIMIT = 3
+    province, cert = national["province"], national["cert"]
+    source, secret = aggregate.add_source(province, public_key=signing.public_key())
+    client = client_for(None)
+    # one minute, frozen: the limiter counts per address and minute
+    start = timezone.now().replace(second=5, microsecond=0)
+    with time_machine.travel(start, tick=False):
+        body, headers = _signed(cert, signing.new_secret())  # a secret that is not the source's
+        flood = "203.0.113.7"
+        answers = [_post(client, province.pk, body, headers, flood).status_code for _ in range(10)]
+        assert answers == [400] * 3 + [429] * 7
+        limited = _post(client, province.pk, body, headers, flood)
+        assert limited.status_code == 429 and limited["Retry-After"] == "60"
+        # an unknown source from the same address: the same counter, its own reason row
+        assert _post(client, "99", body, headers, flood).status_code == 429
+        # another address is not limited by the first one's flood
+        assert _post(client, province.pk, body, headers, "198.51.100.2").status_code == 400
+        # a good delivery from the flooding address is received: only refusals are limited
+        good, good_headers = _signed(cert, secret)
+        assert _post(client, province.pk, good, good_headers, flood).status_code == 204
+
+    assert NationalRefusal.objects.filter(client=flood).count() == 3
+    assert NationalRefusal.objects.filter(client="198.51.100.2").count() == 1
+    minute = int(start.timestamp() // 60)
+    counted = {(r.client, r.reason, r.minute): r.count for r in NationalRefusalCount.objects.all()}
+    assert counted == {(flood, "bad_signature", minute): 8, (flood, "unknown_source", minute): 1}
+    # nothing silently dropped: 13 refused deliveries, 4 stored one by one and 9 counted
+    assert NationalRefusal.objects.count() + sum(counted.values()) == 3 + 8 + 1 + 1
+    assert aggregate.stats()["suppressed"] == 9
+    # the next minute: stored one by one again
+    with time_machine.travel(start + dt.timedelta(minutes=1), tick=False):
+        body, headers = _signed(cert, signing.new_secret())
+        assert _post(client, province.pk, body, headers, flood).status_code == 400
+    page = client_for("admin").get(reverse("exchange:national_sources")).content.decode()
+    assert 'id="suppressed"' in page and "9 lần gửi bị từ chối" in page
+    stats = client.get(reverse("exchange_public:national")).content.decode()
+    assert "9 lần gửi bị từ chối" in stats and untranslated(stats) == []

@@ -42,6 +42,7 @@ PERMISSIONS = [
         for label in (
             "exchange.NationalReceipt",
             "exchange.NationalRefusal",
+            "exchange.NationalRefusalCount",
             "exchange.NationalOrganisation",
             "exchange.NationalInstrument",
             "exchange.NationalCertificate",

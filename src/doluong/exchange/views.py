@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from doluong.core import access
 from doluong.core.scope import ADD, CHANGE, VIEW
 from doluong.core.surface import nav_link
-from doluong.verification.public import rate_limited
+from doluong.verification.public import client_ip, rate_limited
 
 from . import actions, aggregate, delivery, national, signing
 from .management.commands.exchange_schema import SCHEMA_FILE
@@ -291,10 +291,16 @@ def _national_or_404():
 @csrf_exempt
 @require_POST
 def national_receive(request, province_code):
-    """A province instance's delivery (POST, signed): 204 stored, 200 duplicate, 400 refused (recorded)."""
+    """A province instance's delivery (POST, signed): 204 stored, 200 duplicate, 400 refused (recorded), 429
+    refused above the limit of refusals per address (counted)."""
     _national_or_404()
-    status_code = aggregate.receive(province_code, dict(request.headers), request.body)
-    return HttpResponse(status=status_code)
+    status_code = aggregate.receive(
+        province_code, dict(request.headers), request.body, client=client_ip(request)
+    )
+    response = HttpResponse(status=status_code)
+    if status_code == 429:
+        response["Retry-After"] = "60"
+    return response
 
 
 def national_stats(request):
