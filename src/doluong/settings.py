@@ -386,6 +386,8 @@ DOLUONG_JOB_STALE_SECONDS = env_int("DOLUONG_JOB_STALE_SECONDS", 120)
 DOLUONG_JOB_ATTEMPTS = env_int("DOLUONG_JOB_ATTEMPTS", 2)
 # a national instance (exchange.aggregate): receives the province instances' events, serves national statistics
 DOLUONG_NATIONAL_MODE = env_bool("DOLUONG_NATIONAL_MODE", False)
+# its receiver stores this many refusals (unknown source, bad signature) a minute per client address; above: 429, counted
+DOLUONG_NATIONAL_REFUSAL_LIMIT = env_int("DOLUONG_NATIONAL_REFUSAL_LIMIT", 30)
 # files above 2.5 MB are written to a temporary file while they arrive, not kept in memory
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_TEMP_DIR = env_str("DOLUONG_UPLOAD_TEMP_DIR", "") or None

@@ -148,14 +148,33 @@ def test_the_checker_finds_english_and_code():
     assert untranslated("<script>var to_do = 'Status';</script><p>Từ ngày:</p>") == []
 
 
+def national_urls() -> list[str]:
+    """National mode's administrator pages beyond the menu's: a registered source's page."""
+    from doluong.exchange import aggregate, signing
+    from doluong.exchange.models import NationalSource
+    from doluong.geo.models import Province
+
+    source = NationalSource.objects.order_by("pk").first()
+    if source is None:
+        source, _secret = aggregate.add_source(
+            Province.objects.order_by("pk").first(), public_key=signing.public_key(), name="Hệ thống tỉnh"
+        )
+    return [reverse("exchange:national_source", args=[source.pk])]
+
+
 @pytest.mark.parametrize("username", [p.username for p in PERSONAS])
-def test_no_english_on_any_page(schema_built, client_for, user_for, username):
+def test_no_english_on_any_page(schema_built, client_for, user_for, username, settings):
+    # national mode on: its pages (the national sources) are in the menu, 403 to everyone but the administrator
+    settings.DOLUONG_NATIONAL_MODE = True
     client = client_for(username)
     user = user_for(username)
     problems = {}
     # every persona's menus and list pages (filters, columns); the administrator, who sees every row, also opens
     # each surface's first object and its add form (the same templates serve every persona)
-    for url in persona_urls(user, details=username == "admin"):
+    urls = persona_urls(user, details=username == "admin")
+    if username == "admin":
+        urls += national_urls()
+    for url in urls:
         response = client.get(url)
         assert response.status_code in (200, 403), (url, response.status_code)
         if "text/html" not in response.get("Content-Type", ""):

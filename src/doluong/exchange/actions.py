@@ -1,6 +1,8 @@
 """The exchange app's actions: replaying a subscriber's stream from an event (the subscriptions' health page and
-its API). The permission table gives the delivery states to the administrator only (`permissions.py`: nobody
-else views `exchange.Delivery`; its change is this action's), so the action asks the table, not a role."""
+its API); in national mode registering a province instance as a source, rotating its secret, deactivating and
+reactivating it (the national sources page). The permission table gives the delivery states and the sources to
+the administrator only (`permissions.py`: no role holds them; their changes are these actions'), so the actions
+ask the table, not a role."""
 
 from __future__ import annotations
 
@@ -9,10 +11,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from doluong.core import access
-from doluong.core.scope import VIEW, principal
+from doluong.core.scope import ADD, CHANGE, VIEW, principal
 
-from . import delivery
-from .models import Delivery, OutboxEvent, Subscription
+from . import aggregate, delivery
+from .models import Delivery, NationalSource, OutboxEvent, Subscription
 
 
 def may_watch(user) -> bool:
@@ -55,3 +57,60 @@ def do_replay(sub: Subscription, from_sequence, *, user) -> Subscription:
         sub._change_reason = _("Replay from event %(number)s") % {"number": number}
         sub.save()
     return sub
+
+
+# --- national mode: the province instances that deliver to this instance (the national sources page)
+
+
+def may_manage_sources(user) -> bool:
+    """Whether `user` sees the national sources page: the permission table's view of `NationalSource` (no role
+    holds it: the administrator's)."""
+    return access.can(user, NationalSource, VIEW)
+
+
+def _require(user, action: str, message: str) -> None:
+    if not access.can(user, NationalSource, action):
+        raise PermissionDenied(message)
+
+
+def do_add_national_source(*, province, public_key: str, name: str = "", notes: str = "", user) -> tuple:
+    """Register the instance of `province` as a source: its published Ed25519 key checked, one source a
+    province; returns (source, secret) — the generated HMAC secret, to be shown once (stored sealed)."""
+    _require(user, ADD, _("Only an administrator may register a national source."))
+    key = aggregate.check_public_key(public_key)
+    with transaction.atomic():
+        if NationalSource.objects.select_for_update().filter(province=province).exists():
+            raise ValidationError(
+                {"province": _("This province already has a source.")},
+            )
+        return aggregate.add_source(
+            province,
+            public_key=key,
+            name=(name or "").strip(),
+            notes=(notes or "").strip(),
+            user=user,
+            reason=_("Source registered"),
+        )
+
+
+def do_rotate_national_secret(source: NationalSource, *, user) -> tuple:
+    """A new HMAC secret for `source`; the old one stops verifying at once. Returns (source, secret), the secret
+    to be shown once and set on the province's subscription. Recorded in the source's history."""
+    _require(user, CHANGE, _("Only an administrator may change a national source."))
+    with transaction.atomic():
+        source = NationalSource.objects.select_for_update().get(pk=source.pk)
+        return aggregate.rotate_secret(source, user=user, reason=_("Secret rotated"))
+
+
+def do_set_national_source_active(source: NationalSource, active: bool, *, user) -> NationalSource:
+    """Deactivate (its deliveries are refused as from an unknown source; nothing received is removed) or
+    reactivate `source`. Recorded in the source's history."""
+    _require(user, CHANGE, _("Only an administrator may change a national source."))
+    with transaction.atomic():
+        source = NationalSource.objects.select_for_update().get(pk=source.pk)
+        if source.is_active != bool(active):
+            source.is_active = bool(active)
+            source._history_user = user
+            source._change_reason = _("Source reactivated") if active else _("Source deactivated")
+            source.save()
+    return source

@@ -17,22 +17,35 @@ certificate check.
    source), only when the version is newer (a late, older version changes nothing; a deletion marks the row
    deleted). Other kinds are receipted and counted only.
 
-Every refusal is a `NationalRefusal` row (reason, detail, event id, body hash, time): nothing is silently dropped.
-Returns the HTTP status: 204 stored, 200 duplicate, 400 refused.
+Every refusal is a `NationalRefusal` row (reason, detail, event id, body hash, client address, time): nothing is
+silently dropped. The refusals anybody can cause without a source's secret (an unknown source, a bad signature)
+are limited per client address: DOLUONG_NATIONAL_REFUSAL_LIMIT a minute, counted by the public certificate
+check's limiter (`verification.public._count`, the shared database counter); above it the delivery is answered
+429 and only counted, in one `NationalRefusalCount` row per (address, reason, minute), so that an anonymous flood
+cannot grow the refusals table without bound. Accepted deliveries are never limited.
+Returns the HTTP status: 204 stored, 200 duplicate, 400 refused, 429 refused above the limit (counted).
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime as dt
 import hashlib
+import time
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.translation import gettext as _
 
 from doluong.verification.choices import CertificateStatus
+from doluong.verification.public import _count as count_request
+from doluong.verification.signing import grouped
 
 from . import signing
 from .models import (
@@ -41,6 +54,7 @@ from .models import (
     NationalOrganisation,
     NationalReceipt,
     NationalRefusal,
+    NationalRefusalCount,
     NationalSource,
 )
 from .receiver import Refused, verify_signature
@@ -96,17 +110,105 @@ AGGREGATED = {
 }
 
 
-def add_source(province, *, public_key: str = "", secret: str | None = None, name: str = "") -> tuple:
+def check_public_key(text: str) -> str:
+    """The source's published exchange key as given (base64 of the 32 raw bytes of an Ed25519 public key, as the
+    province's data dictionary page shows it), trimmed; else a ValidationError saying what is wrong."""
+    value = "".join((text or "").split())
+    try:
+        raw = base64.b64decode(value, validate=True)
+        Ed25519PublicKey.from_public_bytes(raw)
+    except (binascii.Error, ValueError) as exc:
+        raise ValidationError(
+            _(
+                "This is not an Ed25519 public key: give the 44 characters (base64 of 32 bytes) shown as the "
+                "platform public key on the province instance's data dictionary page."
+            ),
+            code="public_key",
+        ) from exc
+    return value
+
+
+def key_fingerprint(public_key: str) -> str:
+    """SHA-256 of the key's raw bytes, in upper-case groups of four as people compare it ('' without a key)."""
+    if not public_key:
+        return ""
+    try:
+        raw = base64.b64decode(public_key)
+    except (binascii.Error, ValueError):
+        return ""
+    return grouped(hashlib.sha256(raw).hexdigest())
+
+
+def add_source(
+    province,
+    *,
+    public_key: str = "",
+    secret: str | None = None,
+    name: str = "",
+    notes: str = "",
+    user=None,
+    reason: str = "",
+) -> tuple:
     """Register a province instance; returns (source, secret): the secret is generated unless given (the one set
     on the province's subscription to us) and is shown once; it is stored sealed."""
     secret = secret or signing.new_secret()
-    source = NationalSource.objects.create(
-        province=province, public_key=public_key, name=name, secret=signing.seal_secret(secret)
+    source = NationalSource(
+        province=province, public_key=public_key, name=name, notes=notes, secret=signing.seal_secret(secret)
     )
+    source._history_user = user
+    source._change_reason = reason
+    source.save()
     return source, secret
 
 
-def _refuse(code: str, source, headers: dict, body: bytes, reason: str, detail: str) -> int:
+def rotate_secret(source: NationalSource, *, user=None, reason: str = "") -> tuple:
+    """A new HMAC secret for `source` (the old one stops verifying at once); returns (source, secret), the secret
+    to be shown once and set on the province's subscription."""
+    secret = signing.new_secret()
+    source.secret = signing.seal_secret(secret)
+    source._history_user = user
+    source._change_reason = reason
+    source.save()
+    return source, secret
+
+
+#: the refusals anybody can cause without a source's secret: limited per client address and minute
+LIMITED = (NationalRefusal.Reason.UNKNOWN_SOURCE, NationalRefusal.Reason.BAD_SIGNATURE)
+#: the limiter's key of an address (its counter is shared with the public check's table, under this prefix)
+LIMIT_KEY = "national-refusal:"
+
+
+def refusal_limit() -> int:
+    return int(getattr(settings, "DOLUONG_NATIONAL_REFUSAL_LIMIT", 30))
+
+
+def _over_limit(client: str) -> bool:
+    """Count this refusal from `client` in this minute (the public check's limiter); above the limit?"""
+    return count_request((LIMIT_KEY + client)[:64]) > refusal_limit()
+
+
+def _count_refusal(client: str, reason: str, code: str) -> None:
+    """One more refusal above the limit: the (address, reason, minute) row's count, created at the first."""
+    minute = int(time.time() // 60)  # the limiter's minute
+    at = timezone.now()
+    key = {"client": client, "reason": reason, "minute": minute}
+    bump = {"count": F("count") + 1, "last_at": at, "province_code": code[:10]}
+    if NationalRefusalCount.objects.filter(**key).update(**bump):
+        return
+    try:
+        with transaction.atomic():
+            NationalRefusalCount.objects.create(
+                **key, count=1, province_code=code[:10], first_at=at, last_at=at
+            )
+    except IntegrityError:  # another request created it meanwhile
+        NationalRefusalCount.objects.filter(**key).update(**bump)
+
+
+def _refuse(code: str, source, headers: dict, body: bytes, reason: str, detail: str, client: str = "") -> int:
+    client = (client or "unknown")[:64]
+    if reason in LIMITED and _over_limit(client):
+        _count_refusal(client, reason, code)
+        return 429
     lower = {k.lower(): v for k, v in headers.items()}
     NationalRefusal.objects.create(
         province_code=code[:10],
@@ -116,6 +218,7 @@ def _refuse(code: str, source, headers: dict, body: bytes, reason: str, detail: 
         detail=detail[:500],
         hash=hashlib.sha256(body).hexdigest(),
         received_at=timezone.now(),
+        client=client,
     )
     return 400
 
@@ -135,10 +238,13 @@ def _shape(event: dict) -> str:
     return ""
 
 
-def receive(code: str, headers: dict, body: bytes, *, now: float | None = None) -> int:
+def receive(code: str, headers: dict, body: bytes, *, now: float | None = None, client: str = "") -> int:
+    """`client`: the sender's address (`verification.public.client_ip`), for the refusals' limit."""
     source = NationalSource.objects.filter(province_id=code, is_active=True).first()
     if source is None:
-        return _refuse(code, None, headers, body, NationalRefusal.Reason.UNKNOWN_SOURCE, "no active source")
+        return _refuse(
+            code, None, headers, body, NationalRefusal.Reason.UNKNOWN_SOURCE, "no active source", client
+        )
     try:
         event = verify_signature(headers, body, signing.open_secret(source.secret), now=now)
         if source.public_key:
@@ -149,12 +255,12 @@ def receive(code: str, headers: dict, body: bytes, *, now: float | None = None) 
             if str(exc).startswith("unknown schema version")
             else NationalRefusal.Reason.BAD_SIGNATURE
         )
-        return _refuse(code, source, headers, body, reason, str(exc))
+        return _refuse(code, source, headers, body, reason, str(exc), client)
     if NationalReceipt.objects.filter(event_id=event["id"]).exists():
         return _duplicate(event["id"])
     why = _shape(event)
     if why:
-        return _refuse(code, source, headers, body, NationalRefusal.Reason.BAD_SCHEMA, why)
+        return _refuse(code, source, headers, body, NationalRefusal.Reason.BAD_SCHEMA, why, client)
     if event.get("province") and event["province"] != code:
         return _refuse(
             code,
@@ -163,6 +269,7 @@ def receive(code: str, headers: dict, body: bytes, *, now: float | None = None) 
             body,
             NationalRefusal.Reason.OTHER_PROVINCE,
             f"event of province {event['province']!r} from the source of {code!r}",
+            client,
         )
     try:
         with transaction.atomic():
@@ -173,8 +280,6 @@ def receive(code: str, headers: dict, body: bytes, *, now: float | None = None) 
 
 
 def _duplicate(event_id) -> int:
-    from django.db.models import F
-
     NationalReceipt.objects.filter(event_id=event_id).update(duplicates=F("duplicates") + 1)
     return 200
 
@@ -273,6 +378,7 @@ def stats(now: dt.datetime | None = None) -> dict:
         "rows": list(rows.values()),
         "kinds": kinds,
         "refusals": NationalRefusal.objects.count(),
+        "suppressed": NationalRefusalCount.objects.aggregate(n=Sum("count"))["n"] or 0,
         "recent_refusals": list(NationalRefusal.objects.order_by("-id")[:10]),
     }
 

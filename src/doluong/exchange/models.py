@@ -226,7 +226,9 @@ class NationalReceipt(models.Model):
 
 
 class NationalRefusal(models.Model):
-    """A delivery this instance refused, and why: stored, never silently dropped."""
+    """A delivery this instance refused, and why: stored, never silently dropped. Refusals that anybody can cause
+    (an unknown source, a bad signature) are stored one by one up to the limit per client address and minute;
+    above it they are counted in `NationalRefusalCount`."""
 
     class Reason(models.TextChoices):
         UNKNOWN_SOURCE = "unknown_source", _("Unknown source")
@@ -241,6 +243,7 @@ class NationalRefusal(models.Model):
     detail = models.CharField(_("detail"), max_length=500, blank=True)
     hash = models.CharField(_("SHA-256 of the body"), max_length=64)
     received_at = models.DateTimeField(_("received at"))
+    client = models.CharField(_("client address"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["id"]
@@ -249,6 +252,31 @@ class NationalRefusal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.province_code} · {self.reason} · {self.event_id}"
+
+
+class NationalRefusalCount(models.Model):
+    """Refusals above the limit (DOLUONG_NATIONAL_REFUSAL_LIMIT a minute per client address, counted by the public
+    certificate check's limiter), counted instead of stored one by one: one row per (address, reason, minute), so
+    that a flood of anonymous deliveries cannot grow the refusals without bound and nothing is silently dropped."""
+
+    client = models.CharField(_("client address"), max_length=64)
+    reason = models.CharField(_("reason"), max_length=20, choices=NationalRefusal.Reason.choices)
+    minute = models.BigIntegerField(_("minute (since 1970)"))
+    count = models.PositiveIntegerField(_("refusals counted"), default=0)
+    province_code = models.CharField(_("province code (the last one)"), max_length=10, blank=True)
+    first_at = models.DateTimeField(_("first at"))
+    last_at = models.DateTimeField(_("last at"))
+
+    class Meta:
+        ordering = ["-minute", "client", "reason"]
+        verbose_name = _("counted national refusals")
+        verbose_name_plural = _("counted national refusals")
+        constraints = [
+            models.UniqueConstraint(fields=["client", "reason", "minute"], name="exchange_nrefusalcount_key")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} · {self.reason} · {self.minute}: {self.count}"
 
 
 class NationalEntity(models.Model):

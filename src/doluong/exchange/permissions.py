@@ -1,6 +1,7 @@
 """The exchange app's rows of the permission table: the province's officer manages its province's subscriptions
 (through the API and the admin for now); the outbox, the delivery states and the log are the administrator's, and so
-is the subscriptions' health page that shows them (`actions.may_watch` asks this table)."""
+is the subscriptions' health page that shows them (`actions.may_watch` asks this table); in national mode so are
+the national sources and their page (`actions.may_manage_sources` and the source actions ask this table)."""
 
 from doluong.core.access import allow, rules
 
@@ -23,7 +24,14 @@ PERMISSIONS = [
     ),
     rules(
         "exchange.NationalSource",
-        note="national mode: the province instances and their secrets, the administrator only",
+        note="national mode: the province instances and their secrets, the administrator only (the national sources "
+        "page); kept, never deleted (its receipts name it): deactivated instead",
+        forbid=("delete",),
+        protected=("is_active",),
+        via_action={
+            "add": "do_add_national_source (the secret generated, shown once)",
+            "change": "do_rotate_national_secret, do_set_national_source_active",
+        },
     ),
     *(
         rules(
@@ -34,6 +42,7 @@ PERMISSIONS = [
         for label in (
             "exchange.NationalReceipt",
             "exchange.NationalRefusal",
+            "exchange.NationalRefusalCount",
             "exchange.NationalOrganisation",
             "exchange.NationalInstrument",
             "exchange.NationalCertificate",

@@ -1,7 +1,9 @@
 """The exchange app's pages: the public data dictionary (every field the national adapter exports, with its
 meaning and the local column it comes from), the JSON Schema file and the platform's public key to verify with;
 the administrator's subscriptions' health page (cursor, lag, failures, dead letters, the log's chain) with its
-replay action, and the same as an API."""
+replay action, and the same as an API; in national mode the receiver endpoint, the public statistics, the
+cross-province certificate check and the administrator's page of the national sources (register, rotate a
+secret — shown once —, deactivate, reactivate)."""
 
 from __future__ import annotations
 
@@ -10,6 +12,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -20,12 +24,14 @@ from rest_framework import permissions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from doluong.core import access
+from doluong.core.scope import ADD, CHANGE, VIEW
 from doluong.core.surface import nav_link
-from doluong.verification.public import rate_limited
+from doluong.verification.public import client_ip, rate_limited
 
-from . import actions, delivery, national, signing
+from . import actions, aggregate, delivery, national, signing
 from .management.commands.exchange_schema import SCHEMA_FILE
-from .models import Subscription
+from .models import NationalRefusal, NationalSource, Subscription
 
 nav_link(
     "exchange",
@@ -33,6 +39,19 @@ nav_link(
     "exchange:health",
     order=10,
     visible=actions.may_watch,
+)
+
+
+def _sources_visible(user) -> bool:
+    return aggregate.enabled() and actions.may_manage_sources(user)
+
+
+nav_link(
+    "exchange",
+    gettext_lazy("National sources"),
+    "exchange:national_sources",
+    order=20,
+    visible=_sources_visible,
 )
 
 
@@ -265,8 +284,6 @@ class ReplayAPI(APIView):
 def _national_or_404():
     from django.http import Http404
 
-    from . import aggregate
-
     if not aggregate.enabled():
         raise Http404(_("This instance is not in national mode."))
 
@@ -274,17 +291,19 @@ def _national_or_404():
 @csrf_exempt
 @require_POST
 def national_receive(request, province_code):
-    """A province instance's delivery (POST, signed): 204 stored, 200 duplicate, 400 refused (recorded)."""
-    from . import aggregate
-
+    """A province instance's delivery (POST, signed): 204 stored, 200 duplicate, 400 refused (recorded), 429
+    refused above the limit of refusals per address (counted)."""
     _national_or_404()
-    status_code = aggregate.receive(province_code, dict(request.headers), request.body)
-    return HttpResponse(status=status_code)
+    status_code = aggregate.receive(
+        province_code, dict(request.headers), request.body, client=client_ip(request)
+    )
+    response = HttpResponse(status=status_code)
+    if status_code == 429:
+        response["Retry-After"] = "60"
+    return response
 
 
 def national_stats(request):
-    from . import aggregate
-
     _national_or_404()
     data = aggregate.stats()
     for row in data["rows"]:
@@ -297,8 +316,6 @@ def national_stats(request):
 @never_cache
 @rate_limited(json=False)
 def national_certificate_page(request):
-    from . import aggregate
-
     _national_or_404()
     number = (request.GET.get("n") or "").strip()
     return render(
@@ -311,8 +328,6 @@ def national_certificate_page(request):
 @never_cache
 @rate_limited(json=True)
 def national_certificate_api(request):
-    from . import aggregate
-
     _national_or_404()
     number = (request.GET.get("n") or "").strip()
     if not number:
@@ -321,3 +336,153 @@ def national_certificate_api(request):
         {"query": {"n": number}, "results": aggregate.check_certificate(number)},
         json_dumps_params={"ensure_ascii": False},
     )
+
+
+# --- national mode: the administrator's page of the national sources (the province instances delivering here)
+
+
+def _require_sources(user) -> None:
+    """National mode (404 otherwise), then the permission table's view of the sources (403 otherwise)."""
+    _national_or_404()
+    if not actions.may_manage_sources(user):
+        raise PermissionDenied(_("Only an administrator manages the national sources."))
+
+
+def _source_rows(sources_stats) -> list[dict]:
+    rows = []
+    for row in sources_stats["rows"]:
+        source = row["source"]
+        rows.append(
+            {
+                "source": source,
+                "fingerprint": aggregate.key_fingerprint(source.public_key),
+                "receipts": row["receipts_total"],
+                "refusals": row["refusals"],
+                "last": row["last"],
+                "lag_text": age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else ""),
+            }
+        )
+    return rows
+
+
+def _secret_page(request, source, secret, *, rotated: bool):
+    """The one response that shows a source's HMAC secret (never cached; no other page shows it)."""
+    response = render(
+        request,
+        "exchange/national_source_secret.html",
+        {
+            "source": source,
+            "secret": secret,
+            "rotated": rotated,
+            "receive_path": reverse("exchange_public:national_receive", args=[source.province_id]),
+        },
+    )
+    add_never_cache_headers(response)
+    return response
+
+
+def national_sources(request):
+    """The list of sources with their figures, and the form to register one (POST: the secret, shown once)."""
+    from .forms import NationalSourceForm
+
+    _require_sources(request.user)
+    form = NationalSourceForm(request.POST if request.method == "POST" else None)
+    may_add = access.can(request.user, NationalSource, ADD)
+    if request.method == "POST":
+        if not may_add:
+            raise PermissionDenied(_("Only an administrator may register a national source."))
+        if form.is_valid():
+            try:
+                source, secret = actions.do_add_national_source(
+                    province=form.cleaned_data["province"],
+                    public_key=form.cleaned_data["public_key"],
+                    name=form.cleaned_data["name"],
+                    notes=form.cleaned_data["notes"],
+                    user=request.user,
+                )
+            except ValidationError as exc:
+                if hasattr(exc, "error_dict"):
+                    for field, errors in exc.message_dict.items():
+                        form.add_error(field if field in form.fields else None, errors)
+                else:
+                    form.add_error("public_key", exc.messages)
+            else:
+                return _secret_page(request, source, secret, rotated=False)
+    data = aggregate.stats()
+    return render(
+        request,
+        "exchange/national_sources.html",
+        {
+            "rows": _source_rows(data),
+            "form": form,
+            "may_add": may_add,
+            "suppressed": data.get("suppressed", 0),
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _yes_no(value):
+    if value is True:
+        return _("Yes")
+    if value is False:
+        return _("No")
+    return value
+
+
+def _source_for(user, pk, action=VIEW):
+    return get_object_or_404(NationalSource.objects.restrict(user, action).select_related("province"), pk=pk)
+
+
+def national_source(request, pk):
+    """One source: its key's fingerprint, figures, recent refusals, the rotate and (de)activate actions and its
+    history (the secret's sealed value never shown: its changes read "secret rotated")."""
+    from doluong.core.history import history_entries
+
+    _require_sources(request.user)
+    source = _source_for(request.user, pk)
+    row = next(r for r in _source_rows(aggregate.stats()) if r["source"].pk == source.pk)
+    secret_label = str(NationalSource._meta.get_field("secret").verbose_name)
+    history = history_entries(source)
+    for entry in history:
+        entry.changes = [c for c in entry.changes if c.field != secret_label]
+        for change in entry.changes:
+            change.old, change.new = _yes_no(change.old), _yes_no(change.new)
+    return render(
+        request,
+        "exchange/national_source.html",
+        {
+            "source": source,
+            "row": row,
+            "refusals": NationalRefusal.objects.filter(province_code=source.province_id).order_by("-id")[:10],
+            "history": history,
+            "may_change": access.can(request.user, NationalSource, CHANGE),
+        },
+    )
+
+
+@require_POST
+def national_source_rotate(request, pk):
+    _require_sources(request.user)
+    source = _source_for(request.user, pk, CHANGE)
+    source, secret = actions.do_rotate_national_secret(source, user=request.user)
+    return _secret_page(request, source, secret, rotated=True)
+
+
+@require_POST
+def national_source_active(request, pk):
+    _require_sources(request.user)
+    source = _source_for(request.user, pk, CHANGE)
+    active = request.POST.get("active") == "1"
+    source = actions.do_set_national_source_active(source, active, user=request.user)
+    if active:
+        messages.success(
+            request, _("%(name)s is active again: its deliveries are received.") % {"name": source}
+        )
+    else:
+        messages.success(
+            request,
+            _("%(name)s is deactivated: its deliveries are refused until it is reactivated.")
+            % {"name": source},
+        )
+    return redirect("exchange:national_source", pk=source.pk)
