@@ -24,6 +24,7 @@ from doluong.geo.models import Commune, Province
 from doluong.metrology import inspection as calc
 from doluong.metrology import inspection_risk as risk
 from doluong.metrology.errors import MetrologyError, OutOfRange
+from doluong.metrology.inspection import vn_number
 from doluong.parties.models import Organisation
 from doluong.programs.models import Attendance
 from doluong.registry.models import Instrument
@@ -515,10 +516,10 @@ class InstrumentCheck(SealGuard, SearchableModel):
                 err = self.indicated - self.reference
                 ok = abs(err) <= limit
                 expl = _("Error %(err)s g, limit %(factor)s × %(mpe)s g = %(limit)s g (%(rule)s).") % {
-                    "err": err,
-                    "factor": rule.factor,
-                    "mpe": s.initial,
-                    "limit": limit,
+                    "err": vn_number(err),
+                    "factor": vn_number(rule.factor),
+                    "mpe": vn_number(s.initial),
+                    "limit": vn_number(limit),
                     "rule": rule.code,
                 }
             else:
@@ -527,10 +528,10 @@ class InstrumentCheck(SealGuard, SearchableModel):
                 err = f.error_percent
                 ok = err <= limit
                 expl = _("Error %(err)s %%, limit %(factor)s × %(mpe)s %% = %(limit)s %% (%(rule)s).") % {
-                    "err": round(err, 3),
-                    "factor": rule.factor,
-                    "mpe": f.mpe_percent,
-                    "limit": limit,
+                    "err": vn_number(err, 3),
+                    "factor": vn_number(rule.factor),
+                    "mpe": vn_number(f.mpe_percent, 3),
+                    "limit": vn_number(limit, 3),
                     "rule": rule.code,
                 }
         except OutOfRange as exc:
@@ -640,7 +641,7 @@ class PrepackageLot(SealGuard, SearchableModel):
                             "The sampling plan for a lot of %(lot)s units asks for %(n)s measured units; "
                             "only %(got)s were given."
                         )
-                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                        % {"lot": vn_number(self.lot_size), "n": vn_number(plan.sample_size), "got": vn_number(len(values))}
                     }
                 )
             if len(values) > plan.sample_size:
@@ -649,7 +650,7 @@ class PrepackageLot(SealGuard, SearchableModel):
                         "sample": _(
                             "The sampling plan for a lot of %(lot)s units asks for exactly %(n)s measured units; %(got)s were given."
                         )
-                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                        % {"lot": vn_number(self.lot_size), "n": vn_number(plan.sample_size), "got": vn_number(len(values))}
                     }
                 )
             v = prepackage.inspect_lot(
@@ -680,11 +681,11 @@ def explain_lot(v) -> str:
         "t2": _("%(value)s unit(s) short by more than 2T, none allowed"),
     }
     head = _("Lot of %(lot)s, sample of %(n)s, Qn = %(qn)s %(unit)s (T = %(t)s %(unit)s): %(verdict)s.") % {
-        "lot": v.plan.lot_size,
-        "n": v.plan.sample_size,
-        "qn": f"{v.nominal:g}",
+        "lot": vn_number(v.plan.lot_size),
+        "n": vn_number(v.plan.sample_size),
+        "qn": vn_number(v.nominal, digits=6),
         "unit": v.unit,
-        "t": f"{v.tolerance.t:g}",
+        "t": vn_number(v.tolerance.t, digits=6),
         "verdict": _("lot accepted") if v.accepted else _("lot rejected"),
     }
     lines = [str(head)]
@@ -693,7 +694,8 @@ def explain_lot(v) -> str:
         if text is None:
             continue
         mark = _("met") if c.passed else _("not met")
-        lines.append(f"- {text % {'value': f'{c.value:g}', 'limit': f'{c.limit:g}', 'unit': v.unit}}: {mark}")
+        shown = {"value": vn_number(c.value, digits=6), "limit": vn_number(c.limit, digits=6), "unit": v.unit}
+        lines.append(f"- {text % shown}: {mark}")
     return "\n".join(lines)
 
 

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from doluong.core.dates import today
 from doluong.core.scope import CHANGE, VIEW
+from doluong.metrology.inspection import vn_number
 
 from . import seal as sealing
 from .models import Inspection
@@ -115,12 +116,6 @@ def _term_labels() -> dict:
     }
 
 
-def _vn(value) -> str:
-    """A weight or an input as written in Vietnamese: no trailing zeros, a decimal comma (3; 0,2; 0,422)."""
-    text = format(value.normalize(), "f") if value is not None else ""
-    return text.replace(".", ",")
-
-
 @login_required
 def campaign_targets(request, pk):
     """The campaign's target sites ranked by risk score, with the formula and each row's inputs; POST
@@ -158,8 +153,8 @@ def campaign_targets(request, pk):
                 "terms": [
                     {
                         "label": labels[x.name],
-                        "value": _vn(x.value),
-                        "weight": _vn(x.weight),
+                        "value": vn_number(x.value),
+                        "weight": vn_number(x.weight),
                         "points": x.points,
                     }
                     for x in result.terms
@@ -170,7 +165,7 @@ def campaign_targets(request, pk):
     weights = targets[0].weights if targets else RiskWeights.in_force(today())
     shown = (
         {
-            k: _vn(getattr(weights, k))
+            k: vn_number(getattr(weights, k))
             for k in ("violation", "certificate", "complaint", "instrument", "year_since_visit")
         }
         if weights
