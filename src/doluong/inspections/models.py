@@ -35,6 +35,15 @@ class InstrumentKind(models.TextChoices):
     FUEL = "fuel_dispenser", _("Fuel dispenser")
 
 
+def check_kind_for(instrument) -> str:
+    """The check a new instrument check of `instrument` starts with, from its registry type's MPE rule
+    (`InstrumentType.mpe_rule`): a scale ("nawi") is weighed with check weights, a fuel dispenser
+    ("fuel_dispenser") delivers into a standard capacity measure; any other type (or no registered instrument)
+    has no kind of its own: "" — the officer chooses."""
+    rule = getattr(getattr(instrument, "instrument_type", None), "mpe_rule", "") or ""
+    return rule if rule in InstrumentKind.values else ""
+
+
 class Verdict(models.TextChoices):
     PASS = "pass", pgettext_lazy("inspection verdict", "Conforming")
     FAIL = "fail", pgettext_lazy("inspection verdict", "Nonconforming")
@@ -404,7 +413,13 @@ class InstrumentCheck(SealGuard, SearchableModel):
     found_unregistered = models.CharField(
         _("newly found instrument (not registered)"), max_length=300, blank=True
     )
-    kind = models.CharField(_("instrument kind"), max_length=20, choices=InstrumentKind.choices)
+    kind = models.CharField(
+        _("instrument kind"),
+        max_length=20,
+        choices=InstrumentKind.choices,
+        blank=True,
+        help_text=_("left empty: the kind of the registered instrument's type (a scale or a fuel dispenser)"),
+    )
     stamp_ok = models.BooleanField(_("verification stamp valid"), default=False)
     certificate_ok = models.BooleanField(_("verification certificate valid"), default=False)
     seal_ok = models.BooleanField(_("seal intact"), default=False)
@@ -493,6 +508,14 @@ class InstrumentCheck(SealGuard, SearchableModel):
                     "instrument": _(
                         "Choose the registered instrument or describe the instrument found unregistered."
                     )
+                }
+            )
+        if not self.kind:
+            self.kind = check_kind_for(self.instrument) if self.instrument_id else ""
+        if not self.kind:
+            raise ValidationError(
+                {
+                    "kind": _("Choose the kind of instrument checked (a scale or a fuel dispenser).")
                 }
             )
         self._clean_location()
