@@ -116,7 +116,29 @@ def record_data(visit: Inspection) -> dict:
         "corrections": [
             f"{_d(c.created)}: {c.text} (lý do: {c.reason})" for c in visit.corrections.order_by("pk")
         ],
+        "signatures": signatures_data(visit),
     }
+
+
+def signatures_data(visit: Inspection) -> list[dict]:
+    """The signatures drawn on the phone's screen, in the order they were given: the PNG as drawn (a list of byte
+    values: the template's `bytes(...)` reads it, nothing is written to disk), the signer's name, role and time.
+    An image whose file is missing says so instead of failing the record."""
+    rows = []
+    for sig in visit.signatures.order_by("signed_at", "pk"):
+        try:
+            png = list(sig.read_bytes())
+        except (OSError, ValueError):
+            png = None
+        rows.append(
+            {
+                "signer": sig.signer,
+                "role": str(sig.get_role_display()),
+                "at": timezone.localtime(sig.signed_at).strftime("%H:%M ngày %d/%m/%Y"),
+                "png": png,
+            }
+        )
+    return rows
 
 
 def lot_data(lot: PrepackageLot) -> dict:
