@@ -1368,6 +1368,17 @@ class TargetSite(BaseModel):
     weights = models.ForeignKey(
         RiskWeights, models.PROTECT, related_name="+", verbose_name=_("weights version used")
     )
+    #: the campaign's inspection made from this target (actions.open_target_inspection): set once, so pressing
+    #: the button again opens it instead of making a second one
+    inspection = models.ForeignKey(
+        Inspection,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("inspection made from the target"),
+    )
 
     class Meta:
         verbose_name = _("target site")

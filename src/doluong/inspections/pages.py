@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
@@ -140,7 +141,7 @@ def campaign_targets(request, pk):
     targets = list(
         TargetSite.objects.restrict(request.user, VIEW)
         .filter(campaign=campaign)
-        .select_related("commune", "weights", "site", "organisation")
+        .select_related("commune", "weights", "site", "organisation", "inspection")
         .order_by("rank")
     )
     labels = _term_labels()
@@ -171,9 +172,46 @@ def campaign_targets(request, pk):
         if weights
         else {}
     )
-    can_generate = campaign.permits(request.user, CHANGE) and TargetSite.can_add(request.user)
+    can_change = campaign.permits(request.user, CHANGE)
+    can_generate = can_change and TargetSite.can_add(request.user)
+    # the same question as the action asks (actions.open_target_inspection), so no button answers "refused"
+    can_inspect = can_change and Inspection.can_add(request.user)
     return render(
         request,
         "inspections/campaign_targets.html",
-        {"campaign": campaign, "rows": rows, "weights": weights, "w": shown, "can_generate": can_generate},
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "weights": weights,
+            "w": shown,
+            "can_generate": can_generate,
+            "can_inspect": can_inspect,
+        },
     )
+
+
+@login_required
+@require_POST
+def target_inspection(request, pk, target):
+    """"Lập cuộc kiểm tra" on a target row: the campaign's inspection at that site (actions.open_target_inspection),
+    made once; then its page. A campaign or target outside the user's area is 404."""
+    from .actions import open_target_inspection
+    from .models import TargetSite
+
+    campaign = _campaign(request, pk, CHANGE)
+    row = TargetSite.objects.restrict(request.user, CHANGE).filter(campaign=campaign, pk=target).first()
+    if row is None:
+        raise Http404(
+            gettext("No such %(model)s, or you may not %(action)s it.")
+            % {"model": TargetSite._meta.verbose_name, "action": gettext(CHANGE)}
+        )
+    try:
+        visit, created = open_target_inspection(row, request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return HttpResponseRedirect(reverse("inspections:campaign_targets", args=[campaign.pk]))
+    if created:
+        messages.success(request, gettext("Inspection of “%(site)s” opened.") % {"site": row.name})
+    else:
+        messages.info(request, gettext("This target already has its inspection: here it is."))
+    return HttpResponseRedirect(visit.get_absolute_url())
