@@ -28,7 +28,9 @@ def world(user_for):
     officer = user_for("ct.xa")
     commune = Commune.objects.get(pk=principal(officer).scopes[0].commune_id)
     training = Training.objects.create(
-        province_id=commune.province_id, date=dt.date(2025, 3, 1), title="Tập huấn kiểm tra nhà nước về đo lường"
+        province_id=commune.province_id,
+        date=dt.date(2025, 3, 1),
+        title="Tập huấn kiểm tra nhà nước về đo lường",
     )
     leader = Attendance.objects.create(training=training, full_name="Lê Minh Tâm")
     campaign = Campaign.objects.create(
@@ -43,17 +45,24 @@ def world(user_for):
         leader_training=leader,
     )
     owner = Organisation.objects.create(
-        name="Hộ kinh doanh Loại Phương Tiện", kind="household", province_id=commune.province_id, commune=commune
+        name="Hộ kinh doanh Loại Phương Tiện",
+        kind="household",
+        province_id=commune.province_id,
+        commune=commune,
     )
     site = Site.objects.create(kind="shop", name="Cửa hàng Ba Loại", commune=commune, operator=owner)
-    visit = Inspection.objects.create(campaign=campaign, site=site, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm")
+    visit = Inspection.objects.create(
+        campaign=campaign, site=site, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm"
+    )
 
     def instrument(mpe_rule):
         itype = InstrumentType.objects.filter(mpe_rule=mpe_rule).order_by("pk").first()
         assert itype is not None, mpe_rule
         return Instrument.objects.create(instrument_type=itype, owner=owner, commune=commune)
 
-    other_type = InstrumentType.objects.exclude(mpe_rule__in=["nawi", "fuel_dispenser"]).order_by("pk").first()
+    other_type = (
+        InstrumentType.objects.exclude(mpe_rule__in=["nawi", "fuel_dispenser"]).order_by("pk").first()
+    )
     return dict(
         visit=visit,
         scale=instrument("nawi"),
@@ -76,7 +85,9 @@ def _selected_kind(html: str) -> str | None:
     return chosen.group(1) if chosen else None
 
 
-@pytest.mark.parametrize("which, expected", [("scale", "nawi"), ("dispenser", "fuel_dispenser"), ("other", "")])
+@pytest.mark.parametrize(
+    "which, expected", [("scale", "nawi"), ("dispenser", "fuel_dispenser"), ("other", "")]
+)
 def test_web_form_starts_with_the_instruments_kind(world, client_for, which, expected):
     url = f"/inspections/checks/add/?inspection={world['visit'].pk}&instrument={world[which].pk}"
     r = client_for("ct.xa").get(url)
@@ -103,9 +114,19 @@ def test_saved_without_a_kind_takes_the_instruments(world, client_for):
     assert r.status_code == 201, r.content
     assert r.json()["kind"] == "fuel_dispenser" and r.json()["verdict"] == "pass"  # +0,25 % ≤ 0,75 %
     # a kind chosen by the officer is kept
-    r = client.post("/api/inspections/checks/", _post(world, "dispenser", kind="nawi", reference="10000",
-                                                        indicated="10020", accuracy_class="III", e="50",
-                                                        max_capacity="15000"))
+    r = client.post(
+        "/api/inspections/checks/",
+        _post(
+            world,
+            "dispenser",
+            kind="nawi",
+            reference="10000",
+            indicated="10020",
+            accuracy_class="III",
+            e="50",
+            max_capacity="15000",
+        ),
+    )
     assert r.status_code == 201 and r.json()["kind"] == "nawi"
 
 
@@ -122,14 +143,21 @@ def test_no_kind_of_its_own_refused_until_chosen(world, client_for):
     assert r.status_code == 400 and "Chọn loại phương tiện được kiểm tra" in r.content.decode()
     assert InstrumentCheck.objects.count() == before
     r = client.post("/inspections/checks/add/", _post(world, "other", kind="fuel_dispenser"))
-    assert r.status_code == 302 and InstrumentCheck.objects.get(instrument=world["other"]).kind == "fuel_dispenser"
+    assert (
+        r.status_code == 302
+        and InstrumentCheck.objects.get(instrument=world["other"]).kind == "fuel_dispenser"
+    )
 
 
 def test_package_tells_the_phone_each_instruments_kind(world, client_for):
     body = client_for("ct.xa").get("/inspections/field/package.json?date=2026-06-01").json()
     (site,) = [s for s in body["sites"] if s["name"] == "Cửa hàng Ba Loại"]
     kinds = {i["id"]: i["kind"] for i in site["instruments"]}
-    assert kinds == {world["scale"].pk: "nawi", world["dispenser"].pk: "fuel_dispenser", world["other"].pk: ""}
+    assert kinds == {
+        world["scale"].pk: "nawi",
+        world["dispenser"].pk: "fuel_dispenser",
+        world["other"].pk: "",
+    }
 
 
 def test_field_app_default_follows_the_package():

@@ -234,7 +234,11 @@ def test_target_opens_one_inspection_and_links_to_it(area, client_for, user_for)
     assert visit is not None and r["Location"] == visit.get_absolute_url()
     officer = user_for("ct.xa")
     # the pinned day (02/11/2026) lies inside the campaign (2025–2027); the inspector is who pressed the button
-    assert (visit.campaign_id, visit.site_id, visit.date) == (area["campaign"].pk, area["shop"].pk, dt.date(2026, 11, 2))
+    assert (visit.campaign_id, visit.site_id, visit.date) == (
+        area["campaign"].pk,
+        area["shop"].pk,
+        dt.date(2026, 11, 2),
+    )
     assert visit.inspector == (officer.get_full_name() or officer.get_username())
     assert Inspection.objects.count() == before + 1
     assert visit.history.first().history_user == officer
@@ -261,15 +265,20 @@ def test_target_inspection_scoped_like_the_other_buttons(area, client_for):
     assert client_for("ct.xa").get(action).status_code == 405
     # a target of this campaign under another campaign's address: 404
     other = area["other_campaign"]
-    assert client_for("ct.sokhcn").post(
-        f"/inspections/campaigns/{other.pk}/targets/{target.pk}/inspection/"
-    ).status_code == 404
+    assert (
+        client_for("ct.sokhcn")
+        .post(f"/inspections/campaigns/{other.pk}/targets/{target.pk}/inspection/")
+        .status_code
+        == 404
+    )
     # the officer of another commune of the province does not reach this campaign
     client_for("ct.sokhcn").post(f"/inspections/campaigns/{other.pk}/targets/")
     other_target = TargetSite.objects.filter(campaign=other, site__isnull=False).order_by("rank").first()
     assert other_target is not None
     assert (
-        client_for("ct.xa").post(f"/inspections/campaigns/{other.pk}/targets/{other_target.pk}/inspection/").status_code
+        client_for("ct.xa")
+        .post(f"/inspections/campaigns/{other.pk}/targets/{other_target.pk}/inspection/")
+        .status_code
         == 404
     )
     assert client_for(None).post(action).status_code == 302  # to the login page

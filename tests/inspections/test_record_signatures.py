@@ -40,7 +40,9 @@ def _images(pdf: bytes, tmp_path) -> list[tuple[int, int]]:
 
 def _drawn(width: int, height: int) -> bytes:
     img = Image.new("RGBA", (width, height), (255, 255, 255, 0))
-    ImageDraw.Draw(img).line([(10, height - 20), (width // 2, 15), (width - 10, height - 25)], fill="black", width=4)
+    ImageDraw.Draw(img).line(
+        [(10, height - 20), (width // 2, 15), (width - 10, height - 25)], fill="black", width=4
+    )
     buf = io.BytesIO()
     img.save(buf, "PNG")
     return buf.getvalue()
@@ -62,7 +64,9 @@ def visit(user_for, media_tmp):
     officer = user_for("ct.xa")
     commune = Commune.objects.get(pk=principal(officer).scopes[0].commune_id)
     training = Training.objects.create(
-        province_id=commune.province_id, date=dt.date(2025, 3, 1), title="Tập huấn kiểm tra nhà nước về đo lường"
+        province_id=commune.province_id,
+        date=dt.date(2025, 3, 1),
+        title="Tập huấn kiểm tra nhà nước về đo lường",
     )
     leader = Attendance.objects.create(training=training, full_name="Lê Minh Tâm")
     campaign = Campaign.objects.create(
@@ -78,7 +82,11 @@ def visit(user_for, media_tmp):
     )
     site = Site.objects.create(kind="shop", name="Cửa hàng Chữ Ký", commune=commune)
     return Inspection.objects.create(
-        campaign=campaign, site=site, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm", person_present="Trần Thị Hoa"
+        campaign=campaign,
+        site=site,
+        date=dt.date(2026, 6, 1),
+        inspector="Lê Minh Tâm",
+        person_present="Trần Thị Hoa",
     )
 
 

@@ -63,7 +63,9 @@ def visit(user_for, db):
     officer = user_for("ct.xa")
     commune = Commune.objects.get(pk=principal(officer).scopes[0].commune_id)
     training = Training.objects.create(
-        province_id=commune.province_id, date=dt.date(2025, 3, 1), title="Tập huấn kiểm tra nhà nước về đo lường"
+        province_id=commune.province_id,
+        date=dt.date(2025, 3, 1),
+        title="Tập huấn kiểm tra nhà nước về đo lường",
     )
     leader = Attendance.objects.create(training=training, full_name="Lê Minh Tâm")
     campaign = Campaign.objects.create(
@@ -78,7 +80,9 @@ def visit(user_for, db):
         leader_training=leader,
     )
     site = Site.objects.create(kind="shop", name="Cửa hàng Số Liệu", commune=commune)
-    return Inspection.objects.create(campaign=campaign, site=site, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm")
+    return Inspection.objects.create(
+        campaign=campaign, site=site, date=dt.date(2026, 6, 1), inspector="Lê Minh Tâm"
+    )
 
 
 def test_scale_verdict_explained_the_vietnamese_way(visit):
@@ -98,7 +102,12 @@ def test_scale_verdict_explained_the_vietnamese_way(visit):
     assert check.verdict == "pass"
     check.save()
     row = record_data(visit)["checks"][0]
-    assert (row["reference"], row["indicated"], row["error"], row["limit"]) == ("12.500", "12.460", "-40 g", "± 50 g")
+    assert (row["reference"], row["indicated"], row["error"], row["limit"]) == (
+        "12.500",
+        "12.460",
+        "-40 g",
+        "± 50 g",
+    )
 
 
 def test_fuel_verdict_explained_the_vietnamese_way(visit):

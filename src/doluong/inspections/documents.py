@@ -49,7 +49,9 @@ def record_data(visit: Inspection) -> dict:
                 "reference": _n(c.reference),
                 "indicated": _n(c.indicated),
                 "error": f"{_n(c.error, places)} {unit}",
-                "limit": f"± {_n(c.limit, places)} {unit}" if unit == "g" else f"{_n(c.limit, places)} {unit}",
+                "limit": f"± {_n(c.limit, places)} {unit}"
+                if unit == "g"
+                else f"{_n(c.limit, places)} {unit}",
                 "verdict": str(c.get_verdict_display()),
                 "rule": c.rule.code if c.rule_id else "",
             }

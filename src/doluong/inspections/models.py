@@ -514,9 +514,7 @@ class InstrumentCheck(SealGuard, SearchableModel):
             self.kind = check_kind_for(self.instrument) if self.instrument_id else ""
         if not self.kind:
             raise ValidationError(
-                {
-                    "kind": _("Choose the kind of instrument checked (a scale or a fuel dispenser).")
-                }
+                {"kind": _("Choose the kind of instrument checked (a scale or a fuel dispenser).")}
             )
         self._clean_location()
         if not self.inspection_id or self.reference is None or self.indicated is None or not self.kind:
@@ -664,7 +662,11 @@ class PrepackageLot(SealGuard, SearchableModel):
                             "The sampling plan for a lot of %(lot)s units asks for %(n)s measured units; "
                             "only %(got)s were given."
                         )
-                        % {"lot": vn_number(self.lot_size), "n": vn_number(plan.sample_size), "got": vn_number(len(values))}
+                        % {
+                            "lot": vn_number(self.lot_size),
+                            "n": vn_number(plan.sample_size),
+                            "got": vn_number(len(values)),
+                        }
                     }
                 )
             if len(values) > plan.sample_size:
@@ -673,7 +675,11 @@ class PrepackageLot(SealGuard, SearchableModel):
                         "sample": _(
                             "The sampling plan for a lot of %(lot)s units asks for exactly %(n)s measured units; %(got)s were given."
                         )
-                        % {"lot": vn_number(self.lot_size), "n": vn_number(plan.sample_size), "got": vn_number(len(values))}
+                        % {
+                            "lot": vn_number(self.lot_size),
+                            "n": vn_number(plan.sample_size),
+                            "got": vn_number(len(values)),
+                        }
                     }
                 )
             v = prepackage.inspect_lot(

@@ -193,7 +193,7 @@ def campaign_targets(request, pk):
 @login_required
 @require_POST
 def target_inspection(request, pk, target):
-    """"Lập cuộc kiểm tra" on a target row: the campaign's inspection at that site (actions.open_target_inspection),
+    """ "Lập cuộc kiểm tra" on a target row: the campaign's inspection at that site (actions.open_target_inspection),
     made once; then its page. A campaign or target outside the user's area is 404."""
     from .actions import open_target_inspection
     from .models import TargetSite

@@ -436,9 +436,7 @@ def retail_counter_check(
             req = suitable = None
     who = "người mua" if direction == "selling" else "người bán cho cơ sở"
     if ok:
-        expl = (
-            f"Lượng thiếu {vn_number(short)} {u} không vượt quá lượng thiếu cho phép {vn_number(allowed)} {u}: đạt."
-        )
+        expl = f"Lượng thiếu {vn_number(short)} {u} không vượt quá lượng thiếu cho phép {vn_number(allowed)} {u}: đạt."
     else:
         expl = (
             f"Lượng thiếu {vn_number(short)} {u} vượt quá lượng thiếu cho phép {vn_number(allowed)} {u}: "
