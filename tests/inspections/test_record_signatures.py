@@ -24,8 +24,10 @@ pytestmark = [
 NO_SIGNATURE = "Chưa có chữ ký trên màn hình"
 
 
-def _text(pdf: bytes) -> str:
-    out = subprocess.run(["pdftotext", "-layout", "-", "-"], input=pdf, capture_output=True, check=True)
+def _text(pdf: bytes, *layout: str) -> str:
+    """The PDF's words, white space collapsed: in reading order (each signature's lines together), or with
+    ``"-layout"`` as the page places them (the signatures side by side)."""
+    out = subprocess.run(["pdftotext", *layout, "-", "-"], input=pdf, capture_output=True, check=True)
     return " ".join(out.stdout.decode().split())
 
 
@@ -99,7 +101,9 @@ def _record(client, visit) -> bytes:
 def test_record_without_signatures_says_so(visit, client_for, tmp_path):
     pdf = _record(client_for("ct.xa"), visit)
     text = _text(pdf)
-    assert "7. Chữ ký trên màn hình" in text and NO_SIGNATURE in text
+    assert "7. Chữ ký trên màn hình Chưa có chữ ký trên màn hình." in text
+    # the site's representative, after the site (a ";" the template once swallowed)
+    assert "Cửa hàng Chữ Ký; đại diện: Trần Thị Hoa." in text
     assert _images(pdf, tmp_path) == []
 
 
@@ -123,9 +127,14 @@ def test_record_shows_each_signature_with_name_role_and_time(visit, client_for, 
     _dump("bien-ban-chu-ky.pdf", pdf)
     text = _text(pdf)
     assert NO_SIGNATURE not in text
-    assert "Người kiểm tra, ký lúc 09:30 ngày 01/06/2026" in text
-    assert "Người được kiểm tra, ký lúc 09:41 ngày 01/06/2026" in text
-    assert "Lê Minh Tâm" in text and "Trần Thị Hoa" in text
+    assert "7. Chữ ký trên màn hình Lê Minh Tâm Trần Thị Hoa" in text
+    assert "Người kiểm tra ký lúc 09:30 ngày 01/06/2026" in text
+    assert "Người được kiểm tra ký lúc 09:41 ngày 01/06/2026" in text
+    # side by side, in the order given: each name above its role and time
+    assert (
+        "Lê Minh Tâm Trần Thị Hoa Người kiểm tra Người được kiểm tra "
+        "ký lúc 09:30 ngày 01/06/2026 ký lúc 09:41 ngày 01/06/2026"
+    ) in _text(pdf, "-layout")
     # the two drawn images, at their own pixel sizes (not a placeholder)
     assert sorted(_images(pdf, tmp_path)) == [(240, 100), (300, 120)]
 
@@ -140,4 +149,4 @@ def test_a_missing_signature_file_is_said_not_fatal(visit, client_for, tmp_path)
     )
     sig.image.storage.delete(sig.image.name)
     text = _text(_record(client_for("ct.xa"), visit))
-    assert "(thiếu tệp ảnh chữ ký)" in text and "Người được kiểm tra, ký lúc 09:41 ngày 01/06/2026" in text
+    assert "(thiếu tệp ảnh chữ ký) Trần Thị Hoa Người được kiểm tra ký lúc 09:41 ngày 01/06/2026" in text

@@ -54,7 +54,9 @@ def test_library_explanations_use_it():
     f = fuel_delivery("20.07", "20", mpe_percent="0.5")
     assert f.explanation == "Sai số 0,35 % không vượt quá 1,5 × 0,5 % = 0,75 % (giới hạn dương): đạt."
     # buying 1.000 g on a spring dial scale of Max 2 kg that shows 990 g: TT 09/2017 Table 2 allows 2 d = 20 g
-    r = retail_counter_check("990", "1000", "g", direction="buying", spring_dial=True, max_capacity="2000")
+    r = retail_counter_check(
+        "990", "1000", "g", direction="buying", spring_dial=True, max_capacity="2000", d="10"
+    )
     assert r.explanation == "Lượng thiếu 10 g không vượt quá lượng thiếu cho phép 20 g: đạt."
 
 
