@@ -205,3 +205,87 @@ def test_scoping_by_get_and_post(area, client_for):
     assert client_for("ct.sokhcn").post(other_url).status_code == 302
     assert TargetSite.objects.filter(campaign=area["other_campaign"]).exists()
     assert client_for(None).post(url).status_code == 302  # to the login page
+
+
+# ------------------------------------------------------------------------------------ an inspection from a target
+
+
+def _target_urls(area, site_key="shop"):
+    camp = area["campaign"]
+    target = TargetSite.objects.get(campaign=camp, site=area[site_key])
+    return (
+        f"/inspections/campaigns/{camp.pk}/targets/",
+        f"/inspections/campaigns/{camp.pk}/targets/{target.pk}/inspection/",
+        target,
+    )
+
+
+def test_target_opens_one_inspection_and_links_to_it(area, client_for, user_for):
+    client = client_for("ct.xa")
+    client.post(f"/inspections/campaigns/{area['campaign'].pk}/targets/")
+    url, action, target = _target_urls(area)
+    page = client.get(url).content.decode()
+    assert f'action="{action}"' in page and "Lập cuộc kiểm tra" in page
+    before = Inspection.objects.count()
+    r = client.post(action)
+    assert r.status_code == 302
+    target.refresh_from_db()
+    visit = target.inspection
+    assert visit is not None and r["Location"] == visit.get_absolute_url()
+    officer = user_for("ct.xa")
+    # the pinned day (02/11/2026) lies inside the campaign (2025–2027); the inspector is who pressed the button
+    assert (visit.campaign_id, visit.site_id, visit.date) == (
+        area["campaign"].pk,
+        area["shop"].pk,
+        dt.date(2026, 11, 2),
+    )
+    assert visit.inspector == (officer.get_full_name() or officer.get_username())
+    assert Inspection.objects.count() == before + 1
+    assert visit.history.first().history_user == officer
+    # the row now links to it, and offers no second one
+    page = client.get(url).content.decode()
+    assert f'href="{visit.get_absolute_url()}"' in page and f'action="{action}"' not in page
+    # pressed again (a second tab, a double tap): the same inspection, none added
+    r = client.post(action)
+    assert r.status_code == 302 and r["Location"] == visit.get_absolute_url()
+    assert Inspection.objects.count() == before + 1
+    # regenerating the ranked list keeps the link
+    client.post(url)
+    target.refresh_from_db()
+    assert target.inspection_id == visit.pk
+
+
+def test_target_inspection_scoped_like_the_other_buttons(area, client_for):
+    client_for("ct.sokhcn").post(f"/inspections/campaigns/{area['campaign'].pk}/targets/")
+    url, action, target = _target_urls(area)
+    before = Inspection.objects.count()
+    # another province's officer: 404 on POST, nothing written
+    assert client_for("dt.sokhcn").post(action).status_code == 404
+    # not a GET
+    assert client_for("ct.xa").get(action).status_code == 405
+    # a target of this campaign under another campaign's address: 404
+    other = area["other_campaign"]
+    assert (
+        client_for("ct.sokhcn")
+        .post(f"/inspections/campaigns/{other.pk}/targets/{target.pk}/inspection/")
+        .status_code
+        == 404
+    )
+    # the officer of another commune of the province does not reach this campaign
+    client_for("ct.sokhcn").post(f"/inspections/campaigns/{other.pk}/targets/")
+    other_target = TargetSite.objects.filter(campaign=other, site__isnull=False).order_by("rank").first()
+    assert other_target is not None
+    assert (
+        client_for("ct.xa")
+        .post(f"/inspections/campaigns/{other.pk}/targets/{other_target.pk}/inspection/")
+        .status_code
+        == 404
+    )
+    assert client_for(None).post(action).status_code == 302  # to the login page
+    assert Inspection.objects.count() == before
+    target.refresh_from_db()
+    assert target.inspection_id is None
+    # the province's officer may
+    assert client_for("ct.sokhcn").post(action).status_code == 302
+    target.refresh_from_db()
+    assert target.inspection is not None and target.inspection.campaign_id == area["campaign"].pk

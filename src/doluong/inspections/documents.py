@@ -8,6 +8,7 @@ from pathlib import Path
 from django.utils import timezone
 
 from doluong.documents.pdf import render_pdf
+from doluong.metrology.inspection import vn_number
 
 from .models import CANDIDATES, Inspection, PrepackageLot
 
@@ -18,15 +19,9 @@ def _d(day) -> str:
     return day.strftime("%d/%m/%Y") if day else ""
 
 
-def _n(value) -> str:
-    if value is None:
-        return ""
-    text = f"{value:,.4f}".rstrip("0").rstrip(".")
-    return text.replace(",", " ").replace(".", ",")
-
-
-def _money(value) -> str:
-    return f"{value:,}".replace(",", ".") if value is not None else ""
+def _n(value, places: int = 4) -> str:
+    """A figure of the record: the Vietnamese way (metrology.inspection.vn_number), at most `places` decimals."""
+    return vn_number(value, places)
 
 
 def _issuer(campaign) -> tuple[str, str]:
@@ -42,6 +37,7 @@ def record_data(visit: Inspection) -> dict:
     for i, c in enumerate(visit.checks.select_related("instrument", "rule").order_by("pk"), start=1):
         name = str(c.instrument) if c.instrument_id else f"{c.found_unregistered} (phát hiện mới)"
         unit = "%" if c.kind == "fuel_dispenser" else "g"
+        places = 3 if unit == "%" else 4  # as the verdict's explanation writes them
         checks.append(
             {
                 "no": str(i),
@@ -52,8 +48,10 @@ def record_data(visit: Inspection) -> dict:
                 ),
                 "reference": _n(c.reference),
                 "indicated": _n(c.indicated),
-                "error": f"{_n(c.error)} {unit}",
-                "limit": f"± {_n(c.limit)} {unit}" if unit == "g" else f"{_n(c.limit)} {unit}",
+                "error": f"{_n(c.error, places)} {unit}",
+                "limit": f"± {_n(c.limit, places)} {unit}"
+                if unit == "g"
+                else f"{_n(c.limit, places)} {unit}",
                 "verdict": str(c.get_verdict_display()),
                 "rule": c.rule.code if c.rule_id else "",
             }
@@ -62,8 +60,8 @@ def record_data(visit: Inspection) -> dict:
         {
             "product": lot.product,
             "nominal": f"{_n(lot.nominal)} {lot.unit}",
-            "lot_size": str(lot.lot_size),
-            "n": str(lot.sample_size or ""),
+            "lot_size": vn_number(lot.lot_size),
+            "n": vn_number(lot.sample_size),
             "verdict": "Đạt" if lot.accepted else "Không đạt",
         }
         for lot in visit.lots.order_by("pk")
@@ -82,7 +80,7 @@ def record_data(visit: Inspection) -> dict:
                 "provision": f"{f.provision.code} ({f.provision.article})" if f.provision_id else "",
                 "candidates": ", ".join(CANDIDATES.get(f.code, ())),
                 "sanction": str(f.get_sanction_display()),
-                "fine": _money(f.proposed_fine),
+                "fine": vn_number(f.proposed_fine),
                 "competent": str(f.get_competent_display()) if f.competent else "",
                 "confirmed": f"{f.legal_officer}, {_d(f.confirmed_on)}" if f.confirmed else "",
                 "remedies": remedies,
@@ -120,7 +118,29 @@ def record_data(visit: Inspection) -> dict:
         "corrections": [
             f"{_d(c.created)}: {c.text} (lý do: {c.reason})" for c in visit.corrections.order_by("pk")
         ],
+        "signatures": signatures_data(visit),
     }
+
+
+def signatures_data(visit: Inspection) -> list[dict]:
+    """The signatures drawn on the phone's screen, in the order they were given: the PNG as drawn (a list of byte
+    values: the template's `bytes(...)` reads it, nothing is written to disk), the signer's name, role and time.
+    An image whose file is missing says so instead of failing the record."""
+    rows = []
+    for sig in visit.signatures.order_by("signed_at", "pk"):
+        try:
+            png = list(sig.read_bytes())
+        except (OSError, ValueError):
+            png = None
+        rows.append(
+            {
+                "signer": sig.signer,
+                "role": str(sig.get_role_display()),
+                "at": timezone.localtime(sig.signed_at).strftime("%H:%M ngày %d/%m/%Y"),
+                "png": png,
+            }
+        )
+    return rows
 
 
 def lot_data(lot: PrepackageLot) -> dict:
@@ -140,8 +160,8 @@ def lot_data(lot: PrepackageLot) -> dict:
         "where": str(lot.get_place_display()),
         "quantity": str(lot.get_quantity_kind_display()),
         "nominal": f"{_n(lot.nominal)} {lot.unit}",
-        "lot_size": str(lot.lot_size),
-        "n": str(lot.sample_size or ""),
+        "lot_size": vn_number(lot.lot_size),
+        "n": vn_number(lot.sample_size),
         "values": values,
         "unit": lot.unit,
         "mean": f"{_n(lot.mean)} {lot.unit}",

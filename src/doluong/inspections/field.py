@@ -56,6 +56,7 @@ from .models import (
     SealedError,
     Signature,
     SignerRole,
+    check_kind_for,
     sealed_message,
 )
 
@@ -219,6 +220,8 @@ def build_package(user, day: dt.date) -> dict:
                         "id": i.pk,
                         "name": str(i),
                         "type": i.instrument_type.name,
+                        # the kind a new check of it starts with (models.check_kind_for; "": the officer chooses)
+                        "kind": check_kind_for(i),
                         "serial": i.serial,
                         "accuracy_class": i.accuracy_class,
                         "measuring_range": i.measuring_range,

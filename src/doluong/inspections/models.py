@@ -24,6 +24,7 @@ from doluong.geo.models import Commune, Province
 from doluong.metrology import inspection as calc
 from doluong.metrology import inspection_risk as risk
 from doluong.metrology.errors import MetrologyError, OutOfRange
+from doluong.metrology.inspection import vn_number
 from doluong.parties.models import Organisation
 from doluong.programs.models import Attendance
 from doluong.registry.models import Instrument
@@ -32,6 +33,15 @@ from doluong.registry.models import Instrument
 class InstrumentKind(models.TextChoices):
     SCALE = "nawi", _("Non-automatic scale")
     FUEL = "fuel_dispenser", _("Fuel dispenser")
+
+
+def check_kind_for(instrument) -> str:
+    """The check a new instrument check of `instrument` starts with, from its registry type's MPE rule
+    (`InstrumentType.mpe_rule`): a scale ("nawi") is weighed with check weights, a fuel dispenser
+    ("fuel_dispenser") delivers into a standard capacity measure; any other type (or no registered instrument)
+    has no kind of its own: "" — the officer chooses."""
+    rule = getattr(getattr(instrument, "instrument_type", None), "mpe_rule", "") or ""
+    return rule if rule in InstrumentKind.values else ""
 
 
 class Verdict(models.TextChoices):
@@ -403,7 +413,13 @@ class InstrumentCheck(SealGuard, SearchableModel):
     found_unregistered = models.CharField(
         _("newly found instrument (not registered)"), max_length=300, blank=True
     )
-    kind = models.CharField(_("instrument kind"), max_length=20, choices=InstrumentKind.choices)
+    kind = models.CharField(
+        _("instrument kind"),
+        max_length=20,
+        choices=InstrumentKind.choices,
+        blank=True,
+        help_text=_("left empty: the kind of the registered instrument's type (a scale or a fuel dispenser)"),
+    )
     stamp_ok = models.BooleanField(_("verification stamp valid"), default=False)
     certificate_ok = models.BooleanField(_("verification certificate valid"), default=False)
     seal_ok = models.BooleanField(_("seal intact"), default=False)
@@ -494,6 +510,12 @@ class InstrumentCheck(SealGuard, SearchableModel):
                     )
                 }
             )
+        if not self.kind:
+            self.kind = check_kind_for(self.instrument) if self.instrument_id else ""
+        if not self.kind:
+            raise ValidationError(
+                {"kind": _("Choose the kind of instrument checked (a scale or a fuel dispenser).")}
+            )
         self._clean_location()
         if not self.inspection_id or self.reference is None or self.indicated is None or not self.kind:
             return
@@ -515,10 +537,10 @@ class InstrumentCheck(SealGuard, SearchableModel):
                 err = self.indicated - self.reference
                 ok = abs(err) <= limit
                 expl = _("Error %(err)s g, limit %(factor)s × %(mpe)s g = %(limit)s g (%(rule)s).") % {
-                    "err": err,
-                    "factor": rule.factor,
-                    "mpe": s.initial,
-                    "limit": limit,
+                    "err": vn_number(err),
+                    "factor": vn_number(rule.factor),
+                    "mpe": vn_number(s.initial),
+                    "limit": vn_number(limit),
                     "rule": rule.code,
                 }
             else:
@@ -527,10 +549,10 @@ class InstrumentCheck(SealGuard, SearchableModel):
                 err = f.error_percent
                 ok = err <= limit
                 expl = _("Error %(err)s %%, limit %(factor)s × %(mpe)s %% = %(limit)s %% (%(rule)s).") % {
-                    "err": round(err, 3),
-                    "factor": rule.factor,
-                    "mpe": f.mpe_percent,
-                    "limit": limit,
+                    "err": vn_number(err, 3),
+                    "factor": vn_number(rule.factor),
+                    "mpe": vn_number(f.mpe_percent, 3),
+                    "limit": vn_number(limit, 3),
                     "rule": rule.code,
                 }
         except OutOfRange as exc:
@@ -640,7 +662,11 @@ class PrepackageLot(SealGuard, SearchableModel):
                             "The sampling plan for a lot of %(lot)s units asks for %(n)s measured units; "
                             "only %(got)s were given."
                         )
-                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                        % {
+                            "lot": vn_number(self.lot_size),
+                            "n": vn_number(plan.sample_size),
+                            "got": vn_number(len(values)),
+                        }
                     }
                 )
             if len(values) > plan.sample_size:
@@ -649,7 +675,11 @@ class PrepackageLot(SealGuard, SearchableModel):
                         "sample": _(
                             "The sampling plan for a lot of %(lot)s units asks for exactly %(n)s measured units; %(got)s were given."
                         )
-                        % {"lot": self.lot_size, "n": plan.sample_size, "got": len(values)}
+                        % {
+                            "lot": vn_number(self.lot_size),
+                            "n": vn_number(plan.sample_size),
+                            "got": vn_number(len(values)),
+                        }
                     }
                 )
             v = prepackage.inspect_lot(
@@ -680,11 +710,11 @@ def explain_lot(v) -> str:
         "t2": _("%(value)s unit(s) short by more than 2T, none allowed"),
     }
     head = _("Lot of %(lot)s, sample of %(n)s, Qn = %(qn)s %(unit)s (T = %(t)s %(unit)s): %(verdict)s.") % {
-        "lot": v.plan.lot_size,
-        "n": v.plan.sample_size,
-        "qn": f"{v.nominal:g}",
+        "lot": vn_number(v.plan.lot_size),
+        "n": vn_number(v.plan.sample_size),
+        "qn": vn_number(v.nominal, digits=6),
         "unit": v.unit,
-        "t": f"{v.tolerance.t:g}",
+        "t": vn_number(v.tolerance.t, digits=6),
         "verdict": _("lot accepted") if v.accepted else _("lot rejected"),
     }
     lines = [str(head)]
@@ -693,7 +723,8 @@ def explain_lot(v) -> str:
         if text is None:
             continue
         mark = _("met") if c.passed else _("not met")
-        lines.append(f"- {text % {'value': f'{c.value:g}', 'limit': f'{c.limit:g}', 'unit': v.unit}}: {mark}")
+        shown = {"value": vn_number(c.value, digits=6), "limit": vn_number(c.limit, digits=6), "unit": v.unit}
+        lines.append(f"- {text % shown}: {mark}")
     return "\n".join(lines)
 
 
@@ -1342,6 +1373,17 @@ class TargetSite(BaseModel):
     reference_day = models.DateField(_("computed as of"))
     weights = models.ForeignKey(
         RiskWeights, models.PROTECT, related_name="+", verbose_name=_("weights version used")
+    )
+    #: the campaign's inspection made from this target (actions.open_target_inspection): set once, so pressing
+    #: the button again opens it instead of making a second one
+    inspection = models.ForeignKey(
+        Inspection,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+        verbose_name=_("inspection made from the target"),
     )
 
     class Meta:

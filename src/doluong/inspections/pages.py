@@ -8,11 +8,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from doluong.core.dates import today
 from doluong.core.scope import CHANGE, VIEW
+from doluong.metrology.inspection import vn_number
 
 from . import seal as sealing
 from .models import Inspection
@@ -115,12 +117,6 @@ def _term_labels() -> dict:
     }
 
 
-def _vn(value) -> str:
-    """A weight or an input as written in Vietnamese: no trailing zeros, a decimal comma (3; 0,2; 0,422)."""
-    text = format(value.normalize(), "f") if value is not None else ""
-    return text.replace(".", ",")
-
-
 @login_required
 def campaign_targets(request, pk):
     """The campaign's target sites ranked by risk score, with the formula and each row's inputs; POST
@@ -145,7 +141,7 @@ def campaign_targets(request, pk):
     targets = list(
         TargetSite.objects.restrict(request.user, VIEW)
         .filter(campaign=campaign)
-        .select_related("commune", "weights", "site", "organisation")
+        .select_related("commune", "weights", "site", "organisation", "inspection")
         .order_by("rank")
     )
     labels = _term_labels()
@@ -158,8 +154,8 @@ def campaign_targets(request, pk):
                 "terms": [
                     {
                         "label": labels[x.name],
-                        "value": _vn(x.value),
-                        "weight": _vn(x.weight),
+                        "value": vn_number(x.value),
+                        "weight": vn_number(x.weight),
                         "points": x.points,
                     }
                     for x in result.terms
@@ -170,15 +166,52 @@ def campaign_targets(request, pk):
     weights = targets[0].weights if targets else RiskWeights.in_force(today())
     shown = (
         {
-            k: _vn(getattr(weights, k))
+            k: vn_number(getattr(weights, k))
             for k in ("violation", "certificate", "complaint", "instrument", "year_since_visit")
         }
         if weights
         else {}
     )
-    can_generate = campaign.permits(request.user, CHANGE) and TargetSite.can_add(request.user)
+    can_change = campaign.permits(request.user, CHANGE)
+    can_generate = can_change and TargetSite.can_add(request.user)
+    # the same question as the action asks (actions.open_target_inspection), so no button answers "refused"
+    can_inspect = can_change and Inspection.can_add(request.user)
     return render(
         request,
         "inspections/campaign_targets.html",
-        {"campaign": campaign, "rows": rows, "weights": weights, "w": shown, "can_generate": can_generate},
+        {
+            "campaign": campaign,
+            "rows": rows,
+            "weights": weights,
+            "w": shown,
+            "can_generate": can_generate,
+            "can_inspect": can_inspect,
+        },
     )
+
+
+@login_required
+@require_POST
+def target_inspection(request, pk, target):
+    """ "Lập cuộc kiểm tra" on a target row: the campaign's inspection at that site (actions.open_target_inspection),
+    made once; then its page. A campaign or target outside the user's area is 404."""
+    from .actions import open_target_inspection
+    from .models import TargetSite
+
+    campaign = _campaign(request, pk, CHANGE)
+    row = TargetSite.objects.restrict(request.user, CHANGE).filter(campaign=campaign, pk=target).first()
+    if row is None:
+        raise Http404(
+            gettext("No such %(model)s, or you may not %(action)s it.")
+            % {"model": TargetSite._meta.verbose_name, "action": gettext(CHANGE)}
+        )
+    try:
+        visit, created = open_target_inspection(row, request.user)
+    except (ValidationError, PermissionDenied) as exc:
+        messages.error(request, " ".join(getattr(exc, "messages", [str(exc)])))
+        return HttpResponseRedirect(reverse("inspections:campaign_targets", args=[campaign.pk]))
+    if created:
+        messages.success(request, gettext("Inspection of “%(site)s” opened.") % {"site": row.name})
+    else:
+        messages.info(request, gettext("This target already has its inspection: here it is."))
+    return HttpResponseRedirect(visit.get_absolute_url())

@@ -53,7 +53,8 @@ PERMISSIONS = [
         "inspections.TargetSite",
         paths={"province": "campaign__province_id", "commune": "campaign__commune_id"},
         note="generated from the registry by the action inspections.actions.generate_campaign_targets "
-        "(who may change the campaign may regenerate its targets)",
+        "(who may change the campaign may regenerate its targets); a target's inspection is opened by "
+        "inspections.actions.open_target_inspection (who may also add inspections)",
         province_officer=allow(VACD, "own_province"),
         commune_officer=allow(VACD, "own_commune"),
     ),

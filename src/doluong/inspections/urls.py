@@ -12,6 +12,11 @@ urlpatterns = [
     path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
     path("field/<str:name>", field.asset, name="field_asset"),
     path("campaigns/<int:pk>/targets/", pages.campaign_targets, name="campaign_targets"),
+    path(
+        "campaigns/<int:pk>/targets/<int:target>/inspection/",
+        pages.target_inspection,
+        name="target_inspection",
+    ),
     path("inspections/<int:pk>/seal/", pages.inspection_seal, name="inspection_seal"),
     path("inspections/<int:pk>/verify/", pages.inspection_verify, name="inspection_verify"),
     path("inspections/<int:pk>/bundle.zip", pages.inspection_bundle, name="inspection_bundle"),

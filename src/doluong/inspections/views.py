@@ -28,6 +28,7 @@ from .models import (
     Signature,
     Site,
     TargetSite,
+    check_kind_for,
     commune_ceiling,
 )
 
@@ -245,6 +246,59 @@ inspection = Surface(
         ["campaign"],
     ),
 )
+
+
+def _check_form(base):
+    """The instrument check's form: a new check of a registered instrument (``?instrument=<pk>``) starts with
+    the kind of its type (models.check_kind_for); left empty, the save fills it the same way."""
+
+    class InstrumentCheckForm(base):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            if self.is_bound or self.initial.get("kind") or (self.instance and self.instance.pk):
+                return
+            pk, field = str(self.initial.get("instrument") or ""), self.fields.get("instrument")
+            if field is None or not pk.isdigit():
+                return
+            # the form's own choices: an instrument the user may not pick gives no default either
+            inst = field.queryset.filter(pk=int(pk)).select_related("instrument_type").first()
+            if inst is not None:
+                self.initial["kind"] = check_kind_for(inst)
+
+    InstrumentCheckForm.__name__ = base.__name__
+    return InstrumentCheckForm
+
+
+_check_parts = _parts(
+    InstrumentCheck,
+    "id",
+    ["inspection", "kind", "instrument", "found_unregistered", "error", "limit", "verdict", "rule"],
+    [
+        "inspection",
+        "instrument",
+        "found_unregistered",
+        "kind",
+        "stamp_ok",
+        "certificate_ok",
+        "seal_ok",
+        "accuracy_class",
+        "e",
+        "max_capacity",
+        "reference",
+        "indicated",
+        "dispenser_mpe_percent",
+        "notes",
+        "location_status",
+        "latitude",
+        "longitude",
+        "location_accuracy",
+        "located_at",
+        "location_note",
+    ],
+    ["kind", "verdict"],
+)
+_check_parts["form"] = _check_form(_check_parts["form"])
+
 check = Surface(
     model=InstrumentCheck,
     basename="instrumentcheck",
@@ -253,34 +307,7 @@ check = Surface(
     nav_group="inspections",
     nav_order=40,
     select_related=["inspection", "instrument", "rule"],
-    **_parts(
-        InstrumentCheck,
-        "id",
-        ["inspection", "kind", "instrument", "found_unregistered", "error", "limit", "verdict", "rule"],
-        [
-            "inspection",
-            "instrument",
-            "found_unregistered",
-            "kind",
-            "stamp_ok",
-            "certificate_ok",
-            "seal_ok",
-            "accuracy_class",
-            "e",
-            "max_capacity",
-            "reference",
-            "indicated",
-            "dispenser_mpe_percent",
-            "notes",
-            "location_status",
-            "latitude",
-            "longitude",
-            "location_accuracy",
-            "located_at",
-            "location_note",
-        ],
-        ["kind", "verdict"],
-    ),
+    **_check_parts,
 )
 
 lot = Surface(

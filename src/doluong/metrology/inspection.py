@@ -15,12 +15,16 @@
 
 All arithmetic is done in :class:`decimal.Decimal` on the decimal form of the inputs, so a
 value exactly on a limit is judged exactly.  Every result carries the clause it applies.
+
+* :func:`vn_number` — a number as the verdicts write it, the Vietnamese way: a decimal comma, no trailing
+  zeros, dots between thousands from 1.000 up (``2``, ``0,347``, ``1.250,5``); the one helper of the
+  explanations here and of the inspections app's texts and documents.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import cache
 from typing import Any
 
@@ -39,12 +43,44 @@ __all__ = [
     "required_scale_interval",
     "retail_counter_check",
     "scale_mpe",
+    "vn_number",
 ]
 
 TRADE_FACTOR = Decimal("1.5")
 _RETAIL_FILE = "retail_tt09_2017.csv"
 TT09 = "TT 09/2017/TT-BKHCN"
 TT15 = "TT 15/2015/TT-BKHCN (sửa đổi bởi TT 08/2018/TT-BKHCN)"
+
+
+def vn_number(value: Any, places: int | None = None, *, digits: int | None = None) -> str:
+    """``value`` written the Vietnamese way: decimal comma, no trailing zeros, a dot between thousands only when
+    the whole part has four digits or more (``Decimal("2.000")`` → ``2``, ``50.0000`` → ``50``, ``0.3470`` →
+    ``0,347``, ``1250.5`` → ``1.250,5``, ``-12.5`` → ``-12,5``).  ``places``: round half up to that many decimals
+    first (``0.34667, 3`` → ``0,347``); ``digits``: to that many significant digits (a float mean,
+    ``999.56666…, digits=6`` → ``999,567``).  ``None`` gives ``""``; a value that is not a number is returned as
+    text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return str(value)
+    try:
+        d = value if isinstance(value, Decimal) else Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    if not d.is_finite():
+        return str(value)
+    if digits is not None:
+        d = Decimal(format(d, f".{digits}g"))
+    if places is not None:
+        d = d.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = format(d.normalize(), "f")
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    whole, _dot, frac = text.partition(".")
+    if len(whole) > 3:
+        head = len(whole) % 3 or 3
+        whole = ".".join([whole[:head], *(whole[i : i + 3] for i in range(head, len(whole), 3))])
+    out = whole + ("," + frac if frac else "")
+    return "0" if out == "0" else sign + out
 
 
 def _dec(x: Any, field: str, *, positive: bool = False, nonnegative: bool = False) -> Decimal:
@@ -217,10 +253,14 @@ def fuel_delivery(
     ok = err <= limit
     if ok:
         expl = (
-            f"Sai số {err:.3f} % không vượt quá 1,5 × {mpe_pct:.3f} % = {limit:.3f} % (giới hạn dương): đạt."
+            f"Sai số {vn_number(err, 3)} % không vượt quá 1,5 × {vn_number(mpe_pct, 3)} % = "
+            f"{vn_number(limit, 3)} % (giới hạn dương): đạt."
         )
     else:
-        expl = f"Sai số {err:.3f} % vượt quá 1,5 × {mpe_pct:.3f} % = {limit:.3f} %: người mua nhận thiếu, không đạt."
+        expl = (
+            f"Sai số {vn_number(err, 3)} % vượt quá 1,5 × {vn_number(mpe_pct, 3)} % = {vn_number(limit, 3)} %: "
+            "người mua nhận thiếu, không đạt."
+        )
     return FuelCheck(
         indicated_l=ind,
         actual_l=actual,
@@ -396,10 +436,11 @@ def retail_counter_check(
             req = suitable = None
     who = "người mua" if direction == "selling" else "người bán cho cơ sở"
     if ok:
-        expl = f"Lượng thiếu {short} {u} không vượt quá lượng thiếu cho phép {allowed} {u}: đạt."
+        expl = f"Lượng thiếu {vn_number(short)} {u} không vượt quá lượng thiếu cho phép {vn_number(allowed)} {u}: đạt."
     else:
         expl = (
-            f"Lượng thiếu {short} {u} vượt quá lượng thiếu cho phép {allowed} {u}: {who} bị thiệt, không đạt."
+            f"Lượng thiếu {vn_number(short)} {u} vượt quá lượng thiếu cho phép {vn_number(allowed)} {u}: "
+            f"{who} bị thiệt, không đạt."
         )
     return RetailCheck(
         direction=direction,

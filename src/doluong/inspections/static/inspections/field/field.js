@@ -69,6 +69,7 @@
   function verdict(d) {
     const ref = num(d.reference), ind = num(d.indicated);
     if (ref === null || ind === null || isNaN(ref) || isNaN(ind)) return null;
+    if (!d.kind) return { error: "Chọn loại phương tiện để có kết luận." };
     const rule = ruleFor(d.kind);
     if (!rule) return { error: "Không có quy định giới hạn kiểm tra nào có hiệu lực ngày " + vnDate(pkg.date) + " cho loại phương tiện này: không thể kết luận." };
     const factor = Number(rule.factor);
@@ -278,17 +279,19 @@
     const d = editing.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
     const opt = (v, l, cur) => '<option value="' + v + '"' + (cur === v ? " selected" : "") + ">" + l + "</option>";
     const box = (f) => '<label class="check"><input type="checkbox" name="' + f + '"' + (d[f] ? " checked" : "") + "> " + LABELS[f] + "</label>";
-    const UNIT = d.kind === "nawi" ? { reference: "Tải trọng thử (g)", indicated: "Số chỉ của cân (g)" } : { reference: "Dung tích bình chuẩn (L)", indicated: "Số chỉ của cột đo (L)" };
+    const UNIT = d.kind === "nawi" ? { reference: "Tải trọng thử (g)", indicated: "Số chỉ của cân (g)" } : d.kind === "fuel_dispenser" ? { reference: "Dung tích bình chuẩn (L)", indicated: "Số chỉ của cột đo (L)" } : {};
     const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + (UNIT[f] || LABELS[f]) + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
     let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + (editing.isNew ? "Ghi kết quả kiểm tra" : "Sửa kết quả kiểm tra") + "</h2>";
     s += inst ? '<div class="muted">' + h(inst.name) + "</div>" : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="Ví dụ: Cân đồng hồ lò xo 15 kg">';
-    s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
+    s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + (d.kind ? "" : opt("", "— Chọn loại phương tiện —", d.kind)) + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
     s += box("stamp_ok") + box("certificate_ok") + box("seal_ok");
     if (d.kind === "nawi") {
       s += '<div class="grid2"><div><label for="f-class">' + LABELS.accuracy_class + '</label><select id="f-class" name="accuracy_class">' + ["I", "II", "III", "IIII"].map((c) => opt(c, c, d.accuracy_class)).join("") + "</select></div>" + field("e") + "</div>";
       s += '<div class="grid2">' + field("max_capacity") + field("reference") + "</div>" + field("indicated");
-    } else {
+    } else if (d.kind === "fuel_dispenser") {
       s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="Để trống: 0,5 %"');
+    } else {
+      s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>";
     }
     s += '<div id="live">' + verdictHtml(verdict(d)) + "</div>";
     s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : editing.located ? locationText(editing.located) : "Vị trí GPS: đang lấy…") + "</div>";
@@ -449,10 +452,15 @@
     for (const v of document.querySelectorAll("video[data-video]")) if (v.srcObject) v.srcObject.getTracks().forEach((t) => t.stop());
     scanning = null;
   }
+  // a new check starts with the kind of the instrument's registry type (the package says it: a scale → weighed
+  // with check weights, a fuel dispenser → a standard capacity measure); otherwise none: the officer chooses
+  function defaultKind(i) {
+    return i && KINDS[i.kind] ? i.kind : "";
+  }
   async function startCheck(visitId, inst) {
     const i = inst ? instrumentOf(inst) : null, c = i && i.certificate;
     editing = { isNew: true, client_id: crypto.randomUUID(), inspection: visitId, loc: position(),
-      data: { kind: "nawi", instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "",
+      data: { kind: defaultKind(i), instrument: inst, found_unregistered: "", stamp_ok: false, certificate_ok: !!(c && c.status === "valid"), seal_ok: false, accuracy_class: "III", e: "", max_capacity: "", reference: "", indicated: "", dispenser_mpe_percent: "", notes: "",
         location_status: "", latitude: null, longitude: null, location_accuracy: null, located_at: null, location_note: "" } };
     const mine = editing;
     editing.loc.then((loc) => {
