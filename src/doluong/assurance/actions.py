@@ -163,3 +163,109 @@ def do_new_checklist_version(checklist, user):
         )
         save_object(row, user, change_reason="new version")
     return copy
+
+
+# ------------------------------------------------------------------------------ out-of-tolerance case (item 6)
+
+
+def _value_at(obj, path: str):
+    """The value `path` ("record__provider_id") reaches from `obj`, None where a link is empty."""
+    value = obj
+    for name in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, name, None)
+    return value
+
+
+def _holds(q, values: dict) -> bool:
+    """Whether the row whose paths have `values` satisfies `q` (exact lookups only, as `core.access.path_q`
+    builds them; any other lookup raises LookupError and the caller refuses)."""
+    if isinstance(q, tuple):
+        key, expected = q
+        key = key.removesuffix("__exact")
+        if key not in values:
+            raise LookupError(key)
+        return values[key] == expected
+    if not q.children:
+        result = True
+    else:
+        parts = [_holds(child, values) for child in q.children]
+        result = all(parts) if q.connector == q.AND else any(parts)
+    return not result if q.negated else result
+
+
+def may_open_case(case, user) -> bool:
+    """Whether the permission table lets `user` add `case` (not yet saved, its subject, holder and province
+    derived): the user's memberships' add scopes of `assurance.OutOfToleranceCase`, checked against the case's
+    paths (`permissions.CASE_PATHS`) before anything is written."""
+    from doluong.core import access
+    from doluong.core.scope import ADD, principal
+
+    from .models import OutOfToleranceCase
+    from .permissions import CASE_PATHS
+
+    who = principal(user)
+    if who.is_anonymous:
+        return False
+    if who.is_admin:
+        return not access.forbidden(OutOfToleranceCase, ADD)
+    paths = [p for names in CASE_PATHS.values() for p in ((names,) if isinstance(names, str) else names)]
+    values = {path: _value_at(case, path) for path in paths}
+    for scope in who.scopes:
+        q = OutOfToleranceCase.scope_q(scope, ADD)
+        if q is None:
+            continue
+        try:
+            if _holds(q, values):
+                return True
+        except LookupError:
+            continue
+    return False
+
+
+def existing_case(*, record=None, certificate=None):
+    """The case already opened on this failed record or revoked certificate, if any."""
+    from .models import OutOfToleranceCase
+
+    if record is not None:
+        return OutOfToleranceCase.objects.filter(record=record).order_by("pk").first()
+    if certificate is not None:
+        return OutOfToleranceCase.objects.filter(certificate=certificate).order_by("pk").first()
+    return None
+
+
+@transaction.atomic
+def do_open_case(user, *, record=None, certificate=None, description: str = ""):
+    """Open the out-of-tolerance case of a failed calibration record or a revoked certificate ("Mở vụ việc sai
+    lệch"): once — a second call returns the case already open, with created False. The case is validated and
+    the permission table asked before anything is written; saving it lists the impact and notifies the
+    affected enterprises (`OutOfToleranceCase.save` → `assurance.impact.build_items`).
+
+    Returns (case, created)."""
+    from django.core.exceptions import PermissionDenied
+
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    from .models import OutOfToleranceCase
+
+    if (record is None) == (certificate is None):
+        _refuse(gettext("Choose either the failed calibration record or the revoked certificate."))
+    # one opening at a time per source: the second waits here and then finds the first one's case
+    if record is not None:
+        VerificationRecord.objects.select_for_update().filter(pk=record.pk).exists()
+    else:
+        Certificate.objects.select_for_update().filter(pk=certificate.pk).exists()
+    found = existing_case(record=record, certificate=certificate)
+    if found is not None:
+        return found, False
+    case = OutOfToleranceCase(record=record, certificate=certificate, description=(description or "").strip())
+    case.derive()
+    case.full_clean()
+    if not may_open_case(case, user):
+        raise PermissionDenied(
+            gettext(
+                "You may not open an out-of-tolerance case on this record (outside your organisation or area)."
+            )
+        )
+    return save_object(case, user, validate=False, change_reason="opened"), True

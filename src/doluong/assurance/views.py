@@ -807,3 +807,117 @@ def readiness_overview(request):
         "assurance/readiness_overview.html",
         {"sections": sections, "bands": bands(), "can_add": Survey.can_add(request.user)},
     )
+
+
+# ------------------------------------------------------------------------------------------- out of tolerance
+
+
+def _case_source(request, *, record=None, certificate=None):
+    """The failed (not voided) record or the revoked certificate named by the request, among those the user
+    may view; 404 otherwise."""
+    from doluong.verification.choices import CertificateStatus, Result
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    if record:
+        obj = _get(VerificationRecord, request, record)
+        if obj.result != Result.FAILED or obj.is_voided:
+            raise Http404(gettext("The record did not fail (or is voided): nothing is out of tolerance."))
+        return {"record": obj}
+    if certificate:
+        obj = _get(Certificate, request, certificate)
+        if obj.status != CertificateStatus.REVOKED:
+            raise Http404(gettext("The certificate is not revoked."))
+        return {"certificate": obj}
+    raise Http404(gettext("Choose either the failed calibration record or the revoked certificate."))
+
+
+def _case_panel(obj, request):
+    """The "Mở vụ việc sai lệch" button of a failed record's or a revoked certificate's page: shown to whoever
+    the permission table lets open the case, once; once opened, a link to the case for whoever may view it."""
+    from doluong.verification.choices import CertificateStatus, Result
+    from doluong.verification.models import Certificate
+
+    if isinstance(obj, Certificate):
+        eligible, source, query = obj.status == CertificateStatus.REVOKED, {"certificate": obj}, "certificate"
+    else:
+        eligible, source, query = obj.result == Result.FAILED and not obj.is_voided, {"record": obj}, "record"
+    if not eligible:
+        return {"actions": []}
+    case = actions.existing_case(**source)
+    if case is not None:
+        if not case.permits(request.user, VIEW):
+            return {"actions": []}
+        return {
+            "case": case,
+            "actions": [
+                {"title": _("Out-of-tolerance case"), "url": case.get_absolute_url(), "style": "warning"}
+            ],
+        }
+    candidate = OutOfToleranceCase(**source)
+    candidate.derive()
+    if not actions.may_open_case(candidate, request.user):
+        return {"actions": []}
+    from django.urls import reverse
+
+    url = f"{reverse('assurance:case_open')}?{query}={obj.pk}"
+    return {"actions": [{"title": _("Open an out-of-tolerance case"), "url": url, "style": "danger"}]}
+
+
+def _register_case_panels():
+    from doluong.core.surface import detail_panel
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    for model in (VerificationRecord, Certificate):
+        detail_panel(model, "assurance/partials/case_panel.html", _case_panel)
+
+
+_register_case_panels()
+
+
+@login_required
+def case_open(request):
+    """Open the out-of-tolerance case of a failed record or a revoked certificate (GET: what will happen; POST:
+    `actions.do_open_case`). A case already open is shown instead of a second one."""
+    from django.shortcuts import redirect, render
+
+    data = request.POST if request.method == "POST" else request.GET
+    source = _case_source(request, record=data.get("record"), certificate=data.get("certificate"))
+    found = actions.existing_case(**source)
+    if found is not None:
+        if not found.permits(request.user, VIEW):
+            raise PermissionDenied(
+                gettext("An out-of-tolerance case is already open on this record or certificate.")
+            )
+        messages.info(
+            request, gettext("An out-of-tolerance case is already open on this record or certificate.")
+        )
+        return redirect(found.get_absolute_url())
+    candidate = OutOfToleranceCase(**source)
+    candidate.derive()
+    if not actions.may_open_case(candidate, request.user):
+        raise PermissionDenied(
+            gettext(
+                "You may not open an out-of-tolerance case on this record (outside your organisation or area)."
+            )
+        )
+    (source_obj,) = source.values()
+    if request.method == "POST":
+        try:
+            case, created = actions.do_open_case(
+                request.user, description=request.POST.get("description", ""), **source
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(source_obj.get_absolute_url())
+        if created:
+            messages.success(
+                request,
+                gettext("The out-of-tolerance case is open: %(count)s affected rows listed.")
+                % {"count": case.items.count()},
+            )
+        return redirect(case.get_absolute_url())
+    return render(
+        request,
+        "assurance/case_open.html",
+        {"source": source_obj, "candidate": candidate, "field": next(iter(source))},
+    )
