@@ -1063,6 +1063,6 @@ from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanL
 __all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]
 
 # the current-state analysis and readiness survey (issue 14, item 2)
-from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer  # noqa: E402
+from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer, SurveyEvidence  # noqa: E402
 
-__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer"]
+__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer", "SurveyEvidence"]

@@ -20,6 +20,7 @@ urlpatterns = [
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist_publish"),
     path("checklists/<int:pk>/new-version/", views.checklist_new_version, name="checklist_new_version"),
     path("out-of-tolerance/open/", views.case_open, name="case_open"),
+    path("survey-evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("confirmations/<int:pk>/sign/", views.confirmation_sign, name="confirmation_sign"),
     *[url for surface in SURFACES for url in surface.urls()],
 ]

@@ -38,6 +38,7 @@ from .models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
@@ -392,7 +393,18 @@ def _survey_context(survey, request):
     from .readiness import result
 
     answers = list(SurveyAnswer.objects.restrict(request.user).filter(survey=survey).select_related("item"))
-    return {"answers": answers, "result": result(survey), "can_answer": survey.permits(request.user, CHANGE)}
+    files: dict[int, list] = {}
+    evidence_rows = SurveyEvidence.objects.restrict(request.user).filter(answer__survey=survey)
+    for evidence in evidence_rows.select_related("uploaded_by"):
+        files.setdefault(evidence.answer_id, []).append(evidence)
+    for a in answers:
+        a.files = files.get(a.pk, [])
+    return {
+        "answers": answers,
+        "result": result(survey),
+        "can_answer": survey.permits(request.user, CHANGE),
+        "file_count": sum(len(v) for v in files.values()),
+    }
 
 
 class ChecklistSurface(Surface):
@@ -466,6 +478,23 @@ answer = Surface(
     select_related=["survey", "item"],
     can_import=False,
     detail_fields=["survey", "item", "prefill_note", *forms.SurveyAnswerForm._meta.fields],
+    related=[
+        Related(SurveyEvidence._meta.verbose_name_plural, scoped_rows(SurveyEvidence, answer=lambda o: o))
+    ],
+)
+evidence = Surface(
+    model=SurveyEvidence,
+    filterset=filtersets.SurveyEvidenceFilterSet,
+    table=tables.SurveyEvidenceTable,
+    form=forms.SurveyEvidenceForm,
+    serializer=serializers.SurveyEvidenceSerializer,
+    basename="surveyevidence",
+    route="survey-evidence",
+    namespace="assurance",
+    select_related=["answer__item", "uploaded_by"],
+    can_import=False,
+    detail_fields=["answer", "file", "description", "uploaded_by", "uploaded_at"],
+    detail_template="assurance/evidence_detail.html",
 )
 
 SURFACES = [
@@ -486,6 +515,7 @@ SURFACES = [
     checklist_item,
     survey,
     answer,
+    evidence,
 ]
 
 # the province's readiness overview is a page, not a model's list: a plain menu entry in the group
@@ -921,3 +951,21 @@ def case_open(request):
         "assurance/case_open.html",
         {"source": source_obj, "candidate": candidate, "field": next(iter(source))},
     )
+
+
+# ------------------------------------------------------------------------------------------- readiness evidence
+
+
+@login_required
+def evidence_download(request, pk):
+    """An evidence file of a readiness answer, to whoever may view the answer's evidence."""
+    from pathlib import PurePosixPath
+
+    from django.http import FileResponse
+
+    item = _get(SurveyEvidence, request, pk)
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(gettext("The file is missing.")) from exc
+    return FileResponse(handle, as_attachment=True, filename=PurePosixPath(item.file.name).name)

@@ -23,6 +23,7 @@ from ..models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 ProgrammeSerializer = make_serializer(
@@ -127,4 +128,8 @@ SurveySerializer = make_serializer(Survey, forms.SurveyForm._meta.fields)
 _ANSWER_FIXED = ("survey", "item", "prefill_note")
 SurveyAnswerSerializer = make_serializer(
     SurveyAnswer, [*_ANSWER_FIXED, *forms.SurveyAnswerForm._meta.fields], read_only=_ANSWER_FIXED
+)
+_EVIDENCE_STAMPS = ("uploaded_by", "uploaded_at")
+SurveyEvidenceSerializer = make_serializer(
+    SurveyEvidence, [*forms.SurveyEvidenceForm._meta.fields, *_EVIDENCE_STAMPS], read_only=_EVIDENCE_STAMPS
 )
