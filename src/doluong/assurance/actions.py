@@ -269,3 +269,80 @@ def do_open_case(user, *, record=None, certificate=None, description: str = ""):
             )
         )
     return save_object(case, user, validate=False, change_reason="opened"), True
+
+
+# ------------------------------------------------------------------------------ calibration plan (item 4)
+
+
+def fulfilling_records(line, user) -> list:
+    """What may fulfil a plan line, newest first: the item's own calibrations in the plan's year and, for a
+    Group 2 instrument, the doluong certificates of the instrument in that year (not revoked, record not
+    voided) — those the user may view, not already fulfilling another line."""
+    from doluong.verification.choices import CertificateStatus
+    from doluong.verification.models import Certificate
+
+    from .models import EquipmentCalibration, PlanLine
+
+    year = line.plan.year
+    taken = PlanLine.objects.exclude(pk=line.pk)
+    out = list(
+        EquipmentCalibration.objects.restrict(user)
+        .filter(equipment_id=line.equipment_id, calibrated_on__year=year)
+        .exclude(pk__in=taken.filter(calibration__isnull=False).values("calibration_id"))
+        .order_by("-calibrated_on", "-pk")
+    )
+    if line.equipment.instrument_id:
+        out += list(
+            Certificate.objects.restrict(user)
+            .filter(instrument_id=line.equipment.instrument_id, verified_on__year=year)
+            .exclude(status=CertificateStatus.REVOKED)
+            .exclude(record__voided_on__isnull=False)
+            .exclude(pk__in=taken.filter(certificate__isnull=False).values("certificate_id"))
+            .select_related("provider")
+            .order_by("-verified_on", "-pk")
+        )
+    return out
+
+
+@transaction.atomic
+def do_mark_line_done(line, user, *, calibration=None, certificate=None):
+    """ "Đánh dấu đã thực hiện": the plan line is done by the calibration record that fulfilled it — one of the
+    item's own calibrations (`EquipmentCalibration`) or a doluong certificate of its instrument — in the plan's
+    year, not fulfilling another line; the line's done date is the record's date."""
+    from doluong.verification.choices import CertificateStatus
+
+    from .models import PlanLine
+
+    line = PlanLine.objects.select_for_update().get(pk=line.pk)
+    if line.done_on:
+        _refuse(
+            gettext("This line is already done (on %(day)s).") % {"day": line.done_on.strftime("%d/%m/%Y")}
+        )
+    if (calibration is None) == (certificate is None):
+        _refuse(gettext("Choose the calibration record that fulfilled the line."))
+    year = line.plan.year
+    if calibration is not None:
+        if calibration.equipment_id != line.equipment_id:
+            _refuse(gettext("The calibration is not of this line's inventory item."))
+        day = calibration.calibrated_on
+        taken = PlanLine.objects.filter(calibration=calibration).exclude(pk=line.pk)
+    else:
+        if not line.equipment.instrument_id or certificate.instrument_id != line.equipment.instrument_id:
+            _refuse(gettext("The certificate is not of this line's instrument."))
+        if certificate.status == CertificateStatus.REVOKED or certificate.record.is_voided:
+            _refuse(gettext("A revoked certificate (or one of a voided record) fulfils nothing."))
+        if not certificate.permits(user, "view"):
+            _refuse(gettext("Choose the calibration record that fulfilled the line."))
+        day = certificate.verified_on
+        taken = PlanLine.objects.filter(certificate=certificate).exclude(pk=line.pk)
+    if day.year != year:
+        _refuse(
+            gettext("The record is of %(day)s, not of the plan's year (%(year)s).")
+            % {"day": day.strftime("%d/%m/%Y"), "year": year}
+        )
+    if day > today():
+        _refuse(gettext("The calibration date is in the future."))
+    if taken.exists():
+        _refuse(gettext("This record already fulfils another line of the plan."))
+    line.calibration, line.certificate, line.done_on = calibration, certificate, day
+    return save_object(line, user, change_reason="done")

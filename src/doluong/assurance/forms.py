@@ -224,7 +224,7 @@ class CalibrationPlanForm(BaseModelForm):
 class PlanLineForm(_ProviderChoice, BaseModelForm):
     class Meta:
         model = PlanLine
-        fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "done_on", "notes"]
+        fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "notes"]
 
 
 class ChecklistForm(BaseModelForm):

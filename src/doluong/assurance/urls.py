@@ -16,6 +16,7 @@ urlpatterns = [
     path("calibration-plans/<int:pk>/generate/", views.plan_generate, name="plan_generate"),
     path("calibration-plans/<int:pk>/calendar/", views.plan_calendar, name="plan_calendar"),
     path("calibration-plans/<int:pk>/plan.xlsx", views.plan_export, name="plan_export"),
+    path("plan-lines/<int:pk>/done/", views.planline_done, name="planline_done"),
     path("readiness/", views.readiness_overview, name="readiness"),
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist_publish"),
     path("checklists/<int:pk>/new-version/", views.checklist_new_version, name="checklist_new_version"),

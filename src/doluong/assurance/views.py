@@ -289,13 +289,19 @@ def _plan_context(plan, request):
     lines = list(
         PlanLine.objects.restrict(request.user)
         .filter(plan=plan)
-        .select_related("equipment__instrument", "provider")
+        .select_related("equipment__instrument", "provider", "calibration", "certificate")
         .order_by("planned_on", "pk")
     )
+    done = sum(1 for line in lines if line.done_on)
     return {
         "lines": lines,
         "total_cost": sum((line.cost or 0) for line in lines),
         "can_manage": plan.permits(request.user, CHANGE),
+        "progress": {
+            "done": done,
+            "total": len(lines),
+            "percent": round(100 * done / len(lines)) if lines else None,
+        },
     }
 
 
@@ -304,7 +310,12 @@ def _line_context(line, request):
 
     matches = match_providers(line)
     unchecked = sorted({note for m in matches if m.matches for note in m.unchecked})
-    return {"suggestion": suggest_interval(line.equipment), "matches": matches, "unchecked": unchecked}
+    return {
+        "suggestion": suggest_interval(line.equipment),
+        "matches": matches,
+        "unchecked": unchecked,
+        "can_mark_done": not line.done_on and line.permits(request.user, CHANGE),
+    }
 
 
 equipment = Surface(
@@ -363,6 +374,7 @@ plan_line = Surface(
     route="plan-lines",
     namespace="assurance",
     select_related=["plan", "equipment", "provider"],
+    detail_fields=[*forms.PlanLineForm._meta.fields, "done_on", "calibration", "certificate"],
     detail_template="assurance/planline_detail.html",
     extra_context=_line_context,
 )
@@ -969,3 +981,50 @@ def evidence_download(request, pk):
     except (FileNotFoundError, ValueError) as exc:
         raise Http404(gettext("The file is missing.")) from exc
     return FileResponse(handle, as_attachment=True, filename=PurePosixPath(item.file.name).name)
+
+
+# ------------------------------------------------------------------------------------------- a plan line done
+
+
+@login_required
+def planline_done(request, pk):
+    """ "Đánh dấu đã thực hiện": pick the calibration record that fulfilled the line (GET: the candidates;
+    POST: `actions.do_mark_line_done`)."""
+    from django.shortcuts import redirect, render
+
+    from doluong.verification.models import Certificate
+
+    line = _get(PlanLine, request, pk, CHANGE)
+    candidates = actions.fulfilling_records(line, request.user)
+    if request.method == "POST":
+        choice = request.POST.get("record", "")
+        kind, _sep, key = choice.partition("-")
+        picked = {
+            f"{'certificate' if isinstance(c, Certificate) else 'calibration'}-{c.pk}": c for c in candidates
+        }.get(choice)
+        if picked is None:
+            messages.error(request, gettext("Choose the calibration record that fulfilled the line."))
+            return redirect(reverse_done(line))
+        try:
+            actions.do_mark_line_done(line, request.user, **{kind: picked})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse_done(line))
+        messages.success(request, gettext("The plan line is marked as done."))
+        return redirect(line.get_absolute_url())
+    rows = [
+        {
+            "key": f"{'certificate' if isinstance(c, Certificate) else 'calibration'}-{c.pk}",
+            "record": c,
+            "day": c.verified_on if isinstance(c, Certificate) else c.calibrated_on,
+            "is_certificate": isinstance(c, Certificate),
+        }
+        for c in candidates
+    ]
+    return render(request, "assurance/planline_done.html", {"object": line, "rows": rows})
+
+
+def reverse_done(line) -> str:
+    from django.urls import reverse
+
+    return reverse("assurance:planline_done", args=[line.pk])

@@ -117,7 +117,10 @@ EquipmentCalibrationSerializer = _with_providers(
     make_serializer(EquipmentCalibration, forms.EquipmentCalibrationForm._meta.fields)
 )
 CalibrationPlanSerializer = make_serializer(CalibrationPlan, forms.CalibrationPlanForm._meta.fields)
-PlanLineSerializer = _with_providers(make_serializer(PlanLine, forms.PlanLineForm._meta.fields))
+_LINE_DONE = ("done_on", "calibration", "certificate")
+PlanLineSerializer = _with_providers(
+    make_serializer(PlanLine, [*forms.PlanLineForm._meta.fields, *_LINE_DONE], read_only=_LINE_DONE)
+)
 
 _CHECKLIST_STATE = ("version", "status", "published_at")
 ChecklistSerializer = make_serializer(
