@@ -358,7 +358,8 @@ class SurveyEvidence(BaseModel):
 
         from doluong.core.uploads import check_size
 
-        upload = getattr(self.file, "file", None) if self.file else None
+        # a new upload only (`_file`, not `file`: reading `file` opens a stored one, which may be absent)
+        upload = getattr(self.file, "_file", None) if self.file and not self.file._committed else None
         if isinstance(upload, UploadedFile):
             try:
                 check_size(upload, "attachment")
