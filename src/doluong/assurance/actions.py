@@ -163,3 +163,186 @@ def do_new_checklist_version(checklist, user):
         )
         save_object(row, user, change_reason="new version")
     return copy
+
+
+# ------------------------------------------------------------------------------ out-of-tolerance case (item 6)
+
+
+def _value_at(obj, path: str):
+    """The value `path` ("record__provider_id") reaches from `obj`, None where a link is empty."""
+    value = obj
+    for name in path.split("__"):
+        if value is None:
+            return None
+        value = getattr(value, name, None)
+    return value
+
+
+def _holds(q, values: dict) -> bool:
+    """Whether the row whose paths have `values` satisfies `q` (exact lookups only, as `core.access.path_q`
+    builds them; any other lookup raises LookupError and the caller refuses)."""
+    if isinstance(q, tuple):
+        key, expected = q
+        key = key.removesuffix("__exact")
+        if key not in values:
+            raise LookupError(key)
+        return values[key] == expected
+    if not q.children:
+        result = True
+    else:
+        parts = [_holds(child, values) for child in q.children]
+        result = all(parts) if q.connector == q.AND else any(parts)
+    return not result if q.negated else result
+
+
+def may_open_case(case, user) -> bool:
+    """Whether the permission table lets `user` add `case` (not yet saved, its subject, holder and province
+    derived): the user's memberships' add scopes of `assurance.OutOfToleranceCase`, checked against the case's
+    paths (`permissions.CASE_PATHS`) before anything is written."""
+    from doluong.core import access
+    from doluong.core.scope import ADD, principal
+
+    from .models import OutOfToleranceCase
+    from .permissions import CASE_PATHS
+
+    who = principal(user)
+    if who.is_anonymous:
+        return False
+    if who.is_admin:
+        return not access.forbidden(OutOfToleranceCase, ADD)
+    paths = [p for names in CASE_PATHS.values() for p in ((names,) if isinstance(names, str) else names)]
+    values = {path: _value_at(case, path) for path in paths}
+    for scope in who.scopes:
+        q = OutOfToleranceCase.scope_q(scope, ADD)
+        if q is None:
+            continue
+        try:
+            if _holds(q, values):
+                return True
+        except LookupError:
+            continue
+    return False
+
+
+def existing_case(*, record=None, certificate=None):
+    """The case already opened on this failed record or revoked certificate, if any."""
+    from .models import OutOfToleranceCase
+
+    if record is not None:
+        return OutOfToleranceCase.objects.filter(record=record).order_by("pk").first()
+    if certificate is not None:
+        return OutOfToleranceCase.objects.filter(certificate=certificate).order_by("pk").first()
+    return None
+
+
+@transaction.atomic
+def do_open_case(user, *, record=None, certificate=None, description: str = ""):
+    """Open the out-of-tolerance case of a failed calibration record or a revoked certificate ("Mở vụ việc sai
+    lệch"): once — a second call returns the case already open, with created False. The case is validated and
+    the permission table asked before anything is written; saving it lists the impact and notifies the
+    affected enterprises (`OutOfToleranceCase.save` → `assurance.impact.build_items`).
+
+    Returns (case, created)."""
+    from django.core.exceptions import PermissionDenied
+
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    from .models import OutOfToleranceCase
+
+    if (record is None) == (certificate is None):
+        _refuse(gettext("Choose either the failed calibration record or the revoked certificate."))
+    # one opening at a time per source: the second waits here and then finds the first one's case
+    if record is not None:
+        VerificationRecord.objects.select_for_update().filter(pk=record.pk).exists()
+    else:
+        Certificate.objects.select_for_update().filter(pk=certificate.pk).exists()
+    found = existing_case(record=record, certificate=certificate)
+    if found is not None:
+        return found, False
+    case = OutOfToleranceCase(record=record, certificate=certificate, description=(description or "").strip())
+    case.derive()
+    case.full_clean()
+    if not may_open_case(case, user):
+        raise PermissionDenied(
+            gettext(
+                "You may not open an out-of-tolerance case on this record (outside your organisation or area)."
+            )
+        )
+    return save_object(case, user, validate=False, change_reason="opened"), True
+
+
+# ------------------------------------------------------------------------------ calibration plan (item 4)
+
+
+def fulfilling_records(line, user) -> list:
+    """What may fulfil a plan line, newest first: the item's own calibrations in the plan's year and, for a
+    Group 2 instrument, the doluong certificates of the instrument in that year (not revoked, record not
+    voided) — those the user may view, not already fulfilling another line."""
+    from doluong.verification.choices import CertificateStatus
+    from doluong.verification.models import Certificate
+
+    from .models import EquipmentCalibration, PlanLine
+
+    year = line.plan.year
+    taken = PlanLine.objects.exclude(pk=line.pk)
+    out = list(
+        EquipmentCalibration.objects.restrict(user)
+        .filter(equipment_id=line.equipment_id, calibrated_on__year=year)
+        .exclude(pk__in=taken.filter(calibration__isnull=False).values("calibration_id"))
+        .order_by("-calibrated_on", "-pk")
+    )
+    if line.equipment.instrument_id:
+        out += list(
+            Certificate.objects.restrict(user)
+            .filter(instrument_id=line.equipment.instrument_id, verified_on__year=year)
+            .exclude(status=CertificateStatus.REVOKED)
+            .exclude(record__voided_on__isnull=False)
+            .exclude(pk__in=taken.filter(certificate__isnull=False).values("certificate_id"))
+            .select_related("provider")
+            .order_by("-verified_on", "-pk")
+        )
+    return out
+
+
+@transaction.atomic
+def do_mark_line_done(line, user, *, calibration=None, certificate=None):
+    """ "Đánh dấu đã thực hiện": the plan line is done by the calibration record that fulfilled it — one of the
+    item's own calibrations (`EquipmentCalibration`) or a doluong certificate of its instrument — in the plan's
+    year, not fulfilling another line; the line's done date is the record's date."""
+    from doluong.verification.choices import CertificateStatus
+
+    from .models import PlanLine
+
+    line = PlanLine.objects.select_for_update().get(pk=line.pk)
+    if line.done_on:
+        _refuse(
+            gettext("This line is already done (on %(day)s).") % {"day": line.done_on.strftime("%d/%m/%Y")}
+        )
+    if (calibration is None) == (certificate is None):
+        _refuse(gettext("Choose the calibration record that fulfilled the line."))
+    year = line.plan.year
+    if calibration is not None:
+        if calibration.equipment_id != line.equipment_id:
+            _refuse(gettext("The calibration is not of this line's inventory item."))
+        day = calibration.calibrated_on
+        taken = PlanLine.objects.filter(calibration=calibration).exclude(pk=line.pk)
+    else:
+        if not line.equipment.instrument_id or certificate.instrument_id != line.equipment.instrument_id:
+            _refuse(gettext("The certificate is not of this line's instrument."))
+        if certificate.status == CertificateStatus.REVOKED or certificate.record.is_voided:
+            _refuse(gettext("A revoked certificate (or one of a voided record) fulfils nothing."))
+        if not certificate.permits(user, "view"):
+            _refuse(gettext("Choose the calibration record that fulfilled the line."))
+        day = certificate.verified_on
+        taken = PlanLine.objects.filter(certificate=certificate).exclude(pk=line.pk)
+    if day.year != year:
+        _refuse(
+            gettext("The record is of %(day)s, not of the plan's year (%(year)s).")
+            % {"day": day.strftime("%d/%m/%Y"), "year": year}
+        )
+    if day > today():
+        _refuse(gettext("The calibration date is in the future."))
+    if taken.exists():
+        _refuse(gettext("This record already fulfils another line of the plan."))
+    line.calibration, line.certificate, line.done_on = calibration, certificate, day
+    return save_object(line, user, change_reason="done")

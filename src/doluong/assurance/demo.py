@@ -489,6 +489,31 @@ READINESS_AFTER = {"A1": "1", "A2": "1", "B1": "1", "B2": "0.5", "C2": "1", "D4"
 READINESS_AFTER.update({"F1": "na", "G1": "1", "H1": "0.5", "H2": "0.5"})
 
 
+#: the evidence the water utility attached to its latest survey's answers: row code → (file name, description)
+EVIDENCE = {
+    "A1": [
+        ("quyet-dinh-phan-cong-phu-trach-do-luong.pdf", "Quyết định phân công người phụ trách đo lường"),
+        ("so-do-to-chuc.pdf", "Sơ đồ tổ chức phòng Quản lý chất lượng"),
+    ],
+    "C2": [("danh-muc-phuong-tien-do.pdf", "Danh mục phương tiện đo đang sử dụng")],
+}
+
+
+def _evidence(ctx, survey) -> None:
+    """A few evidence files (small PDFs) on the latest survey's answers."""
+    from django.core.files.base import ContentFile
+
+    from .models import SurveyEvidence
+
+    for answer in survey.answers.select_related("item").filter(item__code__in=list(EVIDENCE)):
+        for name, description in EVIDENCE[answer.item.code]:
+            body = f"%PDF-1.4\n% {description}\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n".encode()
+            row = SurveyEvidence(answer=answer, description=description)
+            row.file = ContentFile(body, name=name)
+            row._history_user = ctx.admin
+            row.save()
+
+
 def _readiness(ctx) -> int:
     """Two readiness surveys of the Cần Thơ water utility against the default checklist: before and after."""
     from .choices import ChecklistStatus, SurveyStatus
@@ -523,6 +548,7 @@ def _readiness(ctx) -> int:
                 answer._history_user = ctx.admin
                 answer.save()
         made += 1
+    _evidence(ctx, survey)
     # the administrator's draft of the next version (editable until published)
     from .actions import do_new_checklist_version
 

@@ -21,6 +21,7 @@ from .models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 
@@ -142,3 +143,12 @@ class SurveyAnswerFilterSet(BaseFilterSet):
     class Meta:
         model = SurveyAnswer
         fields = ["survey", "value"]
+
+
+class SurveyEvidenceFilterSet(BaseFilterSet):
+    def search(self, queryset, name, value):
+        return queryset.filter(description__icontains=value)
+
+    class Meta:
+        model = SurveyEvidence
+        fields = ["answer"]

@@ -22,6 +22,7 @@ from .models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 TEXT = {"rows": 3}
@@ -223,7 +224,7 @@ class CalibrationPlanForm(BaseModelForm):
 class PlanLineForm(_ProviderChoice, BaseModelForm):
     class Meta:
         model = PlanLine
-        fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "done_on", "notes"]
+        fields = ["plan", "equipment", "due_on", "planned_on", "provider", "cost", "notes"]
 
 
 class ChecklistForm(BaseModelForm):
@@ -268,10 +269,82 @@ class SurveyForm(BaseModelForm):
             )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input: each is cleaned (and validated: extension, size limit) on its own."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single = super().clean
+        if isinstance(data, (list, tuple)):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+def _evidence_help():
+    from doluong.core.uploads import format_size, limit
+
+    from .readiness_models import EVIDENCE_EXTENSIONS
+
+    return _("%(types)s; at most %(limit)s each.") % {
+        "types": ", ".join(e.upper() for e in EVIDENCE_EXTENSIONS),
+        "limit": format_size(limit("attachment")),
+    }
+
+
 class SurveyAnswerForm(BaseModelForm):
-    upload_kinds = {"evidence_file": "attachment"}
+    """The answer's edit page, which also uploads new evidence files (`SurveyEvidence`, one row per file, saved
+    through `core.actions.save_object` after the answer: the same scope as the answer's)."""
+
+    new_files = MultipleFileField(label=_("Add evidence files"), required=False)
+    new_files_description = forms.CharField(
+        label=_("Description of the files added"), required=False, max_length=300
+    )
 
     class Meta:
         model = SurveyAnswer
-        fields = ["value", "evidence", "evidence_file", "gap", "cause", "proposed_task", "owner", "deadline"]
+        fields = ["value", "evidence", "gap", "cause", "proposed_task", "owner", "deadline"]
         widgets = _areas("evidence", "gap", "cause", "proposed_task")
+
+    def __init__(self, *args, **kwargs):
+        from .readiness_models import evidence_extension_validator
+
+        super().__init__(*args, **kwargs)
+        field = self.fields["new_files"]
+        field.validators = [evidence_extension_validator(), *field.validators]
+        field.help_text = _evidence_help()
+
+    def save_related(self) -> None:
+        from doluong.core.actions import save_object
+
+        from .readiness_models import SurveyEvidence
+
+        super().save_related()
+        description = self.cleaned_data.get("new_files_description", "")
+        for upload in self.cleaned_data.get("new_files") or []:
+            save_object(
+                SurveyEvidence(
+                    answer=self.instance, file=upload, description=description, uploaded_by=self.user
+                ),
+                self.user,
+                change_reason="upload",
+            )
+
+
+class SurveyEvidenceForm(BaseModelForm):
+    upload_kinds = {"file": "attachment"}
+
+    class Meta:
+        model = SurveyEvidence
+        fields = ["answer", "file", "description"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "file" in self.fields:
+            self.fields["file"].help_text = _evidence_help()

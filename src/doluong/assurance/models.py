@@ -766,6 +766,14 @@ class OutOfToleranceCase(SearchableModel):
             raise ValidationError({"certificate": gettext("The certificate is not revoked.")})
         if self.error_found is not None and self.error_found == 0:
             raise ValidationError({"error_found": gettext("An error found of zero is not out of tolerance.")})
+        if self.pk is None and (self.record_id or self.certificate_id):
+            source = (
+                {"record_id": self.record_id} if self.record_id else {"certificate_id": self.certificate_id}
+            )
+            if type(self).objects.filter(**source).exists():
+                raise ValidationError(
+                    gettext("An out-of-tolerance case is already open on this record or certificate.")
+                )
         if self.pk is not None:
             before = (
                 type(self)
@@ -1055,6 +1063,6 @@ from .plan_models import CalibrationPlan, Equipment, EquipmentCalibration, PlanL
 __all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]
 
 # the current-state analysis and readiness survey (issue 14, item 2)
-from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer  # noqa: E402
+from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer, SurveyEvidence  # noqa: E402
 
-__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer"]
+__all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer", "SurveyEvidence"]

@@ -128,6 +128,13 @@ PERMISSIONS += [
         province_officer=allow("view change", "own_province"),
         enterprise_user=allow("view change", "own_organisation"),
     ),
+    # an answer's evidence files: whoever may change the answer uploads, describes and removes them
+    rules(
+        "assurance.SurveyEvidence",
+        paths=ORG,
+        province_officer=allow(VACD, "own_province"),
+        enterprise_user=allow(VACD, "own_organisation"),
+    ),
 ]
 
 #: the role of the demo's quality manager (assurance.personas): an enterprise user

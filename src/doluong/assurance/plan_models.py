@@ -314,6 +314,12 @@ class CalibrationPlan(SearchableModel):
             self.province_id = self.enterprise.province_id
         super().save(*args, **kwargs)
 
+    def progress(self) -> dict:
+        """The plan's lines done (marked done from the record that fulfilled them) out of all its lines."""
+        total = self.lines.count()
+        done = self.lines.filter(done_on__isnull=False).count()
+        return {"done": done, "total": total, "percent": round(100 * done / total) if total else None}
+
 
 class PlanLine(SearchableModel):
     """One planned calibration (or verification) of an inventory item in the year's plan."""
@@ -344,7 +350,31 @@ class PlanLine(SearchableModel):
         blank=True,
         validators=[MinValueValidator(Decimal(0))],
     )
-    done_on = models.DateField(_("done on"), null=True, blank=True)
+    done_on = models.DateField(
+        _("done on"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("Set by “Mark as done”, from the calibration record that fulfilled the line."),
+    )
+    calibration = models.ForeignKey(
+        EquipmentCalibration,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="plan_lines",
+        editable=False,
+        verbose_name=_("fulfilled by the calibration"),
+    )
+    certificate = models.ForeignKey(
+        "verification.Certificate",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("fulfilled by the certificate"),
+    )
     reminded_on = models.DateField(_("reminder sent on"), null=True, blank=True, editable=False)
     notes = models.CharField(_("notes"), max_length=300, blank=True)
 
@@ -364,6 +394,13 @@ class PlanLine(SearchableModel):
 
     def __str__(self) -> str:
         return f"{self.equipment} · {self.planned_on:%d/%m/%Y}" if self.planned_on else str(self.equipment)
+
+    @property
+    def fulfilled_by(self):
+        """The calibration record that fulfilled the line (the inventory's own, or a doluong certificate)."""
+        return (
+            self.calibration if self.calibration_id else (self.certificate if self.certificate_id else None)
+        )
 
     def clean(self):
         super().clean()

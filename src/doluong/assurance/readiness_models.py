@@ -5,7 +5,8 @@
   weights sum to one; a published checklist's rows never change, and once a survey used it the checklist itself
   is frozen too: `do_new_checklist_version` copies it as the next draft version;
 * `Survey` + `SurveyAnswer`: one survey of one enterprise against one published checklist version, one answer
-  per row (status 0 / 0.5 / 1 / not applicable, evidence, gap, cause, proposed task, owner, deadline). A new
+  per row (status 0 / 0.5 / 1 / not applicable, evidence, gap, cause, proposed task, owner, deadline), with its
+  evidence files (`SurveyEvidence`, several per answer). A new
   survey's answers are made and pre-filled from the registry by `assurance.readiness.start_answers`; the score,
   band and the delta from the enterprise's previous survey are computed by `assurance.readiness`.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import FileExtensionValidator, MaxValueValidator, MinValueValidator
 from django.db import models, transaction
@@ -265,12 +267,6 @@ class SurveyAnswer(BaseModel):
     )
     prefill_note = models.TextField(_("from the registry"), blank=True, editable=False)
     evidence = models.TextField(_("evidence"), blank=True)
-    evidence_file = models.FileField(
-        _("evidence file"),
-        upload_to="assurance/readiness/%Y/",
-        blank=True,
-        validators=[FileExtensionValidator(["pdf", "png", "jpg", "jpeg", "docx", "xlsx"])],
-    )
     gap = models.TextField(_("gap"), blank=True)
     cause = models.TextField(_("cause"), blank=True)
     proposed_task = models.TextField(_("proposed task"), blank=True)
@@ -299,4 +295,83 @@ class SurveyAnswer(BaseModel):
         if self.survey_id:
             self.province_id = self.survey.province_id
             self.enterprise_id = self.survey.enterprise_id
+        super().save(*args, **kwargs)
+
+
+#: the files a readiness answer's evidence may be: documents, spreadsheets, scans and photos
+EVIDENCE_EXTENSIONS = ["pdf", "png", "jpg", "jpeg", "docx", "xlsx"]
+
+
+def evidence_extension_validator():
+    """The allow-list, with its refusal in the project's words (Django's own message has no Vietnamese)."""
+    return FileExtensionValidator(
+        EVIDENCE_EXTENSIONS,
+        message=_("Files of type “%(extension)s” are not accepted; accepted: %(allowed_extensions)s."),
+    )
+
+
+class SurveyEvidence(BaseModel):
+    """One evidence file of a survey answer (several per answer: the procedure, the register, a photo…), with
+    who uploaded it and when. The size limit is the "attachment" upload kind's (`core.uploads`), checked on the
+    upload form and again here."""
+
+    answer = models.ForeignKey(
+        SurveyAnswer, models.CASCADE, related_name="evidence_files", verbose_name=_("survey answer")
+    )
+    province = models.ForeignKey(Province, models.PROTECT, related_name="+", editable=False)
+    enterprise = models.ForeignKey(Organisation, models.PROTECT, related_name="+", editable=False)
+    file = models.FileField(
+        _("file"),
+        upload_to="assurance/readiness/%Y/",
+        max_length=255,
+        validators=[evidence_extension_validator()],
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("uploaded by"),
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["answer_id", "uploaded_at", "pk"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self) -> str:
+        return self.description or self.filename
+
+    @property
+    def filename(self) -> str:
+        from pathlib import PurePosixPath
+
+        return PurePosixPath(self.file.name).name if self.file else ""
+
+    def clean(self):
+        super().clean()
+        from django.core.files.uploadedfile import UploadedFile
+
+        from doluong.core.uploads import check_size
+
+        # a new upload only (`_file`, not `file`: reading `file` opens a stored one, which may be absent)
+        upload = getattr(self.file, "_file", None) if self.file and not self.file._committed else None
+        if isinstance(upload, UploadedFile):
+            try:
+                check_size(upload, "attachment")
+            except ValidationError as exc:
+                raise ValidationError({"file": exc.messages}) from exc
+
+    def save(self, *args, **kwargs):
+        if self.answer_id:
+            self.province_id = self.answer.province_id
+            self.enterprise_id = self.answer.enterprise_id
+        if self._state.adding and self.uploaded_by_id is None:
+            # the uploader: the user the action saves for (core.actions.save_object sets it for the history)
+            user = getattr(self, "_history_user", None)
+            self.uploaded_by = user if user is not None and user.is_authenticated else None
         super().save(*args, **kwargs)

@@ -18,6 +18,7 @@ from .models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 
@@ -96,3 +97,4 @@ ChecklistItemTable = _table(
 )
 SurveyTable = _table(Survey, "surveyed_on", ["enterprise", "checklist", "surveyor", "status"])
 SurveyAnswerTable = _table(SurveyAnswer, "item", ["survey", "value", "gap", "owner", "deadline"])
+SurveyEvidenceTable = _table(SurveyEvidence, "file", ["answer", "description", "uploaded_by", "uploaded_at"])

@@ -16,9 +16,12 @@ urlpatterns = [
     path("calibration-plans/<int:pk>/generate/", views.plan_generate, name="plan_generate"),
     path("calibration-plans/<int:pk>/calendar/", views.plan_calendar, name="plan_calendar"),
     path("calibration-plans/<int:pk>/plan.xlsx", views.plan_export, name="plan_export"),
+    path("plan-lines/<int:pk>/done/", views.planline_done, name="planline_done"),
     path("readiness/", views.readiness_overview, name="readiness"),
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist_publish"),
     path("checklists/<int:pk>/new-version/", views.checklist_new_version, name="checklist_new_version"),
+    path("out-of-tolerance/open/", views.case_open, name="case_open"),
+    path("survey-evidence/<int:pk>/download/", views.evidence_download, name="evidence_download"),
     path("confirmations/<int:pk>/sign/", views.confirmation_sign, name="confirmation_sign"),
     *[url for surface in SURFACES for url in surface.urls()],
 ]

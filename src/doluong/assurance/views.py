@@ -38,6 +38,7 @@ from .models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 COMMON = {"namespace": "assurance", "nav_group": "assurance"}
@@ -288,13 +289,19 @@ def _plan_context(plan, request):
     lines = list(
         PlanLine.objects.restrict(request.user)
         .filter(plan=plan)
-        .select_related("equipment__instrument", "provider")
+        .select_related("equipment__instrument", "provider", "calibration", "certificate")
         .order_by("planned_on", "pk")
     )
+    done = sum(1 for line in lines if line.done_on)
     return {
         "lines": lines,
         "total_cost": sum((line.cost or 0) for line in lines),
         "can_manage": plan.permits(request.user, CHANGE),
+        "progress": {
+            "done": done,
+            "total": len(lines),
+            "percent": round(100 * done / len(lines)) if lines else None,
+        },
     }
 
 
@@ -303,7 +310,12 @@ def _line_context(line, request):
 
     matches = match_providers(line)
     unchecked = sorted({note for m in matches if m.matches for note in m.unchecked})
-    return {"suggestion": suggest_interval(line.equipment), "matches": matches, "unchecked": unchecked}
+    return {
+        "suggestion": suggest_interval(line.equipment),
+        "matches": matches,
+        "unchecked": unchecked,
+        "can_mark_done": not line.done_on and line.permits(request.user, CHANGE),
+    }
 
 
 equipment = Surface(
@@ -362,6 +374,7 @@ plan_line = Surface(
     route="plan-lines",
     namespace="assurance",
     select_related=["plan", "equipment", "provider"],
+    detail_fields=[*forms.PlanLineForm._meta.fields, "done_on", "calibration", "certificate"],
     detail_template="assurance/planline_detail.html",
     extra_context=_line_context,
 )
@@ -392,7 +405,18 @@ def _survey_context(survey, request):
     from .readiness import result
 
     answers = list(SurveyAnswer.objects.restrict(request.user).filter(survey=survey).select_related("item"))
-    return {"answers": answers, "result": result(survey), "can_answer": survey.permits(request.user, CHANGE)}
+    files: dict[int, list] = {}
+    evidence_rows = SurveyEvidence.objects.restrict(request.user).filter(answer__survey=survey)
+    for evidence in evidence_rows.select_related("uploaded_by"):
+        files.setdefault(evidence.answer_id, []).append(evidence)
+    for a in answers:
+        a.files = files.get(a.pk, [])
+    return {
+        "answers": answers,
+        "result": result(survey),
+        "can_answer": survey.permits(request.user, CHANGE),
+        "file_count": sum(len(v) for v in files.values()),
+    }
 
 
 class ChecklistSurface(Surface):
@@ -466,6 +490,23 @@ answer = Surface(
     select_related=["survey__enterprise", "item"],
     can_import=False,
     detail_fields=["survey", "item", "prefill_note", *forms.SurveyAnswerForm._meta.fields],
+    related=[
+        Related(SurveyEvidence._meta.verbose_name_plural, scoped_rows(SurveyEvidence, answer=lambda o: o))
+    ],
+)
+evidence = Surface(
+    model=SurveyEvidence,
+    filterset=filtersets.SurveyEvidenceFilterSet,
+    table=tables.SurveyEvidenceTable,
+    form=forms.SurveyEvidenceForm,
+    serializer=serializers.SurveyEvidenceSerializer,
+    basename="surveyevidence",
+    route="survey-evidence",
+    namespace="assurance",
+    select_related=["answer__item", "uploaded_by"],
+    can_import=False,
+    detail_fields=["answer", "file", "description", "uploaded_by", "uploaded_at"],
+    detail_template="assurance/evidence_detail.html",
 )
 
 SURFACES = [
@@ -486,6 +527,7 @@ SURFACES = [
     checklist_item,
     survey,
     answer,
+    evidence,
 ]
 
 # the province's readiness overview is a page, not a model's list: a plain menu entry in the group
@@ -807,3 +849,182 @@ def readiness_overview(request):
         "assurance/readiness_overview.html",
         {"sections": sections, "bands": bands(), "can_add": Survey.can_add(request.user)},
     )
+
+
+# ------------------------------------------------------------------------------------------- out of tolerance
+
+
+def _case_source(request, *, record=None, certificate=None):
+    """The failed (not voided) record or the revoked certificate named by the request, among those the user
+    may view; 404 otherwise."""
+    from doluong.verification.choices import CertificateStatus, Result
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    if record:
+        obj = _get(VerificationRecord, request, record)
+        if obj.result != Result.FAILED or obj.is_voided:
+            raise Http404(gettext("The record did not fail (or is voided): nothing is out of tolerance."))
+        return {"record": obj}
+    if certificate:
+        obj = _get(Certificate, request, certificate)
+        if obj.status != CertificateStatus.REVOKED:
+            raise Http404(gettext("The certificate is not revoked."))
+        return {"certificate": obj}
+    raise Http404(gettext("Choose either the failed calibration record or the revoked certificate."))
+
+
+def _case_panel(obj, request):
+    """The "Mở vụ việc sai lệch" button of a failed record's or a revoked certificate's page: shown to whoever
+    the permission table lets open the case, once; once opened, a link to the case for whoever may view it."""
+    from doluong.verification.choices import CertificateStatus, Result
+    from doluong.verification.models import Certificate
+
+    if isinstance(obj, Certificate):
+        eligible, source, query = obj.status == CertificateStatus.REVOKED, {"certificate": obj}, "certificate"
+    else:
+        eligible, source, query = obj.result == Result.FAILED and not obj.is_voided, {"record": obj}, "record"
+    if not eligible:
+        return {"actions": []}
+    case = actions.existing_case(**source)
+    if case is not None:
+        if not case.permits(request.user, VIEW):
+            return {"actions": []}
+        return {
+            "case": case,
+            "actions": [
+                {"title": _("Out-of-tolerance case"), "url": case.get_absolute_url(), "style": "warning"}
+            ],
+        }
+    candidate = OutOfToleranceCase(**source)
+    candidate.derive()
+    if not actions.may_open_case(candidate, request.user):
+        return {"actions": []}
+    from django.urls import reverse
+
+    url = f"{reverse('assurance:case_open')}?{query}={obj.pk}"
+    return {"actions": [{"title": _("Open an out-of-tolerance case"), "url": url, "style": "danger"}]}
+
+
+def _register_case_panels():
+    from doluong.core.surface import detail_panel
+    from doluong.verification.models import Certificate, VerificationRecord
+
+    for model in (VerificationRecord, Certificate):
+        detail_panel(model, "assurance/partials/case_panel.html", _case_panel)
+
+
+_register_case_panels()
+
+
+@login_required
+def case_open(request):
+    """Open the out-of-tolerance case of a failed record or a revoked certificate (GET: what will happen; POST:
+    `actions.do_open_case`). A case already open is shown instead of a second one."""
+    from django.shortcuts import redirect, render
+
+    data = request.POST if request.method == "POST" else request.GET
+    source = _case_source(request, record=data.get("record"), certificate=data.get("certificate"))
+    found = actions.existing_case(**source)
+    if found is not None:
+        if not found.permits(request.user, VIEW):
+            raise PermissionDenied(
+                gettext("An out-of-tolerance case is already open on this record or certificate.")
+            )
+        messages.info(
+            request, gettext("An out-of-tolerance case is already open on this record or certificate.")
+        )
+        return redirect(found.get_absolute_url())
+    candidate = OutOfToleranceCase(**source)
+    candidate.derive()
+    if not actions.may_open_case(candidate, request.user):
+        raise PermissionDenied(
+            gettext(
+                "You may not open an out-of-tolerance case on this record (outside your organisation or area)."
+            )
+        )
+    (source_obj,) = source.values()
+    if request.method == "POST":
+        try:
+            case, created = actions.do_open_case(
+                request.user, description=request.POST.get("description", ""), **source
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(source_obj.get_absolute_url())
+        if created:
+            messages.success(
+                request,
+                gettext("The out-of-tolerance case is open: %(count)s affected rows listed.")
+                % {"count": case.items.count()},
+            )
+        return redirect(case.get_absolute_url())
+    return render(
+        request,
+        "assurance/case_open.html",
+        {"source": source_obj, "candidate": candidate, "field": next(iter(source))},
+    )
+
+
+# ------------------------------------------------------------------------------------------- readiness evidence
+
+
+@login_required
+def evidence_download(request, pk):
+    """An evidence file of a readiness answer, to whoever may view the answer's evidence."""
+    from pathlib import PurePosixPath
+
+    from django.http import FileResponse
+
+    item = _get(SurveyEvidence, request, pk)
+    try:
+        handle = item.file.open("rb")
+    except (FileNotFoundError, ValueError) as exc:
+        raise Http404(gettext("The file is missing.")) from exc
+    return FileResponse(handle, as_attachment=True, filename=PurePosixPath(item.file.name).name)
+
+
+# ------------------------------------------------------------------------------------------- a plan line done
+
+
+@login_required
+def planline_done(request, pk):
+    """ "Đánh dấu đã thực hiện": pick the calibration record that fulfilled the line (GET: the candidates;
+    POST: `actions.do_mark_line_done`)."""
+    from django.shortcuts import redirect, render
+
+    from doluong.verification.models import Certificate
+
+    line = _get(PlanLine, request, pk, CHANGE)
+    candidates = actions.fulfilling_records(line, request.user)
+    if request.method == "POST":
+        choice = request.POST.get("record", "")
+        kind, _sep, key = choice.partition("-")
+        picked = {
+            f"{'certificate' if isinstance(c, Certificate) else 'calibration'}-{c.pk}": c for c in candidates
+        }.get(choice)
+        if picked is None:
+            messages.error(request, gettext("Choose the calibration record that fulfilled the line."))
+            return redirect(reverse_done(line))
+        try:
+            actions.do_mark_line_done(line, request.user, **{kind: picked})
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect(reverse_done(line))
+        messages.success(request, gettext("The plan line is marked as done."))
+        return redirect(line.get_absolute_url())
+    rows = [
+        {
+            "key": f"{'certificate' if isinstance(c, Certificate) else 'calibration'}-{c.pk}",
+            "record": c,
+            "day": c.verified_on if isinstance(c, Certificate) else c.calibrated_on,
+            "is_certificate": isinstance(c, Certificate),
+        }
+        for c in candidates
+    ]
+    return render(request, "assurance/planline_done.html", {"object": line, "rows": rows})
+
+
+def reverse_done(line) -> str:
+    from django.urls import reverse
+
+    return reverse("assurance:planline_done", args=[line.pk])

@@ -23,6 +23,7 @@ from ..models import (
     SupportActivity,
     Survey,
     SurveyAnswer,
+    SurveyEvidence,
 )
 
 ProgrammeSerializer = make_serializer(
@@ -116,7 +117,10 @@ EquipmentCalibrationSerializer = _with_providers(
     make_serializer(EquipmentCalibration, forms.EquipmentCalibrationForm._meta.fields)
 )
 CalibrationPlanSerializer = make_serializer(CalibrationPlan, forms.CalibrationPlanForm._meta.fields)
-PlanLineSerializer = _with_providers(make_serializer(PlanLine, forms.PlanLineForm._meta.fields))
+_LINE_DONE = ("done_on", "calibration", "certificate")
+PlanLineSerializer = _with_providers(
+    make_serializer(PlanLine, [*forms.PlanLineForm._meta.fields, *_LINE_DONE], read_only=_LINE_DONE)
+)
 
 _CHECKLIST_STATE = ("version", "status", "published_at")
 ChecklistSerializer = make_serializer(
@@ -129,4 +133,8 @@ SurveySerializer.__name__ = SurveySerializer.__qualname__ = "ReadinessSurveySeri
 _ANSWER_FIXED = ("survey", "item", "prefill_note")
 SurveyAnswerSerializer = make_serializer(
     SurveyAnswer, [*_ANSWER_FIXED, *forms.SurveyAnswerForm._meta.fields], read_only=_ANSWER_FIXED
+)
+_EVIDENCE_STAMPS = ("uploaded_by", "uploaded_at")
+SurveyEvidenceSerializer = make_serializer(
+    SurveyEvidence, [*forms.SurveyEvidenceForm._meta.fields, *_EVIDENCE_STAMPS], read_only=_EVIDENCE_STAMPS
 )
