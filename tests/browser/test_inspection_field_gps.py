@@ -137,6 +137,9 @@ def test_field_check_with_gps_and_signatures_offline_then_sync(live_server, chro
             form = page.locator("#check-form")
             expect(form).to_contain_text(str(owned))
             expect(page.locator("#gps")).to_contain_text("Vị trí GPS: 10,034567")
+            # the check's kind follows the instrument's type (blank for a type without a scale or dispenser
+            # rule): this check weighs, so the officer chooses a scale when the package gives no kind
+            page.select_option("#f-kind", "nawi")
             page.select_option("#f-class", "III")
             page.check("input[name=stamp_ok]")
             page.check("input[name=seal_ok]")
