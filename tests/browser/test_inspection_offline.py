@@ -141,7 +141,9 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             page.fill("#f-found", "Cân đồng hồ lò xo 15 kg")
             page.check("input[name=stamp_ok]")
             page.check("input[name=seal_ok]")
-            page.select_option("#f-kind", "nawi")  # an instrument found unregistered has no type to give a kind
+            page.select_option(
+                "#f-kind", "nawi"
+            )  # an instrument found unregistered has no type to give a kind
             page.select_option("#f-class", "III")
             page.fill("#f-e", "50")
             page.fill("#f-max_capacity", "15000")
