@@ -30,6 +30,18 @@ from doluong.programs.models import Attendance
 from doluong.registry.models import Instrument
 
 
+def _coordinate(label, bound: int) -> models.DecimalField:
+    """A GPS coordinate (WGS 84 degrees, 6 decimals ≈ 0.1 m), optional, within ±`bound`: sites, checks, photos."""
+    return models.DecimalField(
+        label,
+        max_digits=9,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(-bound), MaxValueValidator(bound)],
+    )
+
+
 class InstrumentKind(models.TextChoices):
     SCALE = "nawi", _("Non-automatic scale")
     FUEL = "fuel_dispenser", _("Fuel dispenser")
@@ -230,22 +242,8 @@ class Site(SearchableModel):
     province = models.ForeignKey(
         Province, models.PROTECT, related_name="+", verbose_name=_("province"), editable=False
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = _coordinate(_("latitude"), 90)
+    longitude = _coordinate(_("longitude"), 180)
 
     search_fields = ("name", "address")
 
@@ -444,22 +442,8 @@ class InstrumentCheck(SealGuard, SearchableModel):
     location_status = models.CharField(
         _("GPS position"), max_length=12, choices=LocationStatus.choices, blank=True, default=""
     )
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = _coordinate(_("latitude"), 90)
+    longitude = _coordinate(_("longitude"), 180)
     location_accuracy = models.DecimalField(
         _("GPS accuracy (m)"),
         max_digits=10,
@@ -1067,22 +1051,8 @@ class Photo(SealGuard, BaseModel):
     content_type = models.CharField(_("image type"), max_length=30, editable=False, blank=True)
     sha256 = models.CharField(_("SHA-256 at upload"), max_length=64, editable=False, blank=True)
     taken_at = models.DateTimeField(_("taken at"), null=True, blank=True)
-    latitude = models.DecimalField(
-        _("latitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-90), MaxValueValidator(90)],
-    )
-    longitude = models.DecimalField(
-        _("longitude"),
-        max_digits=9,
-        decimal_places=6,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(-180), MaxValueValidator(180)],
-    )
+    latitude = _coordinate(_("latitude"), 90)
+    longitude = _coordinate(_("longitude"), 180)
 
     class Meta:
         verbose_name = _("inspection photo")
