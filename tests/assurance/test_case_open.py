@@ -36,7 +36,9 @@ def _counts():
     return OutOfToleranceCase.objects.count(), ImpactItem.objects.count()
 
 
-def test_the_provider_opens_the_case_from_the_record_page_once(world, client_for):
+def test_the_provider_opens_the_case_from_the_record_page_once(
+    world, client_for, django_capture_on_commit_callbacks
+):
     w = world
     provider = client_for("ct.kiemdinh")
     page = provider.get(w.failed.get_absolute_url()).content.decode()
@@ -49,7 +51,10 @@ def test_the_provider_opens_the_case_from_the_record_page_once(world, client_for
     assert confirm.status_code == 200 and w.s.name in confirm.content.decode()
     assert _counts() == before
     mail.outbox.clear()
-    r = provider.post(reverse("assurance:case_open"), {"record": w.failed.pk, "description": "Chuẩn lệch"})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = provider.post(
+            reverse("assurance:case_open"), {"record": w.failed.pk, "description": "Chuẩn lệch"}
+        )
     case = OutOfToleranceCase.objects.get(record=w.failed)
     assert r.status_code == 302 and r["Location"] == case.get_absolute_url()
     # the chain of the existing entry point: exactly the affected certificates, instruments, enterprises
@@ -66,7 +71,8 @@ def test_the_provider_opens_the_case_from_the_record_page_once(world, client_for
     page = provider.get(w.failed.get_absolute_url()).content.decode()
     assert _open_url(record=w.failed) not in page and case.get_absolute_url() in page
     mail.outbox.clear()
-    again = provider.post(reverse("assurance:case_open"), {"record": w.failed.pk})
+    with django_capture_on_commit_callbacks(execute=True):
+        again = provider.post(reverse("assurance:case_open"), {"record": w.failed.pk})
     assert again.status_code == 302 and again["Location"] == case.get_absolute_url()
     assert provider.get(_open_url(record=w.failed))["Location"] == case.get_absolute_url()
     assert OutOfToleranceCase.objects.filter(record=w.failed).count() == 1
@@ -84,7 +90,7 @@ def test_the_province_officer_opens_it_too(world, client_for):
 
 
 @pytest.mark.parametrize("other", ["dt.sokhcn", "dt.kiemdinh", "ct.doanhnghiep", "ct.chatluong"])
-def test_others_get_no_button_and_cannot_open(world, client_for, other):
+def test_others_get_no_button_and_cannot_open(world, client_for, other, django_capture_on_commit_callbacks):
     """Another province's officer or provider, an enterprise (even one the chain reaches): no button, 403/404,
     nothing written, nobody e-mailed."""
     w = world
@@ -94,7 +100,8 @@ def test_others_get_no_button_and_cannot_open(world, client_for, other):
     before = _counts()
     mail.outbox.clear()
     assert client.get(_open_url(record=w.failed)).status_code in (403, 404)
-    r = client.post(reverse("assurance:case_open"), {"record": w.failed.pk, "description": "x"})
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(reverse("assurance:case_open"), {"record": w.failed.pk, "description": "x"})
     assert r.status_code in (403, 404)
     assert _counts() == before and not mail.outbox
 
@@ -128,3 +135,74 @@ def test_the_action_refuses_a_record_that_did_not_fail(world, user_for):
     with pytest.raises(ValidationError):
         do_open_case(user_for("ct.kiemdinh"), record=world.good)
     assert _counts() == before
+
+
+@pytest.mark.parametrize("other", ["dt.sokhcn", "dt.kiemdinh", "ct.doanhnghiep", "ct.chatluong"])
+def test_the_generic_form_and_the_api_email_nobody_when_refused(
+    world, client_for, other, django_capture_on_commit_callbacks
+):
+    """The same refusal through the generic "Thêm" form and the API: the e-mails to the affected enterprises
+    are sent after the case's transaction commits, so a save the permission table rolls back e-mails nobody
+    (the callbacks run as they would in production)."""
+    w = world
+    client = client_for(other)
+    before = _counts()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        form = client.post(
+            reverse("assurance:outoftolerancecase_add"), {"record": w.failed.pk, "description": "x"}
+        )
+        api = client.post(
+            "/api/assurance/out-of-tolerance/",
+            {"record": w.failed.pk, "description": "x"},
+            content_type="application/json",
+        )
+    assert form.status_code in (200, 403, 404) and api.status_code in (400, 403, 404)
+    assert _counts() == before and not mail.outbox
+
+
+def test_the_emails_leave_once_the_case_is_committed(world, client_for, django_capture_on_commit_callbacks):
+    """Opened by the provider through the generic form: no e-mail while the transaction is open, one per
+    affected enterprise once it commits."""
+    w = world
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        r = client_for("ct.kiemdinh").post(
+            reverse("assurance:outoftolerancecase_add"), {"record": w.failed.pk}
+        )
+    assert r.status_code == 302 and not mail.outbox and callbacks
+    for callback in callbacks:
+        callback()
+    enterprises = {i.enterprise_id for i in ImpactItem.objects.filter(case__record=w.failed)}
+    assert 2 <= len(mail.outbox) <= len(enterprises)
+
+
+def test_a_refused_email_clears_its_rows_notification(
+    world, client_for, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The mail server refuses one enterprise's message: the case stays open with its impact listed, that
+    enterprise's rows say not notified, the other's say notified."""
+    from django.core import mail as django_mail
+
+    from doluong.assurance.impact import _address
+
+    w = world
+    real, refused = django_mail.send_mail, _address(w.food)
+
+    def flaky(subject, body, sender, to, **kw):
+        if refused in to:
+            raise ConnectionRefusedError("smtp down")
+        return real(subject, body, sender, to, **kw)
+
+    monkeypatch.setattr(django_mail, "send_mail", flaky)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client_for("ct.kiemdinh").post(reverse("assurance:case_open"), {"record": w.failed.pk})
+    assert r.status_code == 302
+    items = ImpactItem.objects.filter(case__record=w.failed)
+    food = [i for i in items if i.enterprise == w.food]
+    water = [i for i in items if i.enterprise == w.water]
+    assert food and water
+    assert all(i.notified_on is None and i.notified_to == "" for i in food)
+    assert all(i.notified_on is not None and i.notified_to == _address(w.water) for i in water)
+    assert [m.to for m in mail.outbox] == [[_address(w.water)]]

@@ -26,15 +26,19 @@ e-mail) and closes its rows with evidence; the case closes when every row is clo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext
 
 from doluong.core.dates import today
 from doluong.metrology import confirmation as mc
 from doluong.metrology.errors import InvalidInput
+
+log = logging.getLogger(__name__)
 
 #: links followed through standards calibrated against the faulty one
 MAX_DEPTH = 3
@@ -283,15 +287,19 @@ def _address(org) -> str:
 
 
 def notify(case, items) -> dict:
-    """One e-mail per affected enterprise listing its rows; the rows record when and to whom."""
-    from django.core.mail import send_mail
+    """One e-mail per affected enterprise listing its rows; the rows record when and to whom.
 
+    The e-mails leave when the case's transaction commits (`transaction.on_commit`): a save that is refused
+    afterwards (the permission table asked once the row exists, a validation error, a database error) rolls back
+    the rows and e-mails nobody. A message the mail server refuses clears its rows' `notified_on` again, so the
+    page never claims an e-mail that did not leave."""
     from .models import ImpactItem
 
     by_org = defaultdict(list)
     for item in items:
         by_org[item.enterprise].append(item)
     sent = {}
+    outgoing = []
     for org, rows in by_org.items():
         address = _address(org)
         if not address:
@@ -301,8 +309,8 @@ def notify(case, items) -> dict:
             f"{item.get_verdict_before_display() or '—'} → {item.get_verdict_after_display() or '?'}. {item.note}"
             for item in rows
         ]
-        send_mail(
-            gettext("Out-of-tolerance standard: %(subject)s") % {"subject": case.subject},
+        subject = gettext("Out-of-tolerance standard: %(subject)s") % {"subject": case.subject}
+        body = (
             gettext(
                 "%(subject)s (held by %(holder)s) was found out of tolerance on %(day)s. These certificates, "
                 "instruments and measurement processes of %(org)s are affected; review each and record its "
@@ -315,17 +323,32 @@ def notify(case, items) -> dict:
                 "org": org,
             }
             + "\n"
-            + "\n".join(lines),
-            None,
-            [address],
+            + "\n".join(lines)
         )
-        ImpactItem.objects.filter(pk__in=[i.pk for i in rows]).update(
-            notified_on=today(), notified_to=address
-        )
+        pks = [i.pk for i in rows]
+        ImpactItem.objects.filter(pk__in=pks).update(notified_on=today(), notified_to=address)
         for item in rows:
             item.notified_on, item.notified_to = today(), address
+        outgoing.append((subject, body, address, pks))
         sent[org.pk] = address
+    if outgoing:
+        transaction.on_commit(lambda: _send(outgoing))
     return sent
+
+
+def _send(outgoing) -> None:
+    """Send the committed case's e-mails; one the mail server refuses is logged and its rows' notification
+    cleared (`notified_on` empty: the case page shows them as not notified)."""
+    from django.core.mail import send_mail
+
+    from .models import ImpactItem
+
+    for subject, body, address, pks in outgoing:
+        try:
+            send_mail(subject, body, None, [address])
+        except Exception:  # any transport failure: record it, never fail the committed case
+            log.exception("out-of-tolerance e-mail to %s not sent", address)
+            ImpactItem.objects.filter(pk__in=pks).update(notified_on=None, notified_to="")
 
 
 def by_enterprise(items) -> list[dict]:
