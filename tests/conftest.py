@@ -264,8 +264,39 @@ def sqlite_demo_file(django_db_setup, tmp_path):
     return copy_sqlite_demo(tmp_path / "demo.sqlite3")
 
 
+_SPENT: dict[str, float] = {}
+
+
+def pytest_runtest_logreport(report):
+    """Adds up each test file's setup, call and teardown time (with xdist the workers' reports arrive here)."""
+    _SPENT[report.nodeid.split("::", 1)[0]] = (
+        _SPENT.get(report.nodeid.split("::", 1)[0], 0.0) + report.duration
+    )
+
+
+def _time_summary(terminalreporter) -> None:
+    """Where the suite's time goes: seconds per folder and the ten costliest files, summed over the workers (so
+    with -n 2 the wall time is about half the total). A worker's database build or template copy counts in the
+    first file it ran: the "test database:" lines give that time."""
+    if not _SPENT:
+        return
+    folders: dict[str, float] = {}
+    for path, seconds in _SPENT.items():
+        folder = path.rsplit("/", 1)[0]
+        folders[folder] = folders.get(folder, 0.0) + seconds
+    total = sum(folders.values())
+    terminalreporter.write_line(
+        f"time per folder (worker-seconds, total {total:.0f} s): "
+        + ", ".join(f"{f} {s:.0f}" for f, s in sorted(folders.items(), key=lambda kv: -kv[1]))
+    )
+    costliest = sorted(_SPENT.items(), key=lambda kv: -kv[1])[:10]
+    terminalreporter.write_line("costliest files: " + ", ".join(f"{p} {s:.0f}" for p, s in costliest))
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Per test process: how its database was made and how long it took (a template copy or a build)."""
+    """Per test process: how its database was made and how long it took (a template copy or a build); then where
+    the time went (`_time_summary`)."""
+    _time_summary(terminalreporter)
     import hashlib
     import os
     import tempfile
