@@ -62,6 +62,8 @@ def test_pdf_carries_the_draft_mark_on_every_page_and_is_scoped(client_for):
     # the finding's page links to it
     page = client_for("ct.kiemtra").get(f.get_absolute_url()).content.decode()
     assert f'href="{url}"' in page
+    # its candidates' table reads in Vietnamese (the table's research words are not shown as typed)
+    assert "(các khung tiếp theo)" in page and "next band" not in page
     # another province's officer: 404; anonymous: to the login page
     assert client_for("dt.sokhcn").get(url).status_code == 404
     assert client_for(None).get(url).status_code == 302

@@ -10,6 +10,7 @@ from django.utils import timezone
 from doluong.documents.pdf import render_pdf
 from doluong.metrology.inspection import vn_number
 
+from .legal_words import vi_legal as _vi
 from .models import CANDIDATES, Inspection, PrepackageLot
 
 HERE = Path(__file__).resolve().parent / "typst"
@@ -182,34 +183,6 @@ def render_lot(lot: PrepackageLot) -> bytes:
 
 #: the mark on every draft violation record: the software never sets a fine, a legal officer confirms it
 DRAFT_MARK = "Dự thảo — mức phạt do cán bộ pháp chế xác nhận"
-
-
-#: the sanction table's research notes are partly in English (data/sanctions.csv): the words a Vietnamese record
-#: shows instead, in this order
-_LEGAL_WORDS = (
-    ("as amended by", "được sửa đổi, bổ sung bởi"),
-    ("eff. ", "hiệu lực "),
-    ("consolidated", "hợp nhất"),
-    ("(original 2017 wording quoted)", "(trích nguyên văn năm 2017)"),
-    ("amendments not checked", "chưa đối chiếu các sửa đổi"),
-    ("(article not identified)", "(chưa xác định điều)"),
-    ("fuel possibly also", "xăng dầu có thể theo"),
-    ("(petroleum trading)", "(kinh doanh xăng dầu)"),
-    ("(next band(s))", "(các khung tiếp theo)"),
-    (" and the specific acts", " và các hành vi cụ thể"),
-    ("bands above", "các khung trên"),
-    (
-        "broken seal/stamp, out-of-limit error, tampering",
-        "phá niêm phong/tem, sai số vượt giới hạn, can thiệp",
-    ),
-    ("Art. ", "Điều "),
-)
-
-
-def _vi(text: str) -> str:
-    for en, vi in _LEGAL_WORDS:
-        text = text.replace(en, vi)
-    return text
 
 
 def _band(p) -> str:

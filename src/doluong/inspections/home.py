@@ -62,4 +62,4 @@ def panels(request):
         "next": campaigns.filter(start_date__gt=day).order_by("start_date", "pk").first(),
         "today": day,
     }
-    return [Panel("inspections/home_panel.html", context, order=45)]
+    return [Panel("inspections/home_panel.html", context, order=8)]

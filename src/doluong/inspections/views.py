@@ -374,7 +374,10 @@ def _finding_context(obj, request):
         ceiling_ind = commune_ceiling(obj.inspection.date, "individual")
         ceiling_org = commune_ceiling(obj.inspection.date, "organisation")
         ceiling = {"individual": ceiling_ind, "organisation": ceiling_org}
+    from .legal_words import vi_legal
+
     for p in obj.candidates():
+        p.behaviour_shown = vi_legal(p.behaviour)
         rows.append(p)
     return {"candidates": rows, "ceiling": ceiling}
 
