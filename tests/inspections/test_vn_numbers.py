@@ -146,3 +146,56 @@ def test_lot_explanation_writes_thousands_with_a_dot(visit):
     assert head.startswith("Lô 1.200 đơn vị, mẫu ")
     assert "Qn = 1.000 g (T = 15 g)" in head
     assert "Giá trị trung bình 1.000 g, yêu cầu tối thiểu 1.000 g" in lot.explanation
+
+
+def _fields(html: str) -> str:
+    """The detail page's field list (core/object_detail.html), not its history table."""
+    start = html.index('class="row object-fields')
+    return html[start : html.index("</dl>", start)]
+
+
+def test_pages_write_numbers_as_the_pdf_does(visit, client_for):
+    from doluong.inspections.models import Finding, SanctionProvision
+
+    check = InstrumentCheck(
+        inspection=visit,
+        kind="nawi",
+        found_unregistered="Cân đồng hồ 15 kg",
+        accuracy_class="III",
+        e=Decimal("50.0000"),
+        max_capacity=Decimal("15000.0000"),
+        reference=Decimal("12500.0000"),
+        indicated=Decimal("12460.0000"),
+    )
+    check.full_clean()
+    check.save()
+    client = client_for("ct.xa")
+    page = _fields(client.get(check.get_absolute_url()).content.decode())
+    # the record's PDF writes these figures "12.500", "12.460", "15.000", "-40" (test above): so does the page
+    for shown in ("12.500", "12.460", "15.000", "-40", "50"):
+        assert f">{shown}</dd>" in page, shown
+    assert "12500" not in page and "12,5" not in page
+    # the list of checks too
+    listing = client.get("/inspections/checks/", {"inspection": visit.pk}).content.decode()
+    # the list shows the error and the limit (not the test load): "-40" and "50", never "-40.000000"
+    assert ">-40<" in listing and ">50<" in listing and "-40,000000" not in listing
+    # a fine and the sanction table's band: dots between thousands
+    provision = SanctionProvision.objects.get(code="V14-2-1")
+    finding = Finding(
+        inspection=visit,
+        instrument_check=check,
+        code="error_scale",
+        description="Cân thiếu",
+        provision=provision,
+        sanction="fine",
+        proposed_fine=7_500_000,
+    )
+    finding.full_clean()
+    finding.save()
+    html = client.get(finding.get_absolute_url()).content.decode()
+    assert ">7.500.000</dd>" in _fields(html)
+    assert ">5.000.000</td>" in html and ">10.000.000</td>" in html  # the candidates' band (V14-2-1)
+    listing = client.get("/inspections/findings/").content.decode()
+    assert "7.500.000" in listing and "7500000" not in listing
+    sanction = client.get(provision.get_absolute_url()).content.decode()
+    assert ">5.000.000</dd>" in _fields(sanction) and ">10.000.000</dd>" in _fields(sanction)

@@ -1,6 +1,14 @@
 """Demo data of the inspections app: in each demo province (92 Cần Thơ, 82 Đồng Tháp) a state-inspection training
 of the commune officer, a thematic campaign of the demo commune, a market with two stalls, a petrol station and a
-packer, their inspections with conforming and nonconforming instrument checks, and a pre-packaged lot."""
+packer, their inspections with conforming and nonconforming instrument checks, and a pre-packaged lot.
+
+The sites are operated by existing demo organisations of the province (parties.demo): the petrol station by a
+petrol-station enterprise (the site takes its name), the stalls by market households, the packer by a food
+enterprise — those of the site's commune first. Where the operator has no instrument in use registered in the site's
+commune (the registry demo places a station's or a household's instruments in its own commune), the instruments
+found there are registered in the registry at the site: four dispensers at the station (one past its validity),
+one scale at each stall. So the field package, the site's instruments and the targets' "instruments" term find
+them, and the checks of those instruments link to their registry record."""
 
 from __future__ import annotations
 
@@ -9,6 +17,7 @@ from decimal import Decimal
 
 from doluong.core.actions import save_object
 from doluong.programs.models import Attendance, Training
+from doluong.registry.models import Instrument
 
 from .models import (
     Campaign,
@@ -125,6 +134,77 @@ def _save(obj, ctx):
     return save_object(obj, ctx.admin)
 
 
+def _operator(ctx, commune, used: set, **filters):
+    """An existing demo organisation of the commune's province matching `filters` (sector, kind), not yet
+    operating another demo site: one of the site's commune first, then the lowest id (deterministic, no draw from
+    the demo's random generator, so the other apps' data stay as they were)."""
+    from django.db.models import Case, IntegerField, Value, When
+
+    from doluong.parties.models import Organisation
+
+    org = (
+        Organisation.objects.filter(province_id=commune.province_id, **filters)
+        .exclude(pk__in=used)
+        .annotate(
+            away=Case(
+                When(commune_id=commune.pk, then=Value(0)), default=Value(1), output_field=IntegerField()
+            )
+        )
+        .order_by("away", "pk")
+        .first()
+    )
+    if org is not None:
+        used.add(org.pk)
+    return org
+
+
+def _register(ctx, site, code: str, specs) -> list:
+    """The operator's instruments in use at the site: those registered in the site's commune, or — when it has
+    none there — the instruments `specs` (model, serial suffix, expired?) registered now at the site's address."""
+    from doluong.registry.choices import InstrumentStatus
+    from doluong.registry.models import InstrumentType
+
+    org = site.operator
+    if org is None:
+        return []
+    found = list(
+        Instrument.objects.filter(
+            owner=org, commune=site.commune, status=InstrumentStatus.IN_USE, instrument_type__code=code
+        ).order_by("pk")
+    )
+    if found:
+        return found
+    itype = InstrumentType.objects.filter(code=code).first()
+    if itype is None:
+        return []
+    provider = ctx.orgs.get("ct-provider" if site.province_id == "92" else "dt-provider")
+    out = []
+    for model, suffix, expired in specs:
+        verified = ctx.today - dt.timedelta(days=420 if expired else 90)
+        out.append(
+            _save(
+                Instrument(
+                    instrument_type=itype,
+                    owner=org,
+                    commune=site.commune,
+                    site_address=site.address or f"{site.name}, {site.commune.name}",
+                    serial=f"DL{site.province_id}{org.pk:05d}{suffix}",
+                    manufacturer=model[0],
+                    model=model[1],
+                    year=ctx.today.year - 4,
+                    accuracy_class=model[2],
+                    measuring_range=model[3],
+                    status=InstrumentStatus.IN_USE,
+                    last_verified_on=verified,
+                    last_verified_by=provider,
+                    valid_until=verified + dt.timedelta(days=365),
+                ),
+                ctx,
+            )
+        )
+    return out
+
+
 def build(ctx) -> dict:
     from doluong.parties.demo import login
 
@@ -171,14 +251,58 @@ def build(ctx) -> dict:
             ),
             ctx,
         )
+        used: set = set()
         stalls = [
-            _save(Site(kind="stall", name=f"Sạp {n} – {market.name}", parent=market, commune=commune), ctx)
+            _save(
+                Site(
+                    kind="stall",
+                    name=f"Sạp {n} – {market.name}",
+                    parent=market,
+                    commune=commune,
+                    address=f"Sạp {n}, {market.name}",
+                    operator=_operator(ctx, commune, used, kind="household", sector="trade"),
+                ),
+                ctx,
+            )
             for n in (3, 12)
         ]
+        stall_scales = [
+            _register(ctx, stall, "8.1", [(("Nhơn Hòa", "NHS-15", "III", "15 kg"), "S1", False)])
+            for stall in stalls
+        ]
+        petrol_org = _operator(ctx, commune, used, kind="enterprise", sector="petroleum")
         station = _save(
-            Site(kind="petrol", name=f"Cửa hàng xăng dầu số 5 {commune.name}", commune=commune), ctx
+            Site(
+                kind="petrol",
+                name=petrol_org.name if petrol_org else f"Cửa hàng xăng dầu số 5 {commune.name}",
+                commune=commune,
+                address=f"Quốc lộ, {commune.name}",
+                operator=petrol_org,
+            ),
+            ctx,
         )
-        packer = _save(Site(kind="packer", name=f"Cơ sở đóng gói gạo {commune.name}", commune=commune), ctx)
+        dispensers = _register(
+            ctx,
+            station,
+            "19",
+            [
+                (
+                    ("Tatsuno", "Sunny", "0,5", "5–50 L/min"),
+                    f"V{n}",
+                    n == 4,
+                )  # the fourth is past its validity
+                for n in (1, 2, 3, 4)
+            ],
+        )
+        packer = _save(
+            Site(
+                kind="packer",
+                name=f"Cơ sở đóng gói gạo {commune.name}",
+                commune=commune,
+                operator=_operator(ctx, commune, used, sector="food"),
+            ),
+            ctx,
+        )
         day = min(ctx.today, dt.date(year, 12, 31))
         day = max(day - dt.timedelta(days=3), dt.date(year, 1, 1))
 
@@ -192,13 +316,14 @@ def build(ctx) -> dict:
             )
 
         stall_visits = []
-        for stall, shown in zip(stalls, ("10030", "10080"), strict=True):
+        for stall, scales, shown in zip(stalls, stall_scales, ("10030", "10080"), strict=True):
             stall_visits.append(visit(stall))
             _save(
                 InstrumentCheck(
                     inspection=stall_visits[-1],
                     kind="nawi",
-                    found_unregistered="Cân đồng hồ lò xo 15 kg",
+                    instrument=scales[0] if scales else None,
+                    found_unregistered="" if scales else "Cân đồng hồ lò xo 15 kg",
                     stamp_ok=True,
                     certificate_ok=True,
                     seal_ok=True,
@@ -231,7 +356,8 @@ def build(ctx) -> dict:
             InstrumentCheck(
                 inspection=visit(station),
                 kind="fuel_dispenser",
-                found_unregistered="Cột đo xăng dầu vòi 1",
+                instrument=dispensers[0] if dispensers else None,
+                found_unregistered="" if dispensers else "Cột đo xăng dầu vòi 1",
                 stamp_ok=True,
                 certificate_ok=True,
                 seal_ok=True,

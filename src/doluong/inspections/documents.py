@@ -10,6 +10,7 @@ from django.utils import timezone
 from doluong.documents.pdf import render_pdf
 from doluong.metrology.inspection import vn_number
 
+from .legal_words import vi_legal as _vi
 from .models import CANDIDATES, Inspection, PrepackageLot
 
 HERE = Path(__file__).resolve().parent / "typst"
@@ -178,3 +179,95 @@ def render_record(visit: Inspection) -> bytes:
 
 def render_lot(lot: PrepackageLot) -> bytes:
     return render_pdf(HERE / "lot.typ", lot_data(lot))
+
+
+#: the mark on every draft violation record: the software never sets a fine, a legal officer confirms it
+DRAFT_MARK = "Dự thảo — mức phạt do cán bộ pháp chế xác nhận"
+
+
+def _band(p) -> str:
+    if p.fine_min is None and p.fine_max is None:
+        return "Bảng chưa có mức phạt (cán bộ pháp chế tra cứu nghị định)"
+    if p.fine_min is None:
+        return f"đến {vn_number(p.fine_max)} đồng"
+    return f"từ {vn_number(p.fine_min)} đến {vn_number(p.fine_max)} đồng"
+
+
+def violation_data(finding) -> dict:
+    """The draft record of an administrative violation (biên bản vi phạm hành chính, dự thảo) of one finding: the
+    inspection it was found in, the site and its operator, what was found (the instrument's test or the lot's
+    verdict), the candidate provisions of the sanction table in force on the inspection's day with their fine band
+    and their sources, the proposed sanction and who is competent, the remedies. Every page says it is a draft
+    and that the fine is confirmed by a legal officer."""
+    visit = finding.inspection
+    campaign, site = visit.campaign, visit.site
+    parent, issuer = _issuer(campaign)
+    check = finding.instrument_check
+    evidence = ""
+    if check is not None:
+        name = str(check.instrument) if check.instrument_id else f"{check.found_unregistered} (phát hiện mới)"
+        evidence = f"{name}: {check.explanation}" if check.explanation else name
+    elif finding.lot_id:
+        lot = finding.lot
+        evidence = f"{lot.product}: " + " ".join(lot.explanation.splitlines())
+    candidates = []
+    for p in finding.candidates().order_by("code"):
+        candidates.append(
+            {
+                "code": p.code,
+                "article": _vi(p.article),
+                "behaviour": _vi(p.behaviour),
+                "band": _band(p),
+                "remedy": _vi(p.remedy),
+                "legal_basis": _vi(p.legal_basis),
+                "sources": [u.strip() for u in p.source_url.split(" ; ") if u.strip()],
+                "chosen": p.pk == finding.provision_id,
+            }
+        )
+    chosen = finding.provision
+    if chosen is not None and not any(c["chosen"] for c in candidates):
+        candidates.append(
+            {
+                "code": chosen.code,
+                "article": _vi(chosen.article),
+                "behaviour": _vi(chosen.behaviour),
+                "band": _band(chosen),
+                "remedy": _vi(chosen.remedy),
+                "legal_basis": _vi(chosen.legal_basis),
+                "sources": [u.strip() for u in chosen.source_url.split(" ; ") if u.strip()],
+                "chosen": True,
+            }
+        )
+    offender = site.operator.name if site.operator_id else (visit.person_present or "")
+    return {
+        "draft": DRAFT_MARK,
+        "parent": parent,
+        "issuer": issuer,
+        "place": campaign.province.name.replace("Thành phố ", "").replace("Tỉnh ", ""),
+        "date": visit.date.isoformat(),
+        "inspection_date": _d(visit.date),
+        "campaign": campaign.title,
+        "leader": campaign.leader_name,
+        "inspector": visit.inspector,
+        "person_present": visit.person_present,
+        "site": site.name,
+        "address": ", ".join(x for x in (site.address, site.commune.name) if x),
+        "offender": offender,
+        "offender_kind": str(finding.get_offender_display()),
+        "code": str(finding.get_code_display()),
+        "description": finding.description,
+        "evidence": evidence,
+        "candidates": candidates,
+        "sanction": str(finding.get_sanction_display()),
+        "fine": vn_number(finding.proposed_fine),
+        "competent": str(finding.get_competent_display()) if finding.competent else "",
+        "confirmed": f"{finding.legal_officer}, ngày {_d(finding.confirmed_on)}" if finding.confirmed else "",
+        "remedies": [
+            f"{r.get_kind_display()} trong {r.days} ngày (hạn {_d(r.due_date)})"
+            for r in finding.remedies.order_by("pk")
+        ],
+    }
+
+
+def render_violation(finding) -> bytes:
+    return render_pdf(HERE / "violation.typ", violation_data(finding))

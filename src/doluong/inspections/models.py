@@ -1375,3 +1375,43 @@ class TargetSite(BaseModel):
 
     def __str__(self) -> str:
         return f"{self.rank}. {self.name}"
+
+
+# ------------------------------------------------------------------------------------ numbers as the PDFs print them
+
+#: the numeric fields of the app written the Vietnamese way on its pages, exactly as its PDFs write them
+#: (metrology.inspection.vn_number: a dot between thousands, a decimal comma, no trailing zeros — "12.500",
+#: "5.000.000", "0,347"): core's detail page and the app's tables read a model's ``get_<name>_display``. A year,
+#: a rank or a count of days is not listed (2026 is not "2.026").
+VN_NUMBER_FIELDS = {
+    LimitRule: ("factor",),
+    SanctionProvision: ("fine_min", "fine_max"),
+    InstrumentCheck: (
+        "e",
+        "max_capacity",
+        "reference",
+        "indicated",
+        "dispenser_mpe_percent",
+        "error",
+        "limit",
+        "location_accuracy",
+    ),
+    PrepackageLot: ("nominal", "lot_size", "sample_size", "mean"),
+    Finding: ("proposed_fine",),
+    RiskWeights: ("violation", "certificate", "complaint", "instrument", "year_since_visit"),
+    TargetSite: ("score",),
+}
+
+
+def _vn_display(name: str):
+    def display(self) -> str:
+        return vn_number(getattr(self, name))
+
+    display.__name__ = f"get_{name}_display"
+    display.__doc__ = f"{name} written the Vietnamese way (metrology.inspection.vn_number)."
+    return display
+
+
+for _model, _names in VN_NUMBER_FIELDS.items():
+    for _name in _names:
+        setattr(_model, f"get_{_name}_display", _vn_display(_name))

@@ -90,6 +90,37 @@ def lot_sheet_pdf(request, pk):
     return response
 
 
+@login_required
+def finding_violation_pdf(request, pk):
+    """The draft violation record of a finding (documents.render_violation): "Dự thảo — mức phạt do cán bộ pháp
+    chế xác nhận" on every page."""
+    from .documents import render_violation
+    from .models import Finding
+
+    try:
+        finding = (
+            Finding.objects.restrict(request.user, VIEW)
+            .select_related(
+                "inspection__campaign__province",
+                "inspection__campaign__commune",
+                "inspection__site__commune",
+                "inspection__site__operator",
+                "instrument_check__instrument",
+                "lot",
+                "provision",
+            )
+            .get(pk=pk)
+        )
+    except (Finding.DoesNotExist, ValueError) as exc:
+        raise Http404(
+            gettext("No such %(model)s, or you may not %(action)s it.")
+            % {"model": Finding._meta.verbose_name, "action": gettext(VIEW)}
+        ) from exc
+    response = HttpResponse(render_violation(finding), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="du-thao-bien-ban-vi-pham-{finding.pk}.pdf"'
+    return response
+
+
 # ------------------------------------------------------------------------------------ risk-ranked targets
 
 

@@ -22,5 +22,6 @@ urlpatterns = [
     path("inspections/<int:pk>/bundle.zip", pages.inspection_bundle, name="inspection_bundle"),
     path("inspections/<int:pk>/record.pdf", pages.inspection_record_pdf, name="inspection_record_pdf"),
     path("lots/<int:pk>/sheet.pdf", pages.lot_sheet_pdf, name="lot_sheet_pdf"),
+    path("findings/<int:pk>/violation-draft.pdf", pages.finding_violation_pdf, name="finding_violation_pdf"),
     *[url for surface in SURFACES for url in surface.urls()],
 ]

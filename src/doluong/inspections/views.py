@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import django_tables2 as tables
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -11,8 +12,10 @@ from doluong.core.forms import BaseModelForm
 from doluong.core.surface import Related, Surface, scoped_rows
 from doluong.core.tables import BaseTable, RowLinkColumn
 from doluong.core.text import fold
+from doluong.metrology.inspection import vn_number
 
 from .models import (
+    VN_NUMBER_FIELDS,
     Campaign,
     Complaint,
     Correction,
@@ -33,9 +36,21 @@ from .models import (
 )
 
 
+class VnNumberColumn(tables.Column):
+    """A numeric column written as the app's PDFs write it (models.VN_NUMBER_FIELDS: "12.500", "0,347"); an
+    export keeps the plain value."""
+
+    def render(self, value):
+        return vn_number(value)
+
+    def value(self, value, record=None, **kwargs):
+        return value
+
+
 def _parts(model, first, columns, form_fields, filters):
     meta = type("Meta", (BaseTable.Meta,), {"model": model, "fields": [first, *columns]})
-    table = type(f"{model.__name__}Table", (BaseTable,), {first: RowLinkColumn(), "Meta": meta})
+    numbers = {name: VnNumberColumn() for name in columns if name in VN_NUMBER_FIELDS.get(model, ())}
+    table = type(f"{model.__name__}Table", (BaseTable,), {first: RowLinkColumn(), **numbers, "Meta": meta})
     form_meta = type("Meta", (), {"model": model, "fields": form_fields})
     form = type(f"{model.__name__}Form", (BaseModelForm,), {"Meta": form_meta})
 
@@ -307,6 +322,8 @@ check = Surface(
     nav_group="inspections",
     nav_order=40,
     select_related=["inspection", "instrument", "rule"],
+    # the form's fields, then what the save computed: the error, the limit, the verdict and its rule version
+    detail_fields=[*_check_parts["form"]._meta.fields, "error", "limit", "verdict", "rule", "explanation"],
     **_check_parts,
 )
 
@@ -319,6 +336,20 @@ lot = Surface(
     nav_order=50,
     select_related=["inspection"],
     detail_template="inspections/lot_detail.html",
+    detail_fields=[
+        "inspection",
+        "product",
+        "place",
+        "quantity_kind",
+        "unit",
+        "nominal",
+        "lot_size",
+        "sample",
+        "sample_size",
+        "mean",
+        "accepted",
+        "explanation",
+    ],
     **_parts(
         PrepackageLot,
         "product",
@@ -343,7 +374,10 @@ def _finding_context(obj, request):
         ceiling_ind = commune_ceiling(obj.inspection.date, "individual")
         ceiling_org = commune_ceiling(obj.inspection.date, "organisation")
         ceiling = {"individual": ceiling_ind, "organisation": ceiling_org}
+    from .legal_words import vi_legal
+
     for p in obj.candidates():
+        p.behaviour_shown = vi_legal(p.behaviour)
         rows.append(p)
     return {"candidates": rows, "ceiling": ceiling}
 
