@@ -265,6 +265,13 @@ impact = Surface(
     **COMMON,
 )
 
+
+def _support_links(request):
+    from django.urls import reverse
+
+    return [{"title": gettext("Figures per year"), "url": reverse("assurance:support_summary")}]
+
+
 support = Surface(
     model=SupportActivity,
     filterset=filtersets.SupportActivityFilterSet,
@@ -275,6 +282,7 @@ support = Surface(
     route="support",
     nav_order=70,
     select_related=["beneficiary", "province"],
+    list_links=_support_links,
     **COMMON,
 )
 
@@ -817,6 +825,32 @@ def checklist_new_version(request, pk):
         obj,
         lambda: actions.do_new_checklist_version(obj, request.user),
         gettext("A new draft version is made."),
+    )
+
+
+@login_required
+def support_summary(request):
+    """The support activities the user may view, per year: lượt, distinct organisations guided or advised, of
+    them through consultancy, providers supported and consultant hours (`assurance.support`)."""
+    from django.shortcuts import render
+
+    from doluong.geo.models import Province
+    from doluong.programs.models import MapEngagement
+
+    from .support import yearly
+
+    rows = SupportActivity.objects.restrict(request.user)
+    legacy = MapEngagement.objects.restrict(request.user)
+    province = request.GET.get("province", "")
+    seen = set(rows.values_list("province_id", flat=True)) | set(legacy.values_list("province_id", flat=True))
+    provinces = list(Province.objects.filter(pk__in=seen).order_by("name"))
+    if province and province.isdigit():
+        rows, legacy = rows.filter(province_id=int(province)), legacy.filter(province_id=int(province))
+    years, total = yearly(rows, legacy)
+    return render(
+        request,
+        "assurance/support_summary.html",
+        {"years": years, "total": total, "provinces": provinces, "province": province or ""},
     )
 
 
