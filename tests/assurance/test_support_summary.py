@@ -147,3 +147,30 @@ def test_the_support_list_links_to_the_figures_and_the_page_is_vietnamese(client
         "doanh nghiệp, tổ chức được hướng dẫn, tư vấn",
     ):
         assert text in page
+
+
+def test_support_list_filters_by_year_and_consultant(client_for, user_for):
+    from tests.conftest import page_ids
+
+    province = _officer_province(user_for, "ct.sokhcn")
+    year = today().year
+    client = client_for("ct.sokhcn")
+    r = client.get(reverse("assurance:supportactivity_list"), {"year": year})
+    expected = set(
+        SupportActivity.objects.filter(province_id=province, date__year=year).values_list("pk", flat=True)
+    )
+    shown = page_ids(r)
+    assert shown and set(shown) <= expected
+    if len(expected) <= 20:  # one page
+        assert set(shown) == expected
+    older = SupportActivity.objects.filter(province_id=province).exclude(date__year=year)
+    assert not set(shown) & set(older.values_list("pk", flat=True))
+    r = client.get(reverse("assurance:supportactivity_list"), {"consultant": "minh khoa"})
+    with_name = set(
+        SupportActivity.objects.filter(province_id=province, consultants__icontains="Minh Khoa").values_list(
+            "pk", flat=True
+        )
+    )
+    assert with_name and set(page_ids(r)) <= with_name
+    r = client.get(reverse("assurance:supportactivity_list"), {"consultant": "Không có ai tên này"})
+    assert page_ids(r) == []
