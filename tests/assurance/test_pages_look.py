@@ -31,7 +31,8 @@ def test_answer_offers_adding_evidence_only_to_who_may_change_it(client_for, use
         assert ADD in page and url in page.replace("&amp;", "&"), who
         assert "Tệp bằng chứng" in page  # the related list's title, capitalised
     form = client_for(WATER).get(url).content.decode()
-    assert re.search(rf'<option value="{answer.pk}"[^>]*selected', form)
+    chosen = re.search(rf'<option value="{answer.pk}"[^>]*selected[^>]*>([^<]*)</option>', form)
+    assert chosen and f"{answer.survey.surveyed_on:%d/%m/%Y} · A1: " in chosen.group(1)
     for who in ("ct.chatluong", "dt.sokhcn"):  # another enterprise, another province
         r = client_for(who).get(answer.get_absolute_url())
         assert r.status_code in (403, 404) and ADD not in r.content.decode()

@@ -65,7 +65,8 @@ def _by_hand(province_id=None, beneficiary_id=None, legacy=True):
 
 def _as_cells(figures):
     n, orgs, advised, providers, hours = figures
-    return [str(n), str(orgs), str(advised), str(providers), f"{hours.normalize():f}".replace(".", ",")]
+    shown = f"{hours.normalize():f}".replace(".", ",") if hours else "—"  # no hours entered: a dash
+    return [str(n), str(orgs), str(advised), str(providers), shown]
 
 
 def _officer_province(user_for, who):
