@@ -68,6 +68,9 @@ def test_plan_shows_each_done_line_with_its_record(client_for, user_for):
             and line.fulfilled_by.get_absolute_url() in cell
             and f"{line.done_on:%d/%m/%Y}" in cell
         )
+    # the group is a badge beside the item (no column of its own: the cost column stays on a desktop screen)
+    groups = {f"Nhóm {line.equipment.group}" for line in plan.lines.select_related("equipment")}
+    assert all(f">{g}</span>" in page for g in groups) and "<th>Nhóm</th>" not in page
     for line in plan.lines.filter(done_on__isnull=True):
         row = re.search(
             rf'<a href="{line.get_absolute_url()}">[^<]*</a></td>\s*<td[^>]*>(.*?)</td>', page, re.S
