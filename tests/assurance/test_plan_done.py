@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from doluong.assurance.actions import do_mark_line_done, fulfilling_records
 from doluong.assurance.models import CalibrationPlan, EquipmentCalibration, PlanLine
+from doluong.core.dates import today
 
 pytestmark = pytest.mark.django_db
 
@@ -172,3 +173,30 @@ def test_mark_done_with_a_certificate_of_the_instrument(client_for, user_for):
     line.refresh_from_db()
     assert line.certificate == cert and line.calibration is None and line.done_on == day
     assert cert.get_absolute_url() in client.get(line.get_absolute_url()).content.decode()
+
+
+def test_demo_done_lines_are_linked_to_the_record_that_fulfilled_them():
+    """The demo marks lines done through "Đánh dấu đã thực hiện": each done line links the item's calibration
+    or the instrument's doluong certificate of the plan's year, takes its date, and no record fulfils two."""
+    plans = list(CalibrationPlan.objects.all())
+    assert len(plans) >= 2
+    used = []
+    for plan in plans:
+        done = list(plan.lines.filter(done_on__isnull=False).select_related("equipment"))
+        assert done, plan
+        for line in done:
+            assert (line.calibration_id is None) != (line.certificate_id is None), line
+            if line.calibration_id:
+                record = line.calibration
+                assert record.equipment_id == line.equipment_id
+                day = record.calibrated_on
+                used.append(("calibration", record.pk))
+            else:
+                record = line.certificate
+                assert line.equipment.instrument_id and record.instrument_id == line.equipment.instrument_id
+                assert record.status != "revoked" and not record.record.is_voided
+                day = record.verified_on
+                used.append(("certificate", record.pk))
+            assert day.year == plan.year and line.done_on == day and day <= today()
+            assert line.history.filter(history_change_reason="done").exists()
+    assert len(used) == len(set(used))

@@ -465,11 +465,48 @@ def _calibration_plan(ctx, key) -> int:
     )
     for line in lines:
         line.cost = Decimal(350000 if line.equipment.instrument_id else 900000)
+        save(line)
         # what was planned before the demo day is done, except one verification left late
         if line.planned_on < ctx.today and line is not late:
-            line.done_on = line.planned_on
-        save(line)
+            _fulfil(ctx, line, registration.organisation if registration else None)
     return 1
+
+
+def _fulfil(ctx, line, provider) -> None:
+    """Mark a plan line done as "Đánh dấu đã thực hiện" does (`actions.do_mark_line_done`), by the record that
+    fulfilled it: a doluong certificate of its Group 2 instrument made around the planned date if there is one,
+    else the calibration entered in the item's history on the planned date (from the provider's certificate)."""
+    from doluong.verification.models import Certificate
+
+    from .actions import do_mark_line_done, fulfilling_records
+    from .plan_models import EquipmentCalibration
+
+    records = fulfilling_records(line, ctx.admin)
+    around = line.planned_on - dt.timedelta(days=30)
+    certificate = next(
+        (r for r in records if isinstance(r, Certificate) and around <= r.verified_on <= ctx.today),
+        None,
+    )
+    if certificate is not None:
+        do_mark_line_done(line, ctx.admin, certificate=certificate)
+        return
+    calibration = next(
+        (r for r in records if isinstance(r, EquipmentCalibration) and r.calibrated_on == line.planned_on),
+        None,
+    )
+    if calibration is None:
+        provider = line.provider or provider
+        calibration = EquipmentCalibration(
+            equipment=line.equipment,
+            calibrated_on=line.planned_on,
+            in_tolerance=True,
+            provider=provider,
+            certificate_number=f"HC-{line.planned_on:%y%m%d}-{line.equipment_id}",
+            notes="Theo kế hoạch hiệu chuẩn năm",
+        )
+        calibration._history_user = ctx.admin
+        calibration.save()
+    do_mark_line_done(line, ctx.admin, calibration=calibration)
 
 
 #: the water utility's readiness answers (code → status) six months ago and now; the registry-prefilled rows

@@ -1,4 +1,5 @@
 import django_filters
+from django.utils.translation import gettext_lazy as _
 
 from doluong.core.filtersets import BaseFilterSet
 from doluong.parties.models import Organisation
@@ -85,6 +86,12 @@ class ImpactItemFilterSet(BaseFilterSet):
 
 class SupportActivityFilterSet(BaseFilterSet):
     beneficiary = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    #: the year of the activity (the page "per year" links its rows here)
+    year = django_filters.NumberFilter(field_name="date", lookup_expr="year", label=_("year"))
+    #: the consultants' names as typed on the activity
+    consultant = django_filters.CharFilter(
+        field_name="consultants", lookup_expr="icontains", label=_("consultant")
+    )
 
     class Meta:
         model = SupportActivity

@@ -348,3 +348,8 @@ class SurveyEvidenceForm(BaseModelForm):
         super().__init__(*args, **kwargs)
         if "file" in self.fields:
             self.fields["file"].help_text = _evidence_help()
+        if "answer" in self.fields:
+            # "A1: Đáp ứng (1)" alone does not say which survey: the survey's enterprise and date come first
+            field = self.fields["answer"]
+            field.queryset = field.queryset.select_related("survey__enterprise", "item")
+            field.label_from_instance = lambda a: f"{a.survey} · {a}"

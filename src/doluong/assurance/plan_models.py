@@ -146,25 +146,31 @@ class Equipment(SearchableModel):
             return min(self.interval_months, legal)
         return self.interval_months or legal
 
-    def last_date(self) -> dt.date | None:
+    def last_date(self, on: dt.date | None = None) -> dt.date | None:
         """The latest calibration known: the date typed, the item's calibration history, the plan lines
-        done, and for a Group 2 instrument its last verification in the registry."""
+        done, and for a Group 2 instrument its last verification in the registry; with `on`, the latest made
+        on or before that day."""
         dates = [self.last_calibrated_on]
         if self.instrument_id:
             dates.append(self.instrument.last_verified_on)
         if self.pk is not None:
-            dates.append(self.calibrations.aggregate(m=models.Max("calibrated_on"))["m"])
-            dates.append(self.plan_lines.aggregate(m=models.Max("done_on"))["m"])
-        dates = [d for d in dates if d]
+            by = {} if on is None else {"calibrated_on__lte": on}
+            dates.append(self.calibrations.filter(**by).aggregate(m=models.Max("calibrated_on"))["m"])
+            by = {} if on is None else {"done_on__lte": on}
+            dates.append(self.plan_lines.filter(**by).aggregate(m=models.Max("done_on"))["m"])
+        dates = [d for d in dates if d and (on is None or d <= on)]
         return max(dates) if dates else None
 
-    def next_due(self) -> dt.date | None:
+    def next_due(self, on: dt.date | None = None) -> dt.date | None:
         """The next calibration or verification due: the last date plus the interval in force; for a Group 2
-        instrument never after the registry's own due date."""
-        last, months = self.last_date(), self.interval()
+        instrument never after the registry's own due date. With `on`, as it stood that day: only the
+        calibrations made by then, and the registry's due date only if its last verification was by then."""
+        last, months = self.last_date(on), self.interval()
         due = add_months(last, months) if last and months else None
         if self.instrument_id and self.instrument.next_due:
-            due = min(due, self.instrument.next_due) if due else self.instrument.next_due
+            verified = self.instrument.last_verified_on
+            if on is None or verified is None or verified <= on:
+                due = min(due, self.instrument.next_due) if due else self.instrument.next_due
         return due
 
     def clean(self):

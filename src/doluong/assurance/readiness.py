@@ -1,8 +1,9 @@
 """The readiness survey's figures (issue 14, item 2): what the registry says of an enterprise, the answers it
 pre-fills, the score and band of a survey, the before/after delta, and the province's summary.
 
-* registry figures (`registry_figures`, on the survey's date: certificates issued and cases found by then; the
-  instruments and their statuses as the registry holds them now): the enterprise's Group 2 instruments in the registry (not retired), its
+* registry figures (`registry_figures`, as they stood on the survey's date: certificates issued by then with
+  their validity and revocations on that day, the due dates they gave, calibrations made by then, cases found
+  by then and not closed by then; which instruments are the enterprise's as the registry holds it now): the enterprise's Group 2 instruments in the registry (not retired), its
   own Group 1 equipment in the inventory, the Group 2 ones overdue (next due date passed), those whose latest
   certificate is expired or revoked, those with no certificate in doluong, the Group 1 items overdue or without a
   due date, and the open out-of-tolerance cases that touch it (its own instrument or standard, or an open impact
@@ -27,6 +28,7 @@ from functools import cache
 from pathlib import Path
 
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext
 
 from doluong.core.dates import today
@@ -70,11 +72,38 @@ class Figures:
     case_ids: list = field(default_factory=list)
 
 
+def certificate_status_on(cert, statements: list, on: dt.date) -> str:
+    """The status `cert` had on the day `on`: the last of its signed status statements (`statements`, in
+    sequence order) effective by then, else valid as issued; a certificate whose status changed without a
+    statement keeps its stored status only from its change date; a valid one past its validity is expired."""
+    from doluong.verification.choices import CertificateStatus
+    from doluong.verification.models import effective_status
+
+    by_then = [st for st in statements if timezone.localdate(st.effective_at) <= on]
+    if by_then:
+        status = by_then[-1].status
+    elif statements:
+        status = CertificateStatus.VALID
+    elif cert.status == CertificateStatus.EXPIRED:
+        status = CertificateStatus.VALID  # "expired" follows from the date, judged below
+    elif cert.status_changed_on is not None and cert.status_changed_on > on:
+        status = CertificateStatus.VALID
+    else:
+        status = cert.status
+    return effective_status(status, cert.valid_until, on)
+
+
 def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
+    """The registry's figures for `enterprise` as they stood on the day `on` (today by default): the
+    certificates issued by then with their validity and status on that day (signed status statements effective
+    by then), the due dates then (the registry's, unless the instrument was verified again since: then the one
+    its certificate in force that day gave), the calibrations of the inventory made by then, and the
+    out-of-tolerance cases found by then and not closed by then. The instruments themselves (owner, retired or
+    not) and the inventory are taken as the registry holds them now."""
     from doluong.registry.choices import InstrumentStatus
     from doluong.registry.models import Instrument
     from doluong.verification.choices import CertificateStatus
-    from doluong.verification.models import Certificate
+    from doluong.verification.models import Certificate, StatusStatement
 
     from .models import Equipment, ImpactItem, OutOfToleranceCase
 
@@ -83,24 +112,35 @@ def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     instruments = list(
         Instrument.objects.filter(owner=enterprise)
         .exclude(status=InstrumentStatus.RETIRED)
-        .values_list("pk", "next_due")
+        .only("pk", "next_due", "last_verified_on")
     )
-    ids = [pk for pk, _ in instruments]
+    ids = [i.pk for i in instruments]
     f.group2 = len(ids)
-    overdue = {pk for pk, due in instruments if due is not None and due < on}
-    latest: dict[int, tuple] = {}
-    for pk, issued, valid_until, status in (
+    latest = {}
+    for cert in (
         Certificate.objects.filter(instrument_id__in=ids, issued_on__lte=on)
         .order_by("instrument_id", "issued_on", "pk")
-        .values_list("instrument_id", "issued_on", "valid_until", "status")
+        .only("pk", "instrument_id", "issued_on", "valid_until", "status", "status_changed_on")
     ):
-        latest[pk] = (issued, valid_until, status)
-    expired = {
-        pk
-        for pk, (_, valid_until, status) in latest.items()
-        if status in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED)
-        or (valid_until is not None and valid_until < on)
-    }
+        latest[cert.instrument_id] = cert
+    statements: dict[int, list] = {}
+    for st in StatusStatement.objects.filter(certificate_id__in=[c.pk for c in latest.values()]).order_by(
+        "certificate_id", "sequence"
+    ):
+        statements.setdefault(st.certificate_id, []).append(st)
+    status = {pk: certificate_status_on(c, statements.get(c.pk, []), on) for pk, c in latest.items()}
+    expired = {pk for pk, s in status.items() if s in (CertificateStatus.EXPIRED, CertificateStatus.REVOKED)}
+    overdue = set()
+    for inst in instruments:
+        cert = latest.get(inst.pk)
+        if inst.last_verified_on is None or inst.last_verified_on <= on:
+            # no verification since that day: the registry's due date is the one that stood then
+            due = inst.next_due
+        else:
+            # verified again since: the due date the certificate in force that day gave (unknown without one)
+            due = cert.valid_until if cert is not None else None
+        if due is not None and due < on:
+            overdue.add(inst.pk)
     missing = set(ids) - set(latest)
     f.overdue, f.expired, f.missing_certificate = len(overdue), len(expired), len(missing)
     f.group2_not_in_order = len(overdue | expired | missing)
@@ -108,17 +148,19 @@ def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     f.group2_in_inventory = equipment.filter(instrument_id__in=ids).count()
     group1 = list(equipment.filter(instrument__isnull=True))
     f.group1 = len(group1)
-    f.group1_overdue = sum(1 for item in group1 if (due := item.next_due()) is None or due < on)
+    f.group1_overdue = sum(1 for item in group1 if (due := item.next_due(on)) is None or due < on)
+    # an impact item was open that day unless closed by then; a case, unless all its items were
+    items = ImpactItem.objects.filter(case__found_on__lte=on).filter(
+        Q(status=ActionStatus.OPEN) | Q(closed_on__isnull=True) | Q(closed_on__gt=on)
+    )
+    open_then = set(items.values_list("case_id", flat=True))
     cases = set(
-        OutOfToleranceCase.objects.filter(status=ActionStatus.OPEN, found_on__lte=on)
+        OutOfToleranceCase.objects.filter(found_on__lte=on)
         .filter(Q(holder=enterprise) | Q(instrument__owner=enterprise))
+        .filter(Q(status=ActionStatus.OPEN) | Q(pk__in=open_then))
         .values_list("pk", flat=True)
     )
-    cases |= set(
-        ImpactItem.objects.filter(
-            enterprise=enterprise, status=ActionStatus.OPEN, case__found_on__lte=on
-        ).values_list("case_id", flat=True)
-    )
+    cases |= set(items.filter(enterprise=enterprise).values_list("case_id", flat=True))
     f.case_ids = sorted(cases)
     f.open_cases = len(cases)
     return f

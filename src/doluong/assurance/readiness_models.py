@@ -162,7 +162,10 @@ class ChecklistItem(BaseModel):
         ]
 
     def __str__(self) -> str:
-        return f"{self.code}. {self.text[:80]}"
+        text = self.text or ""
+        if len(text) > 80:  # cut at a word, never inside one
+            text = text[:80].rsplit(" ", 1)[0].rstrip(",;:.") + "…"
+        return f"{self.code}. {text}"
 
     def _frozen(self, checklist_id) -> bool:
         return (

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.utils.text import capfirst
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
@@ -118,9 +119,12 @@ process = Surface(
     select_related=["enterprise"],
     related=[
         Related(
-            ProcessInstrument._meta.verbose_name_plural, scoped_rows(ProcessInstrument, process=lambda o: o)
+            capfirst(ProcessInstrument._meta.verbose_name_plural),
+            scoped_rows(ProcessInstrument, process=lambda o: o),
         ),
-        Related(Confirmation._meta.verbose_name_plural, scoped_rows(Confirmation, process=lambda o: o)),
+        Related(
+            capfirst(Confirmation._meta.verbose_name_plural), scoped_rows(Confirmation, process=lambda o: o)
+        ),
     ],
     **COMMON,
 )
@@ -151,11 +155,11 @@ confirmation = Surface(
     extra_context=_confirmation_context,
     related=[
         Related(
-            ConfirmationPoint._meta.verbose_name_plural,
+            capfirst(ConfirmationPoint._meta.verbose_name_plural),
             scoped_rows(ConfirmationPoint, confirmation=lambda o: o),
         ),
         Related(
-            CorrectiveAction._meta.verbose_name_plural,
+            capfirst(CorrectiveAction._meta.verbose_name_plural),
             scoped_rows(CorrectiveAction, confirmation=lambda o: o),
         ),
     ],
@@ -265,6 +269,13 @@ impact = Surface(
     **COMMON,
 )
 
+
+def _support_links(request):
+    from django.urls import reverse
+
+    return [{"title": gettext("Figures per year"), "url": reverse("assurance:support_summary")}]
+
+
 support = Surface(
     model=SupportActivity,
     filterset=filtersets.SupportActivityFilterSet,
@@ -275,6 +286,7 @@ support = Surface(
     route="support",
     nav_order=70,
     select_related=["beneficiary", "province"],
+    list_links=_support_links,
     **COMMON,
 )
 
@@ -332,10 +344,10 @@ equipment = Surface(
     extra_context=_equipment_context,
     related=[
         Related(
-            EquipmentCalibration._meta.verbose_name_plural,
+            capfirst(EquipmentCalibration._meta.verbose_name_plural),
             scoped_rows(EquipmentCalibration, equipment=lambda o: o),
         ),
-        Related(PlanLine._meta.verbose_name_plural, scoped_rows(PlanLine, equipment=lambda o: o)),
+        Related(capfirst(PlanLine._meta.verbose_name_plural), scoped_rows(PlanLine, equipment=lambda o: o)),
     ],
     **COMMON,
 )
@@ -491,7 +503,10 @@ answer = Surface(
     can_import=False,
     detail_fields=["survey", "item", "prefill_note", *forms.SurveyAnswerForm._meta.fields],
     related=[
-        Related(SurveyEvidence._meta.verbose_name_plural, scoped_rows(SurveyEvidence, answer=lambda o: o))
+        Related(
+            capfirst(SurveyEvidence._meta.verbose_name_plural),
+            scoped_rows(SurveyEvidence, answer=lambda o: o),
+        )
     ],
 )
 evidence = Surface(
@@ -821,6 +836,32 @@ def checklist_new_version(request, pk):
 
 
 @login_required
+def support_summary(request):
+    """The support activities the user may view, per year: lượt, distinct organisations guided or advised, of
+    them through consultancy, providers supported and consultant hours (`assurance.support`)."""
+    from django.shortcuts import render
+
+    from doluong.geo.models import Province
+    from doluong.programs.models import MapEngagement
+
+    from .support import yearly
+
+    rows = SupportActivity.objects.restrict(request.user)
+    legacy = MapEngagement.objects.restrict(request.user)
+    province = request.GET.get("province", "")
+    seen = set(rows.values_list("province_id", flat=True)) | set(legacy.values_list("province_id", flat=True))
+    provinces = list(Province.objects.filter(pk__in=seen).order_by("name"))
+    if province and province.isdigit():
+        rows, legacy = rows.filter(province_id=int(province)), legacy.filter(province_id=int(province))
+    years, total = yearly(rows, legacy)
+    return render(
+        request,
+        "assurance/support_summary.html",
+        {"years": years, "total": total, "provinces": provinces, "province": province or ""},
+    )
+
+
+@login_required
 def readiness_overview(request):
     """The province's enterprises with their latest readiness score, band and the change since the previous
     survey (the surveys the user may view)."""
@@ -914,6 +955,25 @@ def _register_case_panels():
 
 
 _register_case_panels()
+
+
+def _evidence_panel(answer, request):
+    """ "Add an evidence file" on a survey answer, for whoever may change the answer (they upload its files)."""
+    from django.urls import reverse
+
+    if not answer.permits(request.user, CHANGE):
+        return {"actions": []}
+    url = f"{reverse('assurance:surveyevidence_add')}?answer={answer.pk}"
+    return {"actions": [{"title": _("Add an evidence file"), "url": url, "style": "success"}]}
+
+
+def _register_evidence_panel():
+    from doluong.core.surface import detail_panel
+
+    detail_panel(SurveyAnswer, "assurance/partials/evidence_panel.html", _evidence_panel)
+
+
+_register_evidence_panel()
 
 
 @login_required

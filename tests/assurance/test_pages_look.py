@@ -1,0 +1,78 @@
+"""What the screenshots of the assurance pages showed had to change (issue #14, item 8): a survey answer offers
+"Thêm tệp bằng chứng" to whoever may change it (and to no one else), the add form comes with the answer chosen;
+related lists are headed with a capital; a checklist row's label is cut at a word; the calibration plan shows
+each line done, next to its planned date, with a link to the record that fulfilled it."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.urls import reverse
+
+from doluong.assurance.models import CalibrationPlan, ChecklistItem, Survey
+
+pytestmark = pytest.mark.django_db
+WATER = "ct.doanhnghiep"
+ADD = "Thêm tệp bằng chứng"
+
+
+def _answer(user_for):
+    org = user_for(WATER).memberships.get().organisation
+    survey = Survey.objects.filter(enterprise=org).order_by("-surveyed_on", "-pk").first()
+    return survey.answers.get(item__code="A1")
+
+
+def test_answer_offers_adding_evidence_only_to_who_may_change_it(client_for, user_for):
+    answer = _answer(user_for)
+    url = f"{reverse('assurance:surveyevidence_add')}?answer={answer.pk}"
+    for who in (WATER, "ct.sokhcn"):
+        page = client_for(who).get(answer.get_absolute_url()).content.decode()
+        assert ADD in page and url in page.replace("&amp;", "&"), who
+        assert "Tệp bằng chứng" in page  # the related list's title, capitalised
+    form = client_for(WATER).get(url).content.decode()
+    chosen = re.search(rf'<option value="{answer.pk}"[^>]*selected[^>]*>([^<]*)</option>', form)
+    assert chosen and f"{answer.survey.surveyed_on:%d/%m/%Y} · A1: " in chosen.group(1)
+    for who in ("ct.chatluong", "dt.sokhcn"):  # another enterprise, another province
+        r = client_for(who).get(answer.get_absolute_url())
+        assert r.status_code in (403, 404) and ADD not in r.content.decode()
+
+
+def test_checklist_row_label_is_cut_at_a_word():
+    item = ChecklistItem.objects.filter(checklist__version=1).get(code="A1")
+    assert len(item.text) > 80
+    label = str(item)
+    assert label.endswith("…")
+    shown = label[len("A1. ") : -1]
+    assert item.text.startswith(shown) and item.text[len(shown)] in " ,;:."
+    item.text = "Ngắn gọn"
+    assert str(item) == "A1. Ngắn gọn"
+
+
+def test_plan_shows_each_done_line_with_its_record(client_for, user_for):
+    org = user_for(WATER).memberships.get().organisation
+    plan = CalibrationPlan.objects.get(enterprise=org, year=2026)
+    page = client_for(WATER).get(plan.get_absolute_url()).content.decode()
+    done = list(plan.lines.filter(done_on__isnull=False))
+    assert done
+    for line in done:
+        row = re.search(
+            rf'<a href="{line.get_absolute_url()}">{line.planned_on:%d/%m/%Y}</a></td>\s*<td[^>]*>(.*?)</td>',
+            page,
+            re.S,
+        )
+        assert row, line
+        cell = row.group(1)
+        assert (
+            "✓" in cell
+            and line.fulfilled_by.get_absolute_url() in cell
+            and f"{line.done_on:%d/%m/%Y}" in cell
+        )
+    # the group is a badge beside the item (no column of its own: the cost column stays on a desktop screen)
+    groups = {f"Nhóm {line.equipment.group}" for line in plan.lines.select_related("equipment")}
+    assert all(f">{g}</span>" in page for g in groups) and "<th>Nhóm</th>" not in page
+    for line in plan.lines.filter(done_on__isnull=True):
+        row = re.search(
+            rf'<a href="{line.get_absolute_url()}">[^<]*</a></td>\s*<td[^>]*>(.*?)</td>', page, re.S
+        )
+        assert row and row.group(1).strip() == "—"
