@@ -93,6 +93,19 @@ def test_a_plan_keeps_its_issuer_and_belongs_to_todays_province():
     assert _plan("son-la-2026-2030").duties.get(due_month=12).due_on(2026) == dt.date(2026, 12, 15)
 
 
+def test_map_targets_in_units_count_each_unit_once():
+    """Sơn La III.7 ("ít nhất 30 doanh nghiệp, hợp tác xã, tổ chức, cá nhân") counts distinct units, Cần Thơ's
+    "02 tổ chức" distinct providers, targets in lượt the engagements (loader.source_for)."""
+    from doluong.programs.loader import source_for
+    from doluong.programs.models import Source
+
+    son_la = _plan("son-la-2026-2030").targets.get(code="III.7")
+    assert son_la.source == Source.MAP_ENTERPRISES
+    assert source_for("map_engagements", "other", "lượt doanh nghiệp") == Source.MAP_ENGAGEMENTS
+    assert source_for("map_engagements", "other", "Doanh nghiệp, hợp tác xã") == Source.MAP_ENTERPRISES
+    assert source_for("map_engagements", "luot_doanh_nghiep", "") == Source.MAP_ENGAGEMENTS
+
+
 def test_reload_changes_nothing():
     from doluong.programs.models import Phase, ReportingDuty
 

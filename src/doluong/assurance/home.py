@@ -3,6 +3,8 @@ officer's count of programmes by step."""
 
 from collections import Counter
 
+from django.db.models import Count, Q
+
 from doluong.core.access import can
 from doluong.core.views_home import Panel
 
@@ -15,18 +17,21 @@ def panels(request):
     if not user.is_authenticated or not can(user, Programme):
         return []
     programmes = Programme.objects.restrict(user).select_related("enterprise")
-    confirmations = Confirmation.objects.restrict(user)
+    # one query per figure family: the step counts give the programme count, one aggregate both confirmations'
+    confirmations = Confirmation.objects.restrict(user).aggregate(
+        all=Count("pk"), nonconforming=Count("pk", filter=Q(verdict=Verdict.NONCONFORMING))
+    )
     steps = Counter(programmes.values_list("step", flat=True))
     context = {
         "programmes": list(programmes[:5]),
-        "programme_count": programmes.count(),
+        "programme_count": steps.total(),
         "steps": [
             (label, steps[value])
             for value, label in Programme._meta.get_field("step").choices
             if steps[value]
         ],
-        "nonconforming": confirmations.filter(verdict=Verdict.NONCONFORMING).count(),
-        "confirmation_count": confirmations.count(),
+        "nonconforming": confirmations["nonconforming"],
+        "confirmation_count": confirmations["all"],
         "open_actions": CorrectiveAction.objects.restrict(user).filter(status=ActionStatus.OPEN).count(),
         # out-of-tolerance standards that reach the user's instruments (or the province's): rows still open
         "open_impacts": ImpactItem.objects.restrict(user).filter(status=ActionStatus.OPEN).count(),

@@ -5,7 +5,7 @@ enterprise, which may only read the inspections of its own sites, sees nothing o
 
 from __future__ import annotations
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef, Q
 
 from doluong.core.access import can
 from doluong.core.dates import today
@@ -21,18 +21,26 @@ def panels(request):
         return []
     day = today()
     year = day.year
-    visits = Inspection.objects.restrict(user, VIEW).filter(date__year=year)
-    planned = visits.count()
-    done = visits.filter(sealed_at__isnull=False).count()
-    campaigns = Campaign.objects.restrict(user, VIEW).select_related("commune", "province")
-    targets = TargetSite.objects.restrict(user, VIEW).filter(campaign__year=year)
+    # one aggregate per model: the home page pays a fixed number of queries per panel
+    visits = Inspection.objects.restrict(user, VIEW).aggregate(
+        planned=Count("pk", filter=Q(date__year=year)),
+        done=Count("pk", filter=Q(date__year=year, sealed_at__isnull=False)),
+    )
+    targets = TargetSite.objects.restrict(user, VIEW).aggregate(
+        all=Count("pk", filter=Q(campaign__year=year)),
+        open=Count("pk", filter=Q(campaign__year=year, inspection__isnull=True)),
+    )
     # a violation to follow up: a finding with a remedial measure not carried out yet
     pending = Remedy.objects.filter(finding=OuterRef("pk"), completed_on__isnull=True)
-    open_findings = (
+    findings = (
         Finding.objects.restrict(user, VIEW)
-        .filter(Exists(pending))
-        .select_related("inspection__site")
-        .order_by("inspection__date", "pk")
+        .annotate(pending=Exists(pending))
+        .aggregate(
+            open=Count("pk", filter=Q(pending=True)),
+            unconfirmed=Count(
+                "pk", filter=Q(sanction__in=[Sanction.WARNING, Sanction.FINE], confirmed_on__isnull=True)
+            ),
+        )
     )
     remedies = (
         Remedy.objects.restrict(user, VIEW)
@@ -40,22 +48,18 @@ def panels(request):
         .select_related("finding__inspection__site", "follow_up")
         .order_by("due_date", "pk")
     )
-    unconfirmed = (
-        Finding.objects.restrict(user, VIEW)
-        .filter(sanction__in=[Sanction.WARNING, Sanction.FINE], confirmed_on__isnull=True)
-        .count()
-    )
+    campaigns = Campaign.objects.restrict(user, VIEW).select_related("commune", "province")
     context = {
         "year": year,
-        "planned": planned,
-        "done": done,
-        "to_do": planned - done,
-        "targets": targets.count(),
-        "targets_open": targets.filter(inspection__isnull=True).count(),
-        "open_findings": open_findings.count(),
+        "planned": visits["planned"],
+        "done": visits["done"],
+        "to_do": visits["planned"] - visits["done"],
+        "targets": targets["all"],
+        "targets_open": targets["open"],
+        "open_findings": findings["open"],
         "remedies": list(remedies[:5]),
         "overdue": remedies.filter(due_date__lt=day).count(),
-        "unconfirmed": unconfirmed,
+        "unconfirmed": findings["unconfirmed"],
         "current": list(
             campaigns.filter(start_date__lte=day, end_date__gte=day).order_by("end_date", "pk")[:3]
         ),

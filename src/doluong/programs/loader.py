@@ -53,14 +53,15 @@ class LoadResult:
         return bool(self.created or self.updated)
 
 
-def source_for(measure: str, unit: str | None) -> str:
+def source_for(measure: str, unit: str | None, unit_label: str | None = None) -> str:
     """The data source for a transcribed `measure`: MAP targets counted in organisations count distinct
-    providers (“02 tổ chức kiểm định…”) or distinct enterprises; in lượt, engagements. A measure with no
-    calculator in doluong (inspections) is manual."""
+    providers (“02 tổ chức kiểm định…”) or distinct enterprises — also when the unit is a list that starts with
+    enterprises (Sơn La's “30 doanh nghiệp, hợp tác xã, tổ chức, cá nhân”: each one counted once); in lượt,
+    engagements. A measure with no calculator in doluong (inspections) is manual."""
     if measure == "map_engagements":
         if unit == Unit.TO_CHUC:
             return Source.MAP_PROVIDERS
-        if unit == Unit.DOANH_NGHIEP:
+        if unit == Unit.DOANH_NGHIEP or fold(unit_label or "").startswith("doanh nghiep"):
             return Source.MAP_ENTERPRISES
         return Source.MAP_ENGAGEMENTS
     if measure in SOURCES:
@@ -238,7 +239,7 @@ def load_plan_file(path: Path, *, update: bool = False, user=None, result: LoadR
                 "value": item["value"],
                 "unit": item["unit"] or "",
                 "unit_label": item["unit_label"] or "",
-                "source": source_for(item["measure"], item["unit"]),
+                "source": source_for(item["measure"], item["unit"], item["unit_label"]),
                 "by_year": item["by_year"],
                 "notes": _text(item.get("notes")),
             },
