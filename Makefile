@@ -7,6 +7,10 @@ VENV = .venv
 TOOLS = .tools
 UV = $(TOOLS)/bin/uv
 export UV_PROJECT_ENVIRONMENT = $(abspath $(VENV))
+# Python caches compiled modules (__pycache__, ignored by git): a machine that sets PYTHONDONTWRITEBYTECODE makes
+# every process — each test worker, each child the tests start, the demo's worker — compile Django and doluong
+# again (about 1.5 s a process here), so the commands below run without it: the first import writes the cache.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: demo test lint install serve clean
 

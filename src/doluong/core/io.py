@@ -482,6 +482,31 @@ def export_value(obj, name: str):
     return value
 
 
+def _column(model, name):
+    """The function that gives one export column's cell, `export_value` with the field looked up once: a field
+    with choices maps its values through a dict of its labels made once per export (a row's
+    `get_FOO_display()` rebuilds and translates the whole choice list on every call)."""
+    model_field = model._meta.get_field(name)
+    plain_choices = getattr(model_field, "choices", None) and not isinstance(
+        model_field, (models.ManyToManyField, models.ForeignKey, models.BooleanField)
+    )
+    if not plain_choices:
+        return lambda obj: export_value(obj, name)
+    labels = {value: str(label) for value, label in model_field.flatchoices}
+    attname = model_field.attname
+
+    def cell(obj):
+        value = getattr(obj, attname)
+        if not value:
+            return ""
+        try:
+            return labels.get(value, str(value))
+        except TypeError:  # an unhashable value: what get_FOO_display gives
+            return str(getattr(obj, f"get_{name}_display")())
+
+    return cell
+
+
 def export_rows(surface, queryset, fmt: str) -> HttpResponse:
     model = surface.model
     fields = surface.export_fields
@@ -489,9 +514,8 @@ def export_rows(surface, queryset, fmt: str) -> HttpResponse:
     m2m = [n for n in fields if isinstance(model._meta.get_field(n), models.ManyToManyField)]
     if m2m:
         queryset = queryset.prefetch_related(*m2m)
-    rows = (
-        [obj.pk, *[export_value(obj, name) for name in fields]] for obj in queryset.iterator(chunk_size=2000)
-    )
+    columns = [_column(model, name) for name in fields]
+    rows = ([obj.pk, *[column(obj) for column in columns]] for obj in queryset.iterator(chunk_size=2000))
     filename = f"{model._meta.model_name}-{timezone.localdate():%Y%m%d}"
     return tabular_response(str(model._meta.verbose_name_plural), filename, headers, rows, fmt)
 
