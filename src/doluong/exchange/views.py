@@ -303,6 +303,24 @@ def national_receive(request, province_code):
     return response
 
 
+@csrf_exempt
+@require_POST
+def national_receive_batch(request, province_code):
+    """A province instance's delivery of several events (POST, each event signed on its own, see
+    `aggregate.parse_batch`): 200 and each event's status in order (204 stored, 200 duplicate, 400 refused and
+    recorded, 429 refused above the limit, 503 to be sent again); 400 (recorded) when the body is not a batch."""
+    _national_or_404()
+    status_code, results = aggregate.receive_batch_body(
+        province_code, request.body, client=client_ip(request)
+    )
+    if status_code != 200:
+        response = HttpResponse(status=status_code)
+        if status_code == 429:
+            response["Retry-After"] = "60"
+        return response
+    return JsonResponse({"results": results})
+
+
 def national_stats(request):
     _national_or_404()
     data = aggregate.stats()
