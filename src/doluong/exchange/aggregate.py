@@ -211,6 +211,20 @@ def _count_refusal(client: str, reason: str, code: str) -> None:
         NationalRefusalCount.objects.filter(**key).update(**bump)
 
 
+def refusal_count_retention_days() -> int:
+    """How long the counted refusals (`NationalRefusalCount`) are kept: DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS,
+    90 days by default (a quarter: long enough to look back at a flood, short enough that floods do not pile up)."""
+    return int(getattr(settings, "DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS", 90))
+
+
+def prune_refusal_counts(now: dt.datetime | None = None) -> int:
+    """Delete the counted refusals whose last refusal is older than the retention (`exchange_delivery` runs it
+    on the worker); returns how many rows went. The refusals stored one by one are kept."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=refusal_count_retention_days())
+    deleted, _by_model = NationalRefusalCount.objects.filter(last_at__lt=cutoff).delete()
+    return deleted
+
+
 def _refuse(
     code: str,
     source,
