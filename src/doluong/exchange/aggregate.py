@@ -168,10 +168,27 @@ def add_source(
     return source, secret
 
 
+def secret_grace() -> dt.timedelta:
+    """How long a source's previous secret is still accepted after a rotation: DOLUONG_NATIONAL_SECRET_GRACE_HOURS,
+    24 hours by default — the province's deliveries signed before it set the new secret (in flight, retried) are
+    received; after it they are refused "bad signature", saying the previous secret has expired."""
+    return dt.timedelta(hours=float(getattr(settings, "DOLUONG_NATIONAL_SECRET_GRACE_HOURS", 24)))
+
+
+def previous_secret_until(source: NationalSource) -> dt.datetime | None:
+    """Until when the previous secret of `source` is accepted (None: there is none)."""
+    if not source.previous_secret or source.secret_rotated_at is None:
+        return None
+    return source.secret_rotated_at + secret_grace()
+
+
 def rotate_secret(source: NationalSource, *, user=None, reason: str = "") -> tuple:
-    """A new HMAC secret for `source` (the old one stops verifying at once); returns (source, secret), the secret
-    to be shown once and set on the province's subscription."""
+    """A new HMAC secret for `source`; the one it replaces is still accepted during the grace period
+    (`secret_grace`, from now), the one before that no longer. Returns (source, secret), the secret to be shown
+    once and set on the province's subscription."""
     secret = signing.new_secret()
+    source.previous_secret = source.secret
+    source.secret_rotated_at = timezone.now()
     source.secret = signing.seal_secret(secret)
     source._history_user = user
     source._change_reason = reason
@@ -319,12 +336,35 @@ def _receipted(deliveries) -> set[str]:
 
 
 def _keys(source: NationalSource) -> dict:
-    """What a delivery of `source` is verified with, unsealed once per delivery."""
-    return {"secret": signing.open_secret(source.secret), "public_key": source.public_key}
+    """What a delivery of `source` is verified with, unsealed once per delivery: the secret, the previous one
+    (when there is one) and until when it is accepted, the published key."""
+    until = previous_secret_until(source)
+    return {
+        "secret": signing.open_secret(source.secret),
+        "previous": signing.open_secret(source.previous_secret) if until else "",
+        "previous_until": until,
+        "public_key": source.public_key,
+    }
 
 
 def _verify(headers: dict, body: bytes, keys: dict, now: float | None) -> dict:
-    event = verify_signature(headers, body, keys["secret"], now=now)
+    """The HMAC with the secret — or with the previous one during its grace period (after it: refused, saying
+    so) —, then the Ed25519 signature with the published key when one is set."""
+    try:
+        event = verify_signature(headers, body, keys["secret"], now=now)
+    except Refused as exc:
+        if not keys["previous"] or str(exc) != "no valid signature":
+            raise
+        try:
+            event = verify_signature(headers, body, keys["previous"], now=now)
+        except Refused:
+            raise exc from None
+        at = now if now is not None else time.time()
+        if at >= keys["previous_until"].timestamp():
+            raise Refused(
+                "signed with the previous secret, no longer accepted since "
+                f"{keys['previous_until'].isoformat(timespec='seconds')}"
+            ) from None
     if keys["public_key"]:
         verify_signature(headers, body, keys["public_key"], now=now)
     return event

@@ -383,6 +383,14 @@ def _source_rows(sources_stats) -> list[dict]:
     return rows
 
 
+def _previous_until(source):
+    """Until when the source's previous secret is still accepted, when that is still ahead (else None)."""
+    from django.utils import timezone
+
+    until = aggregate.previous_secret_until(source)
+    return until if until and until > timezone.now() else None
+
+
 def _secret_page(request, source, secret, *, rotated: bool):
     """The one response that shows a source's HMAC secret (never cached; no other page shows it)."""
     response = render(
@@ -392,6 +400,7 @@ def _secret_page(request, source, secret, *, rotated: bool):
             "source": source,
             "secret": secret,
             "rotated": rotated,
+            "previous_until": _previous_until(source) if rotated else None,
             "receive_path": reverse("exchange_public:national_receive", args=[source.province_id]),
         },
     )
@@ -460,10 +469,13 @@ def national_source(request, pk):
     _require_sources(request.user)
     source = _source_for(request.user, pk)
     row = next(r for r in _source_rows(aggregate.stats()) if r["source"].pk == source.pk)
-    secret_label = str(NationalSource._meta.get_field("secret").verbose_name)
+    hidden = {
+        str(NationalSource._meta.get_field(name).verbose_name)
+        for name in ("secret", "previous_secret", "secret_rotated_at")
+    }
     history = history_entries(source)
     for entry in history:
-        entry.changes = [c for c in entry.changes if c.field != secret_label]
+        entry.changes = [c for c in entry.changes if c.field not in hidden]
         for change in entry.changes:
             change.old, change.new = _yes_no(change.old), _yes_no(change.new)
     return render(
@@ -474,6 +486,7 @@ def national_source(request, pk):
             "row": row,
             "refusals": NationalRefusal.objects.filter(province_code=source.province_id).order_by("-id")[:10],
             "history": history,
+            "previous_until": _previous_until(source),
             "may_change": access.can(request.user, NationalSource, CHANGE),
         },
     )
