@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doluong.core import access
+from doluong.core.api import Pagination
 from doluong.core.scope import ADD, CHANGE, VIEW
 from doluong.core.surface import nav_link
 from doluong.verification.public import client_ip, rate_limited
@@ -517,3 +519,101 @@ def national_source_active(request, pk):
             % {"name": source},
         )
     return redirect("exchange:national_source", pk=source.pk)
+
+
+# --- national mode: the national sources, read-only, as an API for the administrator
+
+
+class NationalSourceSerializer(serializers.ModelSerializer):
+    """A source as the API gives it: never its secret (neither the current nor the previous one, sealed or
+    not); its public key with its fingerprint, until when the previous secret is still accepted, and its
+    figures."""
+
+    display = serializers.SerializerMethodField()
+    province_name = serializers.CharField(source="province.name", read_only=True)
+    fingerprint = serializers.SerializerMethodField()
+    previous_secret_accepted_until = serializers.SerializerMethodField()
+    receipts = serializers.IntegerField(source="receipt_count", read_only=True)
+    refusals = serializers.IntegerField(source="refusal_count", read_only=True)
+    last_receipt_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = NationalSource
+        fields = [
+            "id",
+            "display",
+            "province",
+            "province_name",
+            "name",
+            "is_active",
+            "public_key",
+            "fingerprint",
+            "secret_rotated_at",
+            "previous_secret_accepted_until",
+            "receipts",
+            "refusals",
+            "last_receipt_at",
+            "notes",
+            "created",
+            "last_updated",
+        ]
+        read_only_fields = fields
+
+    def get_display(self, obj) -> str:
+        return str(obj)
+
+    def get_fingerprint(self, obj) -> str:
+        return aggregate.key_fingerprint(obj.public_key)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_previous_secret_accepted_until(self, obj):
+        until = _previous_until(obj)
+        return until.isoformat() if until else None
+
+
+class _SourcesViewer(permissions.BasePermission):
+    """National mode (404 otherwise), then the permission table's view of the sources (403 otherwise)."""
+
+    def has_permission(self, request, view):
+        _national_or_404()
+        return bool(request.user and request.user.is_authenticated) and actions.may_manage_sources(
+            request.user
+        )
+
+
+class NationalSourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The national sources (national mode, the administrator's): list and detail, read-only — registering,
+    rotating a secret and (de)activating are the sources page's actions. The secret is never in the answer."""
+
+    serializer_class = NationalSourceSerializer
+    permission_classes = [_SourcesViewer]
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
+
+        from .models import NationalReceipt
+
+        refusals = (
+            NationalRefusal.objects.filter(province_code=OuterRef("province_id"))
+            .order_by()
+            .values("province_code")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        receipts = (
+            NationalReceipt.objects.filter(source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(n=Count("id"), last=Max("received_at"))
+        )
+        return (
+            NationalSource.objects.restrict(self.request.user, VIEW)
+            .select_related("province")
+            .annotate(
+                receipt_count=Coalesce(Subquery(receipts.values("n"), output_field=IntegerField()), 0),
+                last_receipt_at=Subquery(receipts.values("last")),
+                refusal_count=Coalesce(Subquery(refusals, output_field=IntegerField()), 0),
+            )
+            .order_by("province_id")
+        )
