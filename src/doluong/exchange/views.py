@@ -105,6 +105,15 @@ def age_text(age) -> str:
     return _("%(minutes)s min") % {"minutes": minutes}
 
 
+def _short_age_text(age) -> str:
+    """`age_text`, but "under a minute" below one (not "0 min"); '' without a time."""
+    if age is None:
+        return ""
+    if age.total_seconds() < 60:
+        return _("under a minute")
+    return age_text(age)
+
+
 #: the usual transport errors, said in Vietnamese (the log keeps the original text)
 ERRORS = (
     ("connection refused", gettext_lazy("the receiver refused the connection")),
@@ -327,8 +336,8 @@ def national_stats(request):
     _national_or_404()
     data = aggregate.stats()
     for row in data["rows"]:
-        row["lag_text"] = age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else "")
-        row["age_text"] = age_text(row["age"]) or (_("under a minute") if row["age"] is not None else "")
+        row["lag_text"] = _short_age_text(row["lag"])
+        row["age_text"] = _short_age_text(row["age"])
         row["receipt_cells"] = [row["receipts"].get(k, 0) for k in data["kinds"]]
     return render(request, "exchange/national_stats.html", data)
 
@@ -379,7 +388,8 @@ def _source_rows(sources_stats) -> list[dict]:
                 "receipts": row["receipts_total"],
                 "refusals": row["refusals"],
                 "last": row["last"],
-                "lag_text": age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else ""),
+                "lag_text": _short_age_text(row["lag"]),
+                "previous_until": _previous_until(source),
             }
         )
     return rows
