@@ -108,3 +108,15 @@ def test_everyone_gets_404_outside_national_mode(sources, client_for, persona, s
     client = client_for(persona)
     assert client.get(LIST).status_code == 404
     assert client.get(detail(sources["a"].pk)).status_code == 404
+
+
+def test_the_sources_page_says_the_lag_and_the_old_secrets_grace_in_vietnamese(sources, client_for):
+    import re
+
+    a, _rotated = aggregate.rotate_secret(sources["a"])
+    html = client_for("admin").get(reverse("exchange:national_sources")).content.decode()
+    row = re.search(rf'<tr id="source-{a.pk}".*?</tr>', html, re.S).group(0)
+    assert "dưới một phút" in row and "0 phút" not in row  # a receipt of a moment ago
+    until = timezone.localtime(aggregate.previous_secret_until(a)).strftime("%d/%m/%Y %H:%M")
+    assert f"khóa cũ còn được nhận đến {until}" in row
+    assert "— Chọn tỉnh, thành phố —" in html and 'class="form-select"' in html
