@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import time
@@ -312,7 +313,8 @@ def receive_batch(code: str, deliveries, *, now: float | None = None, client: st
     source = NationalSource.objects.filter(province_id=code, is_active=True).first()
     keys = _keys(source) if source is not None else None
     statuses = []
-    with transaction.atomic():
+    # one event: its savepoint below is its own transaction (no outer one to open and commit around it)
+    with transaction.atomic() if len(deliveries) > 1 else contextlib.nullcontext():
         known = _receipted(deliveries) if source is not None else set()
         for headers, body in deliveries:
             statuses.append(_receive_one(code, source, keys, headers, body, now, client, known))
