@@ -3,7 +3,8 @@
 The page: the list (province, name, active, the public key's fingerprint, last receipt, receipts, refusals, lag)
 and the registration form (the key checked as an Ed25519 key; a bad key creates nothing); the generated secret is
 shown once — in the response to the registration or the rotation, never on the list or the detail page after —
-and is stored sealed; rotating it makes the old secret fail at the receiver at once; deactivating a source makes
+and is stored sealed; rotating it makes the old secret fail at the receiver after the grace period (none
+here; test_secret_grace tests it); deactivating a source makes
 its deliveries refused, reactivating it received again; each change is in the source's history. A province
 officer and an anonymous visitor get 403 (national mode on) or 404 (off) on every page and action, and nothing
 changes.
@@ -87,8 +88,11 @@ def _post(client, province_code, body, headers, address="127.0.0.1"):
 
 
 def test_the_administrator_registers_rotates_deactivates_and_sees_the_secret_once(
-    national, client_for, user_for
+    national, client_for, user_for, settings
 ):
+    settings.DOLUONG_NATIONAL_SECRET_GRACE_HOURS = (
+        0  # no grace: the old secret refused at once (test_secret_grace)
+    )
     province, cert = national["province"], national["cert"]
     admin = client_for("admin")
     listing = admin.get(reverse("exchange:national_sources"))

@@ -94,7 +94,8 @@ def do_add_national_source(*, province, public_key: str, name: str = "", notes: 
 
 
 def do_rotate_national_secret(source: NationalSource, *, user) -> tuple:
-    """A new HMAC secret for `source`; the old one stops verifying at once. Returns (source, secret), the secret
+    """A new HMAC secret for `source`; the one it replaces is still accepted during the grace period
+    (`aggregate.secret_grace`). Returns (source, secret), the secret
     to be shown once and set on the province's subscription. Recorded in the source's history."""
     _require(user, CHANGE, _("Only an administrator may change a national source."))
     with transaction.atomic():

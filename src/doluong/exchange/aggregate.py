@@ -12,10 +12,15 @@ certificate check.
    (`NationalReceipt.duplicates`);
 4. the event's shape (type `<kind>.<action>`, object id and version, data) — else "bad schema" — and its province:
    an event of another province than the source's is refused "other province";
-5. in one transaction: the receipt (event id unique: a concurrent duplicate loses the race and is counted), and for
-   organisations, instruments and certificates the upsert of the aggregated row keyed by (province, id at the
-   source), only when the version is newer (a late, older version changes nothing; a deletion marks the row
-   deleted). Other kinds are receipted and counted only.
+5. in the event's savepoint: the receipt (event id unique: a concurrent duplicate loses the race and is counted),
+   and for organisations, instruments and certificates the upsert of the aggregated row keyed by (province, id at
+   the source), only when the version is newer (a late, older version changes nothing; a deletion marks the row
+   deleted). Other kinds are receipted and counted only. An event that cannot be stored (a date that does not
+   exist, a value its column refuses) is rolled back to its savepoint and refused "bad schema" with the error.
+
+`receive_batch(province_code, [(headers, body), …])` is a delivery of several events (the batch endpoint): the
+source is read and its secret unsealed once, the whole batch is one transaction with a savepoint per event, and
+each event gets its own status and, when refused, its own refusal row; `receive` is a batch of one.
 
 Every refusal is a `NationalRefusal` row (reason, detail, event id, body hash, client address, time): nothing is
 silently dropped. The refusals anybody can cause without a source's secret (an unknown source, a bad signature)
@@ -23,21 +28,24 @@ are limited per client address: DOLUONG_NATIONAL_REFUSAL_LIMIT a minute, counted
 check's limiter (`verification.public._count`, the shared database counter); above it the delivery is answered
 429 and only counted, in one `NationalRefusalCount` row per (address, reason, minute), so that an anonymous flood
 cannot grow the refusals table without bound. Accepted deliveries are never limited.
-Returns the HTTP status: 204 stored, 200 duplicate, 400 refused, 429 refused above the limit (counted).
+Returns the HTTP status: 204 stored, 200 duplicate, 400 refused, 429 refused above the limit (counted), 503 not
+stored because of a concurrent write (sent again).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import datetime as dt
 import hashlib
 import time
+import uuid
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Count, F, Max, Sum
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -161,10 +169,27 @@ def add_source(
     return source, secret
 
 
+def secret_grace() -> dt.timedelta:
+    """How long a source's previous secret is still accepted after a rotation: DOLUONG_NATIONAL_SECRET_GRACE_HOURS,
+    24 hours by default — the province's deliveries signed before it set the new secret (in flight, retried) are
+    received; after it they are refused "bad signature", saying the previous secret has expired."""
+    return dt.timedelta(hours=float(getattr(settings, "DOLUONG_NATIONAL_SECRET_GRACE_HOURS", 24)))
+
+
+def previous_secret_until(source: NationalSource) -> dt.datetime | None:
+    """Until when the previous secret of `source` is accepted (None: there is none)."""
+    if not source.previous_secret or source.secret_rotated_at is None:
+        return None
+    return source.secret_rotated_at + secret_grace()
+
+
 def rotate_secret(source: NationalSource, *, user=None, reason: str = "") -> tuple:
-    """A new HMAC secret for `source` (the old one stops verifying at once); returns (source, secret), the secret
-    to be shown once and set on the province's subscription."""
+    """A new HMAC secret for `source`; the one it replaces is still accepted during the grace period
+    (`secret_grace`, from now), the one before that no longer. Returns (source, secret), the secret to be shown
+    once and set on the province's subscription."""
     secret = signing.new_secret()
+    source.previous_secret = source.secret
+    source.secret_rotated_at = timezone.now()
     source.secret = signing.seal_secret(secret)
     source._history_user = user
     source._change_reason = reason
@@ -204,9 +229,35 @@ def _count_refusal(client: str, reason: str, code: str) -> None:
         NationalRefusalCount.objects.filter(**key).update(**bump)
 
 
-def _refuse(code: str, source, headers: dict, body: bytes, reason: str, detail: str, client: str = "") -> int:
+def refusal_count_retention_days() -> int:
+    """How long the counted refusals (`NationalRefusalCount`) are kept: DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS,
+    90 days by default (a quarter: long enough to look back at a flood, short enough that floods do not pile up)."""
+    return int(getattr(settings, "DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS", 90))
+
+
+def prune_refusal_counts(now: dt.datetime | None = None) -> int:
+    """Delete the counted refusals whose last refusal is older than the retention (`exchange_delivery` runs it
+    on the worker); returns how many rows went. The refusals stored one by one are kept."""
+    cutoff = (now or timezone.now()) - dt.timedelta(days=refusal_count_retention_days())
+    deleted, _by_model = NationalRefusalCount.objects.filter(last_at__lt=cutoff).delete()
+    return deleted
+
+
+def _refuse(
+    code: str,
+    source,
+    headers: dict,
+    body: bytes,
+    reason: str,
+    detail: str,
+    client: str = "",
+    *,
+    limited: bool = False,
+) -> int:
+    """Record a refusal (one row), or above the limit count it; `limited`: limit this one whatever its reason (a
+    body that is not a batch: anybody can send it)."""
     client = (client or "unknown")[:64]
-    if reason in LIMITED and _over_limit(client):
+    if (limited or reason in LIMITED) and _over_limit(client):
         _count_refusal(client, reason, code)
         return 429
     lower = {k.lower(): v for k, v in headers.items()}
@@ -227,6 +278,8 @@ def _shape(event: dict) -> str:
     """Why the event is not of the outbox's shape ('' when it is)."""
     kind, _sep, action = _text(event.get("type")).rpartition(".")
     obj = event.get("object")
+    if not _is_uuid(event.get("id")):
+        return "event id is not a UUID"
     if not kind or action not in ACTIONS:
         return f"event type {event.get('type')!r} is not <kind>.<created|updated|deleted>"
     if not isinstance(obj, dict) or not _text(obj.get("id")) or not isinstance(obj.get("version"), int):
@@ -239,16 +292,94 @@ def _shape(event: dict) -> str:
 
 
 def receive(code: str, headers: dict, body: bytes, *, now: float | None = None, client: str = "") -> int:
-    """`client`: the sender's address (`verification.public.client_ip`), for the refusals' limit."""
+    """One delivery of one event (the receiver endpoint): `receive_batch` of one. `client`: the sender's address
+    (`verification.public.client_ip`), for the refusals' limit."""
+    return receive_batch(code, [(headers, body)], now=now, client=client)[0]
+
+
+#: what an event that cannot be stored (a value its column refuses) is answered: refused, recorded with the reason
+STORE_ERRORS = (DatabaseError, ValueError, TypeError, OverflowError)
+
+
+def receive_batch(code: str, deliveries, *, now: float | None = None, client: str = "") -> list[int]:
+    """A delivery of several events `deliveries` = [(headers, body), …], each signed on its own: the source is
+    read and its secret unsealed once, and the batch is ingested in ONE transaction with a savepoint per event,
+    so that an event that cannot be stored (a date that does not exist, a value its column refuses) is refused
+    with its reason (a `NationalRefusal` row) and rolled back alone, the others kept. Returns the statuses in
+    order (204 stored, 200 duplicate — also the second copy of an event within the batch —, 400 refused, 429
+    refused above the limit, 503 not stored because of a concurrent write: to be sent again). A crash mid-batch
+    stores nothing of it: the sender sends it again and the events already received are duplicates."""
+    deliveries = list(deliveries)
     source = NationalSource.objects.filter(province_id=code, is_active=True).first()
+    keys = _keys(source) if source is not None else None
+    statuses = []
+    # one event: its savepoint below is its own transaction (no outer one to open and commit around it)
+    with transaction.atomic() if len(deliveries) > 1 else contextlib.nullcontext():
+        known = _receipted(deliveries) if source is not None else set()
+        for headers, body in deliveries:
+            statuses.append(_receive_one(code, source, keys, headers, body, now, client, known))
+    return statuses
+
+
+def _receipted(deliveries) -> set[str]:
+    """The batch's event ids (their webhook-id headers) already receipted: one query for the batch."""
+    ids = set()
+    for headers, _body in deliveries:
+        value = {k.lower(): v for k, v in headers.items()}.get("webhook-id")
+        try:
+            ids.add(str(uuid.UUID(str(value))))
+        except ValueError:
+            continue
+    if not ids:
+        return set()
+    return {
+        str(i) for i in NationalReceipt.objects.filter(event_id__in=ids).values_list("event_id", flat=True)
+    }
+
+
+def _keys(source: NationalSource) -> dict:
+    """What a delivery of `source` is verified with, unsealed once per delivery: the secret, the previous one
+    (when there is one) and until when it is accepted, the published key."""
+    until = previous_secret_until(source)
+    return {
+        "secret": signing.open_secret(source.secret),
+        "previous": signing.open_secret(source.previous_secret) if until else "",
+        "previous_until": until,
+        "public_key": source.public_key,
+    }
+
+
+def _verify(headers: dict, body: bytes, keys: dict, now: float | None) -> dict:
+    """The HMAC with the secret — or with the previous one during its grace period (after it: refused, saying
+    so) —, then the Ed25519 signature with the published key when one is set."""
+    try:
+        event = verify_signature(headers, body, keys["secret"], now=now)
+    except Refused as exc:
+        if not keys["previous"] or str(exc) != "no valid signature":
+            raise
+        try:
+            event = verify_signature(headers, body, keys["previous"], now=now)
+        except Refused:
+            raise exc from None
+        at = now if now is not None else time.time()
+        if at >= keys["previous_until"].timestamp():
+            raise Refused(
+                "signed with the previous secret, no longer accepted since "
+                f"{keys['previous_until'].isoformat(timespec='seconds')}"
+            ) from None
+    if keys["public_key"]:
+        verify_signature(headers, body, keys["public_key"], now=now)
+    return event
+
+
+def _receive_one(code, source, keys, headers, body, now, client, known: set[str]) -> int:
+    """One event of a batch; `known`: the event ids receipted (before the batch and in it so far)."""
     if source is None:
         return _refuse(
             code, None, headers, body, NationalRefusal.Reason.UNKNOWN_SOURCE, "no active source", client
         )
     try:
-        event = verify_signature(headers, body, signing.open_secret(source.secret), now=now)
-        if source.public_key:
-            verify_signature(headers, body, source.public_key, now=now)
+        event = _verify(headers, body, keys, now)
     except Refused as exc:
         reason = (
             NationalRefusal.Reason.BAD_SCHEMA
@@ -256,7 +387,7 @@ def receive(code: str, headers: dict, body: bytes, *, now: float | None = None, 
             else NationalRefusal.Reason.BAD_SIGNATURE
         )
         return _refuse(code, source, headers, body, reason, str(exc), client)
-    if NationalReceipt.objects.filter(event_id=event["id"]).exists():
+    if _uuid_text(event["id"]) in known:
         return _duplicate(event["id"])
     why = _shape(event)
     if why:
@@ -272,11 +403,76 @@ def receive(code: str, headers: dict, body: bytes, *, now: float | None = None, 
             client,
         )
     try:
-        with transaction.atomic():
+        with transaction.atomic():  # the event's savepoint
             _store(source, event, body)
-    except IntegrityError:  # the same event receipted meanwhile
-        return _duplicate(event["id"])
+    except IntegrityError:
+        if NationalReceipt.objects.filter(event_id=event["id"]).exists():  # receipted meanwhile
+            return _duplicate(event["id"])
+        return 503  # its object written meanwhile by another delivery: not stored, the sender retries
+    except STORE_ERRORS as exc:
+        detail = f"not stored: {type(exc).__name__}: {exc}"
+        return _refuse(code, source, headers, body, NationalRefusal.Reason.BAD_SCHEMA, detail, client)
+    known.add(_uuid_text(event["id"]))
     return 204
+
+
+def _is_uuid(value) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def _uuid_text(value) -> str:
+    try:
+        return str(uuid.UUID(str(value)))
+    except ValueError:
+        return str(value)
+
+
+def batch_max() -> int:
+    return int(getattr(settings, "DOLUONG_NATIONAL_BATCH_MAX", 500))
+
+
+def parse_batch(body: bytes) -> list[tuple[dict, bytes]]:
+    """The batch endpoint's body — `{"deliveries": [{"headers": {webhook-id, webhook-timestamp,
+    webhook-signature}, "body": "<the event's JSON, as signed>"}, …]}` — as [(headers, body bytes), …]; a
+    ValueError says what is wrong (not JSON, not that shape, more than DOLUONG_NATIONAL_BATCH_MAX events)."""
+    import json
+
+    try:
+        data = json.loads(body)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("the batch is not JSON") from exc
+    items = data.get("deliveries") if isinstance(data, dict) else None
+    if not isinstance(items, list) or not items:
+        raise ValueError('the batch has no "deliveries" list')
+    if len(items) > batch_max():
+        raise ValueError(f"the batch has {len(items)} deliveries, more than {batch_max()}")
+    out = []
+    for item in items:
+        headers = item.get("headers") if isinstance(item, dict) else None
+        text = item.get("body") if isinstance(item, dict) else None
+        if not isinstance(headers, dict) or not isinstance(text, str):
+            raise ValueError('each delivery is {"headers": {…}, "body": "…"}')
+        out.append(({str(k): str(v) for k, v in headers.items()}, text.encode("utf-8")))
+    return out
+
+
+def receive_batch_body(code: str, body: bytes, *, now: float | None = None, client: str = ""):
+    """The batch endpoint's work: (status, results) — 200 and one {"id", "status"} per delivery, in order; or 400
+    (or 429 above the limit) when the body is not a batch, recorded as one refusal "bad schema"."""
+    try:
+        deliveries = parse_batch(body)
+    except ValueError as exc:
+        status = _refuse(
+            code, None, {}, body, NationalRefusal.Reason.BAD_SCHEMA, str(exc), client, limited=True
+        )
+        return status, []
+    statuses = receive_batch(code, deliveries, now=now, client=client)
+    ids = [{k.lower(): v for k, v in h.items()}.get("webhook-id", "") for h, _b in deliveries]
+    return 200, [{"id": i, "status": s} for i, s in zip(ids, statuses, strict=True)]
 
 
 def _duplicate(event_id) -> int:

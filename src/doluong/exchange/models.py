@@ -176,7 +176,8 @@ class ExchangeLog(models.Model):
 class NationalSource(BaseModel):
     """A province instance that delivers its outbox to this (national) instance: its province, its published
     Ed25519 exchange key and the HMAC secret of its subscription to us — a separate secret per source, sealed with
-    the KEK, never shared between sources. A delivery must carry both signatures when both are set."""
+    the KEK, never shared between sources. A delivery must carry both signatures when both are set. After a
+    rotation the previous secret is still accepted during the grace period (`aggregate.secret_grace`)."""
 
     province = models.OneToOneField(Province, models.PROTECT, related_name="+", verbose_name=_("province"))
     name = models.CharField(_("name"), max_length=150, blank=True)
@@ -187,6 +188,10 @@ class NationalSource(BaseModel):
         help_text=_("The instance's exchange key"),
     )
     secret = models.TextField(editable=False)  # "kek:" + Fernet token of the whsec_ secret
+    #: the secret before the last rotation, sealed: still accepted for DOLUONG_NATIONAL_SECRET_GRACE_HOURS after
+    #: `secret_rotated_at` (deliveries signed before the province set the new one)
+    previous_secret = models.TextField(_("previous secret"), editable=False, blank=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True, editable=False)
     is_active = models.BooleanField(_("active"), default=True)
     notes = models.TextField(_("notes"), blank=True)
 

@@ -14,6 +14,11 @@ urlpatterns = [
     path(
         "open/exchange/national/receive/<str:province_code>/", views.national_receive, name="national_receive"
     ),
+    path(
+        "open/exchange/national/receive/<str:province_code>/batch/",
+        views.national_receive_batch,
+        name="national_receive_batch",
+    ),
     path("open/exchange/national/certificate/", views.national_certificate_page, name="national_certificate"),
     path(
         "open/exchange/national/api/certificate/",

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models.functions import Coalesce
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,12 +20,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from drf_spectacular.utils import extend_schema
-from rest_framework import permissions, serializers, status
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import permissions, serializers, status, viewsets
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from doluong.core import access
+from doluong.core.api import Pagination
 from doluong.core.scope import ADD, CHANGE, VIEW
 from doluong.core.surface import nav_link
 from doluong.verification.public import client_ip, rate_limited
@@ -101,6 +103,15 @@ def age_text(age) -> str:
     if hours:
         return _("%(hours)s h %(minutes)s min") % {"hours": hours, "minutes": minutes}
     return _("%(minutes)s min") % {"minutes": minutes}
+
+
+def _short_age_text(age) -> str:
+    """`age_text`, but "under a minute" below one (not "0 min"); '' without a time."""
+    if age is None:
+        return ""
+    if age.total_seconds() < 60:
+        return _("under a minute")
+    return age_text(age)
 
 
 #: the usual transport errors, said in Vietnamese (the log keeps the original text)
@@ -303,12 +314,30 @@ def national_receive(request, province_code):
     return response
 
 
+@csrf_exempt
+@require_POST
+def national_receive_batch(request, province_code):
+    """A province instance's delivery of several events (POST, each event signed on its own, see
+    `aggregate.parse_batch`): 200 and each event's status in order (204 stored, 200 duplicate, 400 refused and
+    recorded, 429 refused above the limit, 503 to be sent again); 400 (recorded) when the body is not a batch."""
+    _national_or_404()
+    status_code, results = aggregate.receive_batch_body(
+        province_code, request.body, client=client_ip(request)
+    )
+    if status_code != 200:
+        response = HttpResponse(status=status_code)
+        if status_code == 429:
+            response["Retry-After"] = "60"
+        return response
+    return JsonResponse({"results": results})
+
+
 def national_stats(request):
     _national_or_404()
     data = aggregate.stats()
     for row in data["rows"]:
-        row["lag_text"] = age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else "")
-        row["age_text"] = age_text(row["age"]) or (_("under a minute") if row["age"] is not None else "")
+        row["lag_text"] = _short_age_text(row["lag"])
+        row["age_text"] = _short_age_text(row["age"])
         row["receipt_cells"] = [row["receipts"].get(k, 0) for k in data["kinds"]]
     return render(request, "exchange/national_stats.html", data)
 
@@ -359,10 +388,19 @@ def _source_rows(sources_stats) -> list[dict]:
                 "receipts": row["receipts_total"],
                 "refusals": row["refusals"],
                 "last": row["last"],
-                "lag_text": age_text(row["lag"]) or (_("under a minute") if row["lag"] is not None else ""),
+                "lag_text": _short_age_text(row["lag"]),
+                "previous_until": _previous_until(source),
             }
         )
     return rows
+
+
+def _previous_until(source):
+    """Until when the source's previous secret is still accepted, when that is still ahead (else None)."""
+    from django.utils import timezone
+
+    until = aggregate.previous_secret_until(source)
+    return until if until and until > timezone.now() else None
 
 
 def _secret_page(request, source, secret, *, rotated: bool):
@@ -374,6 +412,7 @@ def _secret_page(request, source, secret, *, rotated: bool):
             "source": source,
             "secret": secret,
             "rotated": rotated,
+            "previous_until": _previous_until(source) if rotated else None,
             "receive_path": reverse("exchange_public:national_receive", args=[source.province_id]),
         },
     )
@@ -442,10 +481,13 @@ def national_source(request, pk):
     _require_sources(request.user)
     source = _source_for(request.user, pk)
     row = next(r for r in _source_rows(aggregate.stats()) if r["source"].pk == source.pk)
-    secret_label = str(NationalSource._meta.get_field("secret").verbose_name)
+    hidden = {
+        str(NationalSource._meta.get_field(name).verbose_name)
+        for name in ("secret", "previous_secret", "secret_rotated_at")
+    }
     history = history_entries(source)
     for entry in history:
-        entry.changes = [c for c in entry.changes if c.field != secret_label]
+        entry.changes = [c for c in entry.changes if c.field not in hidden]
         for change in entry.changes:
             change.old, change.new = _yes_no(change.old), _yes_no(change.new)
     return render(
@@ -456,6 +498,7 @@ def national_source(request, pk):
             "row": row,
             "refusals": NationalRefusal.objects.filter(province_code=source.province_id).order_by("-id")[:10],
             "history": history,
+            "previous_until": _previous_until(source),
             "may_change": access.can(request.user, NationalSource, CHANGE),
         },
     )
@@ -486,3 +529,101 @@ def national_source_active(request, pk):
             % {"name": source},
         )
     return redirect("exchange:national_source", pk=source.pk)
+
+
+# --- national mode: the national sources, read-only, as an API for the administrator
+
+
+class NationalSourceSerializer(serializers.ModelSerializer):
+    """A source as the API gives it: never its secret (neither the current nor the previous one, sealed or
+    not); its public key with its fingerprint, until when the previous secret is still accepted, and its
+    figures."""
+
+    display = serializers.SerializerMethodField()
+    province_name = serializers.CharField(source="province.name", read_only=True)
+    fingerprint = serializers.SerializerMethodField()
+    previous_secret_accepted_until = serializers.SerializerMethodField()
+    receipts = serializers.IntegerField(source="receipt_count", read_only=True)
+    refusals = serializers.IntegerField(source="refusal_count", read_only=True)
+    last_receipt_at = serializers.DateTimeField(read_only=True, allow_null=True)
+
+    class Meta:
+        model = NationalSource
+        fields = [
+            "id",
+            "display",
+            "province",
+            "province_name",
+            "name",
+            "is_active",
+            "public_key",
+            "fingerprint",
+            "secret_rotated_at",
+            "previous_secret_accepted_until",
+            "receipts",
+            "refusals",
+            "last_receipt_at",
+            "notes",
+            "created",
+            "last_updated",
+        ]
+        read_only_fields = fields
+
+    def get_display(self, obj) -> str:
+        return str(obj)
+
+    def get_fingerprint(self, obj) -> str:
+        return aggregate.key_fingerprint(obj.public_key)
+
+    @extend_schema_field(serializers.DateTimeField(allow_null=True))
+    def get_previous_secret_accepted_until(self, obj):
+        until = _previous_until(obj)
+        return until.isoformat() if until else None
+
+
+class _SourcesViewer(permissions.BasePermission):
+    """National mode (404 otherwise), then the permission table's view of the sources (403 otherwise)."""
+
+    def has_permission(self, request, view):
+        _national_or_404()
+        return bool(request.user and request.user.is_authenticated) and actions.may_manage_sources(
+            request.user
+        )
+
+
+class NationalSourceViewSet(viewsets.ReadOnlyModelViewSet):
+    """The national sources (national mode, the administrator's): list and detail, read-only — registering,
+    rotating a secret and (de)activating are the sources page's actions. The secret is never in the answer."""
+
+    serializer_class = NationalSourceSerializer
+    permission_classes = [_SourcesViewer]
+    pagination_class = Pagination
+
+    def get_queryset(self):
+        from django.db.models import Count, IntegerField, Max, OuterRef, Subquery
+
+        from .models import NationalReceipt
+
+        refusals = (
+            NationalRefusal.objects.filter(province_code=OuterRef("province_id"))
+            .order_by()
+            .values("province_code")
+            .annotate(n=Count("id"))
+            .values("n")
+        )
+        receipts = (
+            NationalReceipt.objects.filter(source=OuterRef("pk"))
+            .order_by()
+            .values("source")
+            .annotate(n=Count("id"), last=Max("received_at"))
+        )
+        return (
+            NationalSource.objects.restrict(self.request.user, VIEW)
+            .select_related("province")
+            .annotate(
+                receipt_count=Coalesce(Subquery(receipts.values("n"), output_field=IntegerField()), 0),
+                last_receipt_at=Subquery(receipts.values("last")),
+                refusal_count=Coalesce(Subquery(refusals, output_field=IntegerField()), 0),
+            )
+            .order_by("province_id")
+        )

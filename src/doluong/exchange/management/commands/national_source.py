@@ -1,7 +1,7 @@
 """Register a province instance with this national instance (national mode): `doluong manage national_source 92
 --public-key <base64> [--secret whsec_…] [--name …]`. Prints the HMAC secret once (generated unless given): set it
 on the province's subscription whose URL is /open/exchange/national/receive/92/ here. `--rotate` gives an
-existing source a new secret (printed once; the old one stops verifying at once). The administrator's page
+existing source a new secret (printed once; the old one is still accepted for the grace period, DOLUONG_NATIONAL_SECRET_GRACE_HOURS). The administrator's page
 (/exchange/national/sources/) does the same through the same actions' code."""
 
 from django.core.exceptions import ValidationError
