@@ -28,6 +28,7 @@ import os
 import platform
 import random
 import re
+import secrets
 import socket
 import statistics
 import subprocess
@@ -906,6 +907,8 @@ def bench_public(numbers: list[str], env: dict, seconds: float) -> dict:
         **env,
         "DJANGO_SETTINGS_MODULE": "bench_settings",
         "PYTHONPATH": f"{ROOT / 'bench' / 'national'}:{ROOT / 'src'}",
+        # a production-like server (DEBUG off) refuses the development key: a throwaway one for this run
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(64),
     }
     gunicorn = subprocess.Popen(
         [
