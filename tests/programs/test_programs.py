@@ -104,6 +104,8 @@ def test_map_targets_in_units_count_each_unit_once():
     assert source_for("map_engagements", "other", "lượt doanh nghiệp") == Source.MAP_ENGAGEMENTS
     assert source_for("map_engagements", "other", "Doanh nghiệp, hợp tác xã") == Source.MAP_ENTERPRISES
     assert source_for("map_engagements", "luot_doanh_nghiep", "") == Source.MAP_ENGAGEMENTS
+    # a unit of lượt is counted in lượt whatever its label says
+    assert source_for("map_engagements", "luot_doanh_nghiep", "doanh nghiệp (lượt)") == Source.MAP_ENGAGEMENTS
 
 
 def test_reload_changes_nothing():

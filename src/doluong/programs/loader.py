@@ -61,7 +61,9 @@ def source_for(measure: str, unit: str | None, unit_label: str | None = None) ->
     if measure == "map_engagements":
         if unit == Unit.TO_CHUC:
             return Source.MAP_PROVIDERS
-        if unit == Unit.DOANH_NGHIEP or fold(unit_label or "").startswith("doanh nghiep"):
+        if unit == Unit.DOANH_NGHIEP or (
+            unit in (Unit.OTHER, "", None) and fold(unit_label or "").startswith("doanh nghiep")
+        ):
             return Source.MAP_ENTERPRISES
         return Source.MAP_ENGAGEMENTS
     if measure in SOURCES:
