@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 from doluong.core.access import can
 from doluong.core.scope import CHANGE, DELETE, VIEW
 from doluong.core.surface import Related, Surface, nav_link, scoped_rows
+from doluong.core.views import restricted_or_404
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
@@ -559,13 +560,7 @@ nav_link(
 
 
 def _get(model, request, pk, action=VIEW):
-    try:
-        return model.objects.restrict(request.user, action).get(pk=pk)
-    except (model.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": model._meta.verbose_name, "action": gettext(action)}
-        ) from exc
+    return restricted_or_404(model, request.user, pk, action)
 
 
 def _run(request, obj, fn, done: str):
@@ -849,10 +844,11 @@ def support_summary(request):
     rows = SupportActivity.objects.restrict(request.user)
     legacy = MapEngagement.objects.restrict(request.user)
     province = request.GET.get("province", "")
-    seen = set(rows.values_list("province_id", flat=True)) | set(legacy.values_list("province_id", flat=True))
+    seen = set(rows.order_by().values_list("province_id", flat=True).distinct())
+    seen |= set(legacy.order_by().values_list("province_id", flat=True).distinct())
     provinces = list(Province.objects.filter(pk__in=seen).order_by("name"))
-    if province and province.isdigit():
-        rows, legacy = rows.filter(province_id=int(province)), legacy.filter(province_id=int(province))
+    if province:  # a province code as it is ("01" is Hà Nội, not 1)
+        rows, legacy = rows.filter(province_id=province), legacy.filter(province_id=province)
     years, total = yearly(rows, legacy)
     return render(
         request,

@@ -24,6 +24,21 @@ from .scope import CHANGE, DELETE, VIEW
 from .surface import DETAIL_PANELS, Surface
 
 
+def restricted_or_404(model, user, pk, action: str = VIEW, related: tuple = ()):
+    """The row `pk` of `model` that `user` may `action` (`restrict()`), with `related` joined; otherwise 404 saying
+    so (an unknown or malformed id, or a row outside the user's organisation or area)."""
+    queryset = model.objects.restrict(user, action)
+    if related:
+        queryset = queryset.select_related(*related)
+    try:
+        return queryset.get(pk=pk)
+    except (model.DoesNotExist, ValueError, ValidationError) as exc:
+        raise Http404(
+            _("No such %(model)s, or you may not %(action)s it.")
+            % {"model": model._meta.verbose_name, "action": _(action)}
+        ) from exc
+
+
 class SurfaceView(LoginRequiredMixin, View):
     surface: Surface = None  # type: ignore[assignment]
 

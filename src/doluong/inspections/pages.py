@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 
 from doluong.core.dates import today
 from doluong.core.scope import CHANGE, VIEW
+from doluong.core.views import restricted_or_404
 from doluong.metrology.inspection import vn_number
 
 from . import seal as sealing
@@ -21,13 +22,7 @@ from .models import Inspection
 
 
 def _get(request, pk, action=VIEW) -> Inspection:
-    try:
-        return Inspection.objects.restrict(request.user, action).select_related("site", "campaign").get(pk=pk)
-    except (Inspection.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": Inspection._meta.verbose_name, "action": gettext(action)}
-        ) from exc
+    return restricted_or_404(Inspection, request.user, pk, action, related=("site", "campaign"))
 
 
 @login_required
@@ -74,17 +69,7 @@ def lot_sheet_pdf(request, pk):
     from .documents import render_lot
     from .models import PrepackageLot
 
-    try:
-        lot = (
-            PrepackageLot.objects.restrict(request.user, VIEW)
-            .select_related("inspection__campaign")
-            .get(pk=pk)
-        )
-    except (PrepackageLot.DoesNotExist, ValueError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": PrepackageLot._meta.verbose_name, "action": gettext(VIEW)}
-        ) from exc
+    lot = restricted_or_404(PrepackageLot, request.user, pk, related=("inspection__campaign",))
     response = HttpResponse(render_lot(lot), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="phieu-kiem-tra-lo-{lot.pk}.pdf"'
     return response
@@ -97,25 +82,20 @@ def finding_violation_pdf(request, pk):
     from .documents import render_violation
     from .models import Finding
 
-    try:
-        finding = (
-            Finding.objects.restrict(request.user, VIEW)
-            .select_related(
-                "inspection__campaign__province",
-                "inspection__campaign__commune",
-                "inspection__site__commune",
-                "inspection__site__operator",
-                "instrument_check__instrument",
-                "lot",
-                "provision",
-            )
-            .get(pk=pk)
-        )
-    except (Finding.DoesNotExist, ValueError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": Finding._meta.verbose_name, "action": gettext(VIEW)}
-        ) from exc
+    finding = restricted_or_404(
+        Finding,
+        request.user,
+        pk,
+        related=(
+            "inspection__campaign__province",
+            "inspection__campaign__commune",
+            "inspection__site__commune",
+            "inspection__site__operator",
+            "instrument_check__instrument",
+            "lot",
+            "provision",
+        ),
+    )
     response = HttpResponse(render_violation(finding), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="du-thao-bien-ban-vi-pham-{finding.pk}.pdf"'
     return response
@@ -127,15 +107,7 @@ def finding_violation_pdf(request, pk):
 def _campaign(request, pk, action):
     from .models import Campaign
 
-    try:
-        return (
-            Campaign.objects.restrict(request.user, action).select_related("province", "commune").get(pk=pk)
-        )
-    except (Campaign.DoesNotExist, ValueError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": Campaign._meta.verbose_name, "action": gettext(action)}
-        ) from exc
+    return restricted_or_404(Campaign, request.user, pk, action, related=("province", "commune"))
 
 
 def _term_labels() -> dict:

@@ -25,6 +25,7 @@ from doluong.core.dates import today
 from doluong.core.forms import ImportUploadForm
 from doluong.core.scope import CHANGE, VIEW
 from doluong.core.surface import Related, Surface, scoped_rows
+from doluong.core.views import restricted_or_404
 
 from . import actions, filtersets, forms, tables
 from .api import serializers
@@ -335,13 +336,7 @@ SURFACES = [
 
 
 def _get(model, request, pk, action=VIEW):
-    try:
-        return model.objects.restrict(request.user, action).get(pk=pk)
-    except (model.DoesNotExist, ValueError, ValidationError) as exc:
-        raise Http404(
-            gettext("No such %(model)s, or you may not %(action)s it.")
-            % {"model": model._meta.verbose_name, "action": gettext(action)}
-        ) from exc
+    return restricted_or_404(model, request.user, pk, action)
 
 
 def upcoming_deadlines(plan, day: dt.date) -> list[dict]:
