@@ -172,7 +172,8 @@ def test_the_command_and_the_worker_job_refresh_the_tally(capsys):
 
     call_command("refresh_due_tally")
     out = capsys.readouterr().out
-    assert DueTally.objects.count() > 0 and f"{DueTally.objects.count()} " in out
+    assert DueTally.objects.count() > 0 and f"{DueTally.objects.count()} dòng" in out
+    assert out.startswith("Tổng hợp hạn kiểm định ngày ")
     DueTally.objects.all().delete()
     call_command("refresh_due_tally", "--queue")
     job = Job.objects.filter(kind="due_tally").latest("pk")

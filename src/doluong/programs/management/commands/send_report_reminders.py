@@ -4,20 +4,20 @@ already sent for a round, unit and stage is never sent again (see programs.Remin
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 
+from doluong.core.management.queueable import QueueableCommand
 from doluong.programs.actions import send_report_reminders
 
 
-class Command(BaseCommand):
+class Command(QueueableCommand):
     help = "Send reminder e-mails to units that have not submitted their yearly report on a plan."
+    job_kind = "report_reminders"
 
     def add_arguments(self, parser):
         parser.add_argument("--date", help="act as if today were this day (dd/mm/yyyy)")
         parser.add_argument("--dry-run", action="store_true", help="list what would be sent, send nothing")
-        parser.add_argument(
-            "--queue", action="store_true", help="queue the run for `doluong worker` (a background job)"
-        )
+        super().add_arguments(parser)
 
     def handle(self, *args, date=None, dry_run=False, queue=False, **options):
         day = None
@@ -27,12 +27,7 @@ class Command(BaseCommand):
             except ValueError as exc:
                 raise CommandError(f"--date: {date!r} is not dd/mm/yyyy") from exc
         if queue:
-            from doluong.core import jobs
-
-            params = {"date": day.isoformat() if day else "", "dry_run": dry_run}
-            job = jobs.create("report_reminders", params=params)
-            jobs.enqueue(job)
-            self.stdout.write(f"QUEUED {job.pk}")
+            self.queue({"date": day.isoformat() if day else "", "dry_run": dry_run})
             return
         sent = send_report_reminders(day, dry_run=dry_run)
         for log in sent:

@@ -5,12 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from doluong.core.dates import today
+from doluong.core.management.queueable import QueueableCommand
 from doluong.registry.models import ReminderStatus
 from doluong.registry.reminders import send_reminders
 
@@ -25,26 +26,23 @@ def _date(text: str) -> dt.date:
             ) from None
 
 
-class Command(BaseCommand):
+class Command(QueueableCommand):
     help = "Send each owner one e-mail listing its instruments due for verification or overdue."
+    job_kind = "reminders"
 
     def add_arguments(self, parser):
         parser.add_argument("--date", type=_date, default=None, help="dd/mm/yyyy (default: today)")
         parser.add_argument("--dry-run", action="store_true", help="show what would be sent; write nothing")
         parser.add_argument("--province", default=None, help="province code (default: every province)")
-        parser.add_argument(
-            "--queue", action="store_true", help="queue the run for `doluong worker` (a background job)"
-        )
+        super().add_arguments(parser)
 
     def handle(self, *args, date, dry_run, province, queue=False, **options):
         on = date or today()
         if queue:
-            from doluong.core import jobs
-
-            params = {"date": on.isoformat(), "dry_run": dry_run, "province": province}
-            job = jobs.create("reminders", params=params, province_code=province or "")
-            jobs.enqueue(job)
-            self.stdout.write(f"QUEUED {job.pk}")
+            self.queue(
+                {"date": on.isoformat(), "dry_run": dry_run, "province": province},
+                province_code=province or "",
+            )
             return
         report = send_reminders(on, dry_run=dry_run, province=province)
         with translation.override("vi"):
