@@ -11,6 +11,7 @@ import datetime as dt
 import json
 import os
 import sys
+from pathlib import Path
 
 
 def public_check(client, number: str, short: str) -> list[dict]:
@@ -20,51 +21,21 @@ def public_check(client, number: str, short: str) -> list[dict]:
 
 
 def main(number: str, short: str) -> dict:
-    from django.contrib.auth import get_user_model
     from django.test import Client
 
-    from doluong.core.dates import today
-    from doluong.parties.models import Organisation, Verifier
-    from doluong.registry.models import Instrument, InstrumentType, MeasurementStandard
     from doluong.verification import actions, signing
     from doluong.verification.models import Certificate
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # the checkout, for `tests.verification.kit`
+    from tests.verification.kit import build_kit
 
     client = Client()
     existing = public_check(client, number, short)
 
-    provider = Organisation.objects.get(short_name="TTKT TĐC Cần Thơ")
-    itype = InstrumentType.objects.get(code="8.1")
-    day = today() - dt.timedelta(days=3)
-    verifier = Verifier.objects.filter(
-        organisation=provider, valid_until__gte=day, issued_on__lte=day
-    ).first()
-    verifier.instrument_types.add(itype)
-    standard = MeasurementStandard.objects.filter(
-        holder=provider, valid_until__gte=day, calibrated_on__lte=day
-    ).first()
-    standard.instrument_types.add(itype)
-    instrument = Instrument.objects.filter(instrument_type=itype, province_id="92").order_by("pk").first()
-    staff = get_user_model().objects.get(username="ct.kiemdinh")
+    kit = build_kit()
     before = Certificate.objects.count()
-    record = actions.do_record_verification(
-        user=staff,
-        kind="periodic",
-        provider=provider,
-        instrument=instrument,
-        verifier=verifier,
-        performed_on=day,
-        standards=[standard],
-        points=[
-            {"label": "5 kg", "nominal": "5", "found": "5.1", "unit": "kg"},
-            {"label": "30 kg", "nominal": "30", "found": "30.2", "unit": "kg"},
-            {"label": "60 kg", "nominal": "60", "found": "59.8", "unit": "kg"},
-        ],
-        accuracy_class="IIII",
-        mpe_params={"e": "0.2", "Max": "60"},
-        procedure="ĐLVN 30:2019",
-        place="Chợ Ninh Kiều",
-    )
-    cert = actions.do_issue_certificate(record, user=staff)
+    record = actions.do_record_verification(**kit.args())
+    cert = actions.do_issue_certificate(record, user=kit.staff)
     return {
         "existing": existing,
         "issued": {"number": cert.number, "verifies": signing.verify_certificate(cert)},
