@@ -691,15 +691,24 @@ def bench_queries(today: dt.date, numbers: list[str], db: str) -> list[tuple]:
         (
             "certificate lookup by number (public check)",
             lambda: public.check(numbers[0]),
-            # what the check reads (the paper's fields, the signature, the key to verify it, the newer number)
+            # what the check reads, in one statement: the paper's fields, the signature, the key to verify it
+            # (with its signed key-history record), the newer number, whether the record is voided, and the signed
+            # status statements with their keys (the check verifies the status from them)
             raw(
-                """SELECT c.number, c.kind, c.provider_id, c.issued_on, c.verified_on, c.valid_until,
-                     c.stamp_number, c.status, c.status_changed_on, c.snapshot, c.signature,
-                     k.key_id, k.public_key, k.provider_id, s.number
+                """SELECT c.id, c.number, c.kind, c.provider_id, c.issued_on, c.verified_on, c.valid_until,
+                     c.stamp_number, c.snapshot, c.status, c.signature,
+                     k.key_id, k.public_key, k.provider_id, k.sequence, k.activated_at, k.previous_hash,
+                     k.root_id, k.endorsement, s.number, r.voided_on,
+                     st.sequence, st.status, st.reason, st.effective_at, st.superseded_by_number, st.previous,
+                     st.signature, sk.key_id, sk.public_key, sk.provider_id, sk.sequence, sk.activated_at,
+                     sk.previous_hash, sk.root_id, sk.endorsement
                    FROM verification_certificate c
                    LEFT JOIN verification_signingkey k ON k.id = c.key_id
                    LEFT JOIN verification_certificate s ON s.id = c.superseded_by_id
-                   WHERE c.lookup_key = %s ORDER BY c.issued_on DESC, c.id DESC LIMIT 10""",
+                   LEFT JOIN verification_verificationrecord r ON r.id = c.record_id
+                   LEFT JOIN verification_statusstatement st ON st.certificate_id = c.id
+                   LEFT JOIN verification_signingkey sk ON sk.id = st.key_id
+                   WHERE c.lookup_key = %s ORDER BY c.issued_on DESC, c.id DESC, st.sequence LIMIT 10""",
                 [numbers[0].replace(" ", "").upper()],
             ),
         ),
