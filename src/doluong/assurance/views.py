@@ -23,6 +23,7 @@ from doluong.core.views import restricted_or_404
 from . import actions, filtersets, forms, tables
 from .api import serializers
 from .models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -54,6 +55,8 @@ def _programme_context(programme, request):
         # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
         "can_change": can_manage and not programme.is_approved,
         "can_manage": can_manage,
+        # a consultant drafts with the enterprise; the consultation and the approval are the enterprise's
+        "enterprise_side": can_manage and actions.is_enterprise_side(programme, request.user),
         "consultation_form": forms.ConsultationForm(),
         "approval_form": forms.ApprovalForm(),
     }
@@ -525,6 +528,19 @@ evidence = Surface(
     detail_template="assurance/evidence_detail.html",
 )
 
+advisory = Surface(
+    model=AdvisoryAssignment,
+    filterset=filtersets.AdvisoryAssignmentFilterSet,
+    table=tables.AdvisoryAssignmentTable,
+    form=forms.AdvisoryAssignmentForm,
+    serializer=serializers.AdvisoryAssignmentSerializer,
+    basename="advisoryassignment",
+    route="advisory-assignments",
+    nav_order=75,
+    select_related=["enterprise", "consultant", "province", "support"],
+    **COMMON,
+)
+
 SURFACES = [
     programme,
     process,
@@ -535,6 +551,7 @@ SURFACES = [
     oot_case,
     impact,
     support,
+    advisory,
     equipment,
     equipment_calibration,
     plan,
