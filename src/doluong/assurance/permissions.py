@@ -62,6 +62,17 @@ def _advised_draft(scope, paths):
     return q & Q(**{f"{paths['draft_step']}__in": list(DRAFT_STEPS)})
 
 
+@named_scope(
+    "provided_by_own_organisation",
+    "rows that name the user's organisation as their service provider",
+    "bản ghi nêu tổ chức của người dùng là đơn vị cung cấp dịch vụ",
+)
+def _provided(scope, paths):
+    """The provider's rows (item 8): the calibration plan lines that name its organisation as provider (the
+    requests), the confirmations fed by its certificates and their points."""
+    return path_q(paths, "provider", scope.organisation_id) if scope else None
+
+
 def _own(label, paths=ORG, **extra):
     return rules(
         label,
@@ -119,17 +130,32 @@ PERMISSIONS = [
         "assurance.ProcessInstrument",
         paths={"province": "province_id", "organisation": "process__enterprise_id"},
     ),
-    _own("assurance.Confirmation"),
+    # the provider whose certificate feeds a confirmation reads it (its own calibration put to use)
+    _own(
+        "assurance.Confirmation",
+        paths={**ORG, "provider": "certificate__provider_id"},
+        provider_staff=allow("view", "provided_by_own_organisation"),
+    ),
     _own(
         "assurance.ConfirmationPoint",
-        paths={"province": "province_id", "organisation": "confirmation__enterprise_id"},
+        paths={
+            "province": "province_id",
+            "organisation": "confirmation__enterprise_id",
+            "provider": "confirmation__certificate__provider_id",
+        },
+        provider_staff=allow("view", "provided_by_own_organisation"),
     ),
     _own("assurance.CorrectiveAction"),
     # the inventory and the yearly calibration plan: the enterprise's own, the province's officers read them
     _own("assurance.Equipment"),
     _own("assurance.EquipmentCalibration"),
     _own("assurance.CalibrationPlan"),
-    _own("assurance.PlanLine"),
+    # the provider a plan line names reads it: the enterprise's request for a calibration
+    _own(
+        "assurance.PlanLine",
+        paths={**ORG, "provider": "provider_id"},
+        provider_staff=allow("view", "provided_by_own_organisation"),
+    ),
     # an out-of-tolerance case is opened by the holder of the standard (or the provider that found it), by the
     # enterprise for its own instrument, or by the province's officer; the listed impact is never deleted
     rules(
