@@ -20,6 +20,36 @@ def _refuse(text: str):
     raise ValidationError(text)
 
 
+def is_enterprise_side(programme: Programme, user) -> bool:
+    """Whether `user` may change `programme` otherwise than as its consultant (the enterprise's own people, the
+    administrator): the consultation and the approval are theirs alone."""
+    from doluong.core.access import scope_q
+    from doluong.core.scope import CHANGE, principal
+
+    from .permissions import CONSULTANT_ROLE
+
+    who = principal(user)
+    if who.is_admin:
+        return True
+    parts = [scope_q(Programme, s, CHANGE) for s in who.scopes if s.role != CONSULTANT_ROLE]
+    parts = [q for q in parts if q is not None]
+    if not parts:
+        return False
+    q = parts[0]
+    for part in parts[1:]:
+        q |= part
+    return Programme.objects.filter(q, pk=programme.pk).exists()
+
+
+def _enterprise_side(programme: Programme, user) -> None:
+    """The consultation and the approval are the enterprise's (its head approves): a user who may change the
+    draft only as its consultant (`assurance.permissions.advised_draft`) is refused them."""
+    from django.core.exceptions import PermissionDenied
+
+    if not is_enterprise_side(programme, user):
+        raise PermissionDenied(gettext("The consultation and the approval are the enterprise's own."))
+
+
 @transaction.atomic
 def do_advance(programme: Programme, user) -> Programme:
     """Move the dossier to its next step. Consultation and approval have their own actions; a superseded
@@ -37,6 +67,7 @@ def do_advance(programme: Programme, user) -> Programme:
 
 @transaction.atomic
 def do_record_consultation(programme: Programme, user, *, on: dt.date | None, record: str) -> Programme:
+    _enterprise_side(programme, user)
     if programme.step != Step.DRAFT:
         _refuse(gettext("Only a draft is sent for consultation."))
     if not on or not (record or "").strip():
@@ -49,6 +80,7 @@ def do_record_consultation(programme: Programme, user, *, on: dt.date | None, re
 
 @transaction.atomic
 def do_approve(programme: Programme, user, *, on: dt.date | None, approver: str) -> Programme:
+    _enterprise_side(programme, user)
     if programme.is_approved:
         _refuse(gettext("This version is already approved."))
     if not programme.consulted_on or programme.step != Step.CONSULTATION:

@@ -22,6 +22,15 @@ class Step(models.TextChoices):
 
 #: the steps an approved version may still move through (its content is frozen)
 APPROVED_STEPS = (Step.APPROVED, Step.IMPLEMENTATION, Step.MONITORING, Step.SUPERSEDED)
+#: the steps of the dossier being drafted (a consultant writes with the enterprise until consultation)
+DRAFT_STEPS = (
+    Step.RECEPTION,
+    Step.DATA_COLLECTION,
+    Step.ANALYSIS,
+    Step.EXPECTED_EFFECT,
+    Step.PLANNING,
+    Step.DRAFT,
+)
 #: the order `do_advance` follows; consultation and approval have their own actions
 ORDER = [
     Step.RECEPTION,

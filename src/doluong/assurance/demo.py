@@ -169,6 +169,7 @@ def build(ctx):
         login(ctx, persona)
     cases = _out_of_tolerance(ctx)
     support = _support(ctx)
+    advisory = _advisory(ctx)
     plans = sum(_calibration_plan(ctx, key) for key in ("ct-water", "ct-food"))
     surveys = _readiness(ctx)
     return {
@@ -179,7 +180,73 @@ def build(ctx):
         "confirmations": made["confirmations"],
         "out-of-tolerance cases": cases,
         "programme support activities": support,
+        "advisory assignments": advisory,
     }
+
+
+#: the demo consultant's login (assurance.personas)
+CONSULTANT = "ct.tuvan"
+
+
+def _advisory(ctx) -> int:
+    """The province assigns the technical centre's consultant to the Cần Thơ food packer (on the province's
+    consultancy activity) and to the water utility; an earlier assignment to another enterprise has ended."""
+    from django.contrib.auth import get_user_model
+
+    from doluong.parties.choices import OrganisationKind as K
+    from doluong.parties.models import Organisation
+
+    from .choices import SupportKind
+    from .models import AdvisoryAssignment, SupportActivity
+
+    centre = ctx.orgs.get("ct-provider")
+    user = get_user_model().objects.filter(username=CONSULTANT).first()
+    if centre is None:
+        return 0
+    rows = []
+    for key, days, support_kind in (("ct-food", 120, SupportKind.CONSULTANCY), ("ct-water", 60, None)):
+        org = ctx.orgs.get(key)
+        if org is None:
+            continue
+        support = (
+            SupportActivity.objects.filter(beneficiary=org, kind=support_kind).order_by("date").first()
+            if support_kind
+            else None
+        )
+        rows.append(
+            AdvisoryAssignment(
+                consultant=centre,
+                person=user.get_full_name() if user else "",
+                user=user,
+                enterprise=org,
+                valid_from=ctx.today - dt.timedelta(days=days),
+                support=support,
+            )
+        )
+    taken = {ctx.orgs[k].pk for k in ("ct-food", "ct-water") if ctx.orgs.get(k)}
+    ended = (
+        Organisation.objects.filter(province_id=centre.province_id, kind=K.ENTERPRISE)
+        .exclude(pk__in=taken)
+        .order_by("pk")
+        .first()
+    )
+    if ended is not None:
+        rows.append(
+            AdvisoryAssignment(
+                consultant=centre,
+                person=user.get_full_name() if user else "",
+                user=user,
+                enterprise=ended,
+                valid_from=ctx.today - dt.timedelta(days=400),
+                valid_to=ctx.today - dt.timedelta(days=35),
+                notes="Đã kết thúc hợp đồng tư vấn.",
+            )
+        )
+    for row in rows:
+        row._history_user = ctx.admin
+        row.full_clean()
+        row.save()
+    return len(rows)
 
 
 def _support(ctx) -> int:

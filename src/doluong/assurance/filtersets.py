@@ -5,6 +5,7 @@ from doluong.core.filtersets import BaseFilterSet
 from doluong.parties.models import Organisation
 
 from .models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -159,3 +160,12 @@ class SurveyEvidenceFilterSet(BaseFilterSet):
     class Meta:
         model = SurveyEvidence
         fields = ["answer"]
+
+
+class AdvisoryAssignmentFilterSet(BaseFilterSet):
+    enterprise = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+    consultant = django_filters.ModelChoiceFilter(queryset=Organisation.objects.all())
+
+    class Meta:
+        model = AdvisoryAssignment
+        fields = ["province", "enterprise", "consultant"]

@@ -5,6 +5,7 @@ from doluong.core.forms import BaseModelForm
 from doluong.programs.forms import _activity_form
 
 from .models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -353,3 +354,10 @@ class SurveyEvidenceForm(BaseModelForm):
             field = self.fields["answer"]
             field.queryset = field.queryset.select_related("survey__enterprise", "item")
             field.label_from_instance = lambda a: f"{a.survey} · {a}"
+
+
+class AdvisoryAssignmentForm(BaseModelForm):
+    class Meta:
+        model = AdvisoryAssignment
+        fields = ["enterprise", "consultant", "person", "user", "valid_from", "valid_to", "support", "notes"]
+        widgets = _areas("notes")

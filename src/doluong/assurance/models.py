@@ -1066,3 +1066,8 @@ __all__ += ["CalibrationPlan", "Equipment", "EquipmentCalibration", "PlanLine"]
 from .readiness_models import Checklist, ChecklistItem, Survey, SurveyAnswer, SurveyEvidence  # noqa: E402
 
 __all__ += ["Checklist", "ChecklistItem", "Survey", "SurveyAnswer", "SurveyEvidence"]
+
+# who advises which enterprise (issue 14, items 8 and 9)
+from .advisory_models import AdvisoryAssignment  # noqa: E402
+
+__all__ += ["AdvisoryAssignment"]

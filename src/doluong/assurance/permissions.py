@@ -5,11 +5,72 @@ every enterprise's of the province (they follow the programme, they do not write
 enterprise's own, approved by its head). Workflow fields (step, consultation, approval, review), verdicts and
 labels are not editable fields: the app's actions write them."""
 
+from django.db.models import Q
+
 from doluong.core.access import allow, named_scope, path_q, rules
 
 VACD = "view add change delete"
 
 ORG = {"province": "province_id", "organisation": "enterprise_id"}
+
+#: the role of the consultants of the programme (parties.choices.Role.CONSULTANT)
+CONSULTANT_ROLE = "consultant"
+
+
+def _advised_q(paths, organisation_id, key="organisation") -> Q | None:
+    from .advisory_models import advised_enterprise_ids
+
+    if key not in paths:
+        return None
+    names = paths[key]
+    names = (names,) if isinstance(names, str) else tuple(names)
+    q = Q()
+    for index, name in enumerate(names):
+        part = Q(**{f"{name}__in": advised_enterprise_ids(organisation_id)})
+        q = part if index == 0 else q | part
+    return q
+
+
+@named_scope(
+    "advised_enterprises",
+    "rows of the enterprises the user's organisation is assigned to advise (assignment in force today)",
+    "bản ghi của các doanh nghiệp mà tổ chức của người dùng được phân công tư vấn (phân công còn hiệu lực)",
+)
+def _advised(scope, paths):
+    """The consultant's rows: those of the enterprises an `AdvisoryAssignment` in force today assigns to the
+    consultant's organisation. An assignment whose to-date has passed gives nothing."""
+    return _advised_q(paths, scope.organisation_id) if scope else None
+
+
+@named_scope(
+    "advised_draft",
+    "programmes of the advised enterprises still being drafted (reception to draft)",
+    "chương trình của doanh nghiệp được tư vấn, còn ở giai đoạn xây dựng dự thảo",
+)
+def _advised_draft(scope, paths):
+    """A consultant writes the dossier with the enterprise while it is being drafted, from reception to the
+    draft (Decision 510's steps 1–6: the consultant collects the data, analyses the current state, proposes
+    objectives, tasks, solutions and budget). The enterprise opens the dossier (its reception) and owns it: the
+    consultant neither adds nor deletes one, nor moves it to another enterprise; once it goes to consultation the dossier is the enterprise's alone
+    — the consultation, the approval by the head of the enterprise, the review and the revision are never the
+    consultant's (`assurance.actions` refuses them to a consultant whatever the scope)."""
+    from .choices import DRAFT_STEPS
+
+    q = _advised(scope, paths)
+    if q is None or "draft_step" not in paths:
+        return None
+    return q & Q(**{f"{paths['draft_step']}__in": list(DRAFT_STEPS)})
+
+
+@named_scope(
+    "provided_by_own_organisation",
+    "rows that name the user's organisation as their service provider",
+    "bản ghi nêu tổ chức của người dùng là đơn vị cung cấp dịch vụ",
+)
+def _provided(scope, paths):
+    """The provider's rows (item 8): the calibration plan lines that name its organisation as provider (the
+    requests), the confirmations fed by its certificates and their points."""
+    return path_q(paths, "provider", scope.organisation_id) if scope else None
 
 
 def _own(label, paths=ORG, **extra):
@@ -18,6 +79,7 @@ def _own(label, paths=ORG, **extra):
         paths=paths,
         province_officer=allow("view", "own_province"),
         enterprise_user=allow(VACD, "own_organisation"),
+        consultant=allow("view", "advised_enterprises"),
         **extra,
     )
 
@@ -53,23 +115,47 @@ def _own_part_or_case(scope, paths):
 
 
 PERMISSIONS = [
-    _own("assurance.Programme"),
+    # the consultant drafts the dossier with the enterprise (see `advised_draft`); the enterprise opens it
+    # (reception), the consultant never deletes one nor moves it to another enterprise
+    rules(
+        "assurance.Programme",
+        paths={**ORG, "draft_step": "step"},
+        province_officer=allow("view", "own_province"),
+        enterprise_user=allow(VACD, "own_organisation"),
+        consultant=allow("view", "advised_enterprises")
+        | allow("change", "advised_draft", exclude=("enterprise",)),
+    ),
     _own("assurance.MeasurementProcess"),
     _own(
         "assurance.ProcessInstrument",
         paths={"province": "province_id", "organisation": "process__enterprise_id"},
     ),
-    _own("assurance.Confirmation"),
+    # the provider whose certificate feeds a confirmation reads it (its own calibration put to use)
+    _own(
+        "assurance.Confirmation",
+        paths={**ORG, "provider": "certificate__provider_id"},
+        provider_staff=allow("view", "provided_by_own_organisation"),
+    ),
     _own(
         "assurance.ConfirmationPoint",
-        paths={"province": "province_id", "organisation": "confirmation__enterprise_id"},
+        paths={
+            "province": "province_id",
+            "organisation": "confirmation__enterprise_id",
+            "provider": "confirmation__certificate__provider_id",
+        },
+        provider_staff=allow("view", "provided_by_own_organisation"),
     ),
     _own("assurance.CorrectiveAction"),
     # the inventory and the yearly calibration plan: the enterprise's own, the province's officers read them
     _own("assurance.Equipment"),
     _own("assurance.EquipmentCalibration"),
     _own("assurance.CalibrationPlan"),
-    _own("assurance.PlanLine"),
+    # the provider a plan line names reads it: the enterprise's request for a calibration
+    _own(
+        "assurance.PlanLine",
+        paths={**ORG, "provider": "provider_id"},
+        provider_staff=allow("view", "provided_by_own_organisation"),
+    ),
     # an out-of-tolerance case is opened by the holder of the standard (or the provider that found it), by the
     # enterprise for its own instrument, or by the province's officer; the listed impact is never deleted
     rules(
@@ -96,6 +182,7 @@ PERMISSIONS = [
         via_action={"add": "opening an out-of-tolerance case (assurance.impact.build_items)"},
         province_officer=allow("view", "own_province"),
         provider_staff=allow("view", "own_part_or_own_case"),
+        consultant=allow("view", "advised_enterprises"),
         enterprise_user=allow("view", "own_organisation")
         | allow("change", "own_organisation", fields=("status", "closed_on", "evidence", "evidence_file")),
     ),
@@ -119,6 +206,7 @@ PERMISSIONS += [
         paths=ORG,
         province_officer=allow(VACD, "own_province"),
         enterprise_user=allow(VACD, "own_organisation"),
+        consultant=allow("view", "advised_enterprises"),
     ),
     rules(
         "assurance.SurveyAnswer",
@@ -127,6 +215,7 @@ PERMISSIONS += [
         via_action={"add": "creating a survey (assurance.readiness.start_answers)"},
         province_officer=allow("view change", "own_province"),
         enterprise_user=allow("view change", "own_organisation"),
+        consultant=allow("view", "advised_enterprises"),
     ),
     # an answer's evidence files: whoever may change the answer uploads, describes and removes them
     rules(
@@ -134,6 +223,22 @@ PERMISSIONS += [
         paths=ORG,
         province_officer=allow(VACD, "own_province"),
         enterprise_user=allow(VACD, "own_organisation"),
+        consultant=allow("view", "advised_enterprises"),
+    ),
+]
+
+# who advises which enterprise (items 8 and 9): the province's officer assigns a consulting organisation to an
+# enterprise of the province; the consultant and the enterprise read their own assignments
+PERMISSIONS += [
+    rules(
+        "assurance.AdvisoryAssignment",
+        paths={
+            "province": "province_id",
+            "organisation": ("consultant_id", "enterprise_id"),
+        },
+        province_officer=allow(VACD, "own_province"),
+        consultant=allow("view", "own_organisation"),
+        enterprise_user=allow("view", "own_organisation"),
     ),
 ]
 

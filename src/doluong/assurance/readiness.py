@@ -3,7 +3,8 @@ pre-fills, the score and band of a survey, the before/after delta, and the provi
 
 * registry figures (`registry_figures`, as they stood on the survey's date: certificates issued by then with
   their validity and revocations on that day, the due dates they gave, calibrations made by then, cases found
-  by then and not closed by then; which instruments are the enterprise's as the registry holds it now): the enterprise's Group 2 instruments in the registry (not retired), its
+  by then and not closed by then, the instruments the enterprise owned and had not retired that day, read from
+  the registry's history — `owned_on`): the enterprise's Group 2 instruments in the registry (not retired), its
   own Group 1 equipment in the inventory, the Group 2 ones overdue (next due date passed), those whose latest
   certificate is expired or revoked, those with no certificate in doluong, the Group 1 items overdue or without a
   due date, and the open out-of-tolerance cases that touch it (its own instrument or standard, or an open impact
@@ -93,14 +94,58 @@ def certificate_status_on(cert, statements: list, on: dt.date) -> str:
     return effective_status(status, cert.valid_until, on)
 
 
+def owned_on(enterprise, on: dt.date) -> set[int]:
+    """The registry instruments `enterprise` owned, not retired, at the end of the day `on`.
+
+    The registry keeps no owner-change or retirement dates, but every change made through doluong's forms, API
+    and actions leaves a row in the instrument's history (`Instrument.history`, django-simple-history): the
+    owner and status of its last history row by the end of `on` are those of that day. The history dates what
+    doluong was told, not when the enterprise acquired the instrument: one first recorded after `on` is taken as
+    its first row has it (an instrument registered today was most likely in use before; only a change recorded
+    later — another owner, a retirement — is undone). An instrument without any history row (loaded in bulk from
+    an old register: one job row stands for the load, `core.bulk`) is taken as the registry holds it now. On or
+    after today the registry's current rows decide."""
+    from doluong.registry.choices import InstrumentStatus
+    from doluong.registry.models import Instrument
+
+    current = set(
+        Instrument.objects.filter(owner=enterprise)
+        .exclude(status=InstrumentStatus.RETIRED)
+        .values_list("pk", flat=True)
+    )
+    if on >= today():
+        return current
+    History = Instrument.history.model
+    # every instrument that was ever the enterprise's (a history row names it owner) or is now
+    candidates = set(History.objects.filter(owner_id=enterprise.pk).values_list("id", flat=True)) | set(
+        Instrument.objects.filter(owner=enterprise).values_list("pk", flat=True)
+    )
+    end = timezone.make_aware(dt.datetime.combine(on + dt.timedelta(days=1), dt.time.min))
+    state: dict[int, tuple] = {}
+    for pk, owner_id, status, when in (
+        History.objects.filter(id__in=candidates)
+        .order_by("id", "history_date", "history_id")
+        .values_list("id", "owner_id", "status", "history_date")
+    ):
+        # the last row by the end of that day; for an instrument recorded later, its first (earliest known) row
+        if pk not in state or when < end:
+            state[pk] = (owner_id, status)
+    owned = {
+        pk
+        for pk, (owner_id, status) in state.items()
+        if owner_id == enterprise.pk and status != InstrumentStatus.RETIRED
+    }
+    # no history at all: the registry's row as it is now
+    return owned | (current - set(state))
+
+
 def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     """The registry's figures for `enterprise` as they stood on the day `on` (today by default): the
     certificates issued by then with their validity and status on that day (signed status statements effective
     by then), the due dates then (the registry's, unless the instrument was verified again since: then the one
     its certificate in force that day gave), the calibrations of the inventory made by then, and the
-    out-of-tolerance cases found by then and not closed by then. The instruments themselves (owner, retired or
-    not) and the inventory are taken as the registry holds them now."""
-    from doluong.registry.choices import InstrumentStatus
+    out-of-tolerance cases found by then and not closed by then; the instruments the enterprise owned and had not
+    retired that day (`owned_on`, from the registry's history). The inventory is taken as it is now."""
     from doluong.registry.models import Instrument
     from doluong.verification.choices import CertificateStatus
     from doluong.verification.models import Certificate, StatusStatement
@@ -110,9 +155,7 @@ def registry_figures(enterprise, on: dt.date | None = None) -> Figures:
     on = on or today()
     f = Figures(on=on)
     instruments = list(
-        Instrument.objects.filter(owner=enterprise)
-        .exclude(status=InstrumentStatus.RETIRED)
-        .only("pk", "next_due", "last_verified_on")
+        Instrument.objects.filter(pk__in=owned_on(enterprise, on)).only("pk", "next_due", "last_verified_on")
     )
     ids = [i.pk for i in instruments]
     f.group2 = len(ids)

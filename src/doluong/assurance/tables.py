@@ -1,6 +1,7 @@
 from doluong.core.tables import BaseTable, RowLinkColumn
 
 from .models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -98,3 +99,9 @@ ChecklistItemTable = _table(
 SurveyTable = _table(Survey, "surveyed_on", ["enterprise", "checklist", "surveyor", "status"])
 SurveyAnswerTable = _table(SurveyAnswer, "item", ["survey", "value", "gap", "owner", "deadline"])
 SurveyEvidenceTable = _table(SurveyEvidence, "file", ["answer", "description", "uploaded_by", "uploaded_at"])
+
+AdvisoryAssignmentTable = _table(
+    AdvisoryAssignment,
+    "enterprise",
+    ["consultant", "person", "valid_from", "valid_to", "support", "province"],
+)

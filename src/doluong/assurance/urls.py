@@ -18,6 +18,7 @@ urlpatterns = [
     path("calibration-plans/<int:pk>/plan.xlsx", views.plan_export, name="plan_export"),
     path("plan-lines/<int:pk>/done/", views.planline_done, name="planline_done"),
     path("readiness/", views.readiness_overview, name="readiness"),
+    path("provider/", views.provider_work, name="provider_work"),
     path("support/per-year/", views.support_summary, name="support_summary"),
     path("checklists/<int:pk>/publish/", views.checklist_publish, name="checklist_publish"),
     path("checklists/<int:pk>/new-version/", views.checklist_new_version, name="checklist_new_version"),

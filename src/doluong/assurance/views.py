@@ -23,6 +23,7 @@ from doluong.core.views import restricted_or_404
 from . import actions, filtersets, forms, tables
 from .api import serializers
 from .models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -54,6 +55,8 @@ def _programme_context(programme, request):
         # an approved (or superseded) version is immutable: no "Edit" button, a revision makes a new version
         "can_change": can_manage and not programme.is_approved,
         "can_manage": can_manage,
+        # a consultant drafts with the enterprise; the consultation and the approval are the enterprise's
+        "enterprise_side": can_manage and actions.is_enterprise_side(programme, request.user),
         "consultation_form": forms.ConsultationForm(),
         "approval_form": forms.ApprovalForm(),
     }
@@ -525,6 +528,19 @@ evidence = Surface(
     detail_template="assurance/evidence_detail.html",
 )
 
+advisory = Surface(
+    model=AdvisoryAssignment,
+    filterset=filtersets.AdvisoryAssignmentFilterSet,
+    table=tables.AdvisoryAssignmentTable,
+    form=forms.AdvisoryAssignmentForm,
+    serializer=serializers.AdvisoryAssignmentSerializer,
+    basename="advisoryassignment",
+    route="advisory-assignments",
+    nav_order=75,
+    select_related=["enterprise", "consultant", "province", "support"],
+    **COMMON,
+)
+
 SURFACES = [
     programme,
     process,
@@ -535,6 +551,7 @@ SURFACES = [
     oot_case,
     impact,
     support,
+    advisory,
     equipment,
     equipment_calibration,
     plan,
@@ -545,6 +562,15 @@ SURFACES = [
     answer,
     evidence,
 ]
+
+# the provider's requests and the confirmations its certificates feed: a page of provider staff
+nav_link(
+    "assurance",
+    _("Calibration requests and confirmations"),
+    "assurance:provider_work",
+    order=5,
+    visible=lambda u: bool(_provider_orgs(u)),
+)
 
 # the province's readiness overview is a page, not a model's list: a plain menu entry in the group
 nav_link(
@@ -885,6 +911,47 @@ def readiness_overview(request):
         request,
         "assurance/readiness_overview.html",
         {"sections": sections, "bands": bands(), "can_add": Survey.can_add(request.user)},
+    )
+
+
+def _provider_orgs(user) -> list[int]:
+    from doluong.core.scope import principal
+
+    return sorted({s.organisation_id for s in principal(user).scopes if s.role == "provider_staff"})
+
+
+@login_required
+def provider_work(request):
+    """The provider's own page (item 8): the calibration plan lines of the enterprises that name its
+    organisation as provider (the requests: to do, then done) and the metrological confirmations fed by its
+    certificates, with their verdicts. Only the user's own organisation's rows (`provided_by_own_organisation`);
+    a user who is no provider's staff is refused."""
+    from django.shortcuts import render
+
+    orgs = _provider_orgs(request.user)
+    if not orgs:
+        raise PermissionDenied
+    lines = (
+        PlanLine.objects.restrict(request.user)
+        .filter(provider_id__in=orgs)
+        .select_related("equipment", "enterprise", "certificate", "plan")
+        .order_by("done_on", "planned_on", "pk")
+    )
+    confirmations = (
+        Confirmation.objects.restrict(request.user)
+        .filter(certificate__provider_id__in=orgs)
+        .select_related("enterprise", "instrument", "process", "certificate")
+        .order_by("-confirmed_on", "-pk")
+    )
+    lines = list(lines)
+    return render(
+        request,
+        "assurance/provider_work.html",
+        {
+            "open_lines": [line for line in lines if not line.done_on],
+            "done_lines": [line for line in lines if line.done_on],
+            "confirmations": list(confirmations[:200]),
+        },
     )
 
 

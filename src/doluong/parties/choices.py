@@ -72,6 +72,9 @@ class Role(models.TextChoices):
     VERIFIER = "verifier", _("Verifier")
     ENTERPRISE_USER = "enterprise_user", _("Enterprise user")
     DEPARTMENT_REPORTER = "department_reporter", _("Department reporter")
+    #: a consultant of the measurement assurance programme: sees the enterprises the province assigned to the
+    #: organisation (assurance.AdvisoryAssignment); the assurance app's permission table gives it its rows
+    CONSULTANT = "consultant", _("Measurement assurance consultant")
 
 
 #: which kinds of organisation a membership of each role fits (Membership.clean): the role table's own data
@@ -87,6 +90,12 @@ ROLE_KINDS = {
         OrganisationKind.ASSOCIATION,
     },
     Role.DEPARTMENT_REPORTER: OrganisationKind.agencies(),
+    # a technical centre, a service provider, a consulting firm or an association advises enterprises
+    Role.CONSULTANT: {
+        *OrganisationKind.providers(),
+        OrganisationKind.ENTERPRISE,
+        OrganisationKind.ASSOCIATION,
+    },
 }
 #: the roles held for one commune: their organisation must have a commune
 COMMUNE_ROLES = {Role.COMMUNE_OFFICER}

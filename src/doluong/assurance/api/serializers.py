@@ -6,6 +6,7 @@ from doluong.core.api import make_serializer
 from .. import forms
 from ..choices import Verdict
 from ..models import (
+    AdvisoryAssignment,
     CalibrationPlan,
     Checklist,
     ChecklistItem,
@@ -138,3 +139,4 @@ _EVIDENCE_STAMPS = ("uploaded_by", "uploaded_at")
 SurveyEvidenceSerializer = make_serializer(
     SurveyEvidence, [*forms.SurveyEvidenceForm._meta.fields, *_EVIDENCE_STAMPS], read_only=_EVIDENCE_STAMPS
 )
+AdvisoryAssignmentSerializer = make_serializer(AdvisoryAssignment, forms.AdvisoryAssignmentForm._meta.fields)
