@@ -557,6 +557,7 @@ def sync(request):
 _FILES = {
     "field.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
+    "jsQR.js": "text/javascript; charset=utf-8",  # vendored QR decoder (static/inspections/field/README.md)
     "icon.svg": "image/svg+xml",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",

@@ -288,6 +288,17 @@
     s += "</table>" + (equal ? '<div class="muted">' + h(interpolate(ngettext("%(count)s other field is the same in both versions.", "%(count)s other fields are the same in both versions.", equal), { count: equal }, true)) + "</div>" : "") + "<div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">" + h(gettext("Keep mine")) + "</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">" + h(gettext("Take the server's version")) + "</button></div></div>";
     return s;
   }
+  // the instrument's last certificate in the form, its signature checked on the phone (signatures()), and what
+  // the scanned QR code said
+  function certificateHtml(inst) {
+    const c = inst.certificate;
+    if (!c) return "";
+    let s = '<div data-form-cert="' + h(c.number) + '"><span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">' + h(interpolate(gettext("Cert. %(number)s"), { number: c.number }, true)) + DOT + h(STATUS[c.status] || c.status_label) + "</span>";
+    s += '<span class="badge" data-sig="' + inst.id + '">' + h(gettext("Checking the signature...")) + "</span></div>";
+    const q = editing && editing.scanned;
+    if (q) s += '<div class="muted" data-scanned="' + (q.matches ? "match" : "mismatch") + '">' + h(q.matches ? interpolate(gettext("Certificate %(number)s read from its QR code."), { number: q.number }, true) : interpolate(gettext("The QR code of certificate %(number)s does not match its digital signature."), { number: q.number }, true)) + "</div>";
+    return s;
+  }
   function formHtml() {
     const d = editing.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
     const opt = (v, l, cur) => '<option value="' + v + '"' + (cur === v ? " selected" : "") + ">" + l + "</option>";
@@ -295,7 +306,7 @@
     const UNIT = d.kind === "nawi" ? { reference: gettext("Test load (g)"), indicated: gettext("Scale indication (g)") } : d.kind === "fuel_dispenser" ? { reference: gettext("Standard measure volume (L)"), indicated: gettext("Dispenser indication (L)") } : {};
     const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + (UNIT[f] || LABELS[f]) + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
     let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + h(editing.isNew ? gettext("Record the check result") : gettext("Edit the check result")) + "</h2>";
-    s += inst ? '<div class="muted">' + h(inst.name) + "</div>" : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="' + h(gettext("For example: 15 kg spring dial scale")) + '">';
+    s += inst ? '<div class="muted">' + h(inst.name) + "</div>" + certificateHtml(inst) : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="' + h(gettext("For example: 15 kg spring dial scale")) + '">';
     s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + (d.kind ? "" : opt("", DASH + " " + h(gettext("Choose the kind of instrument")) + " " + DASH, d.kind)) + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
     s += box("stamp_ok") + box("certificate_ok") + box("seal_ok");
     if (d.kind === "nawi") {
@@ -418,7 +429,7 @@
   // ------------------------------------------------------------------ the certificate's QR, or its number typed
   function qrHtml(visit) {
     let s = '<div class="row" data-qr="' + visit.id + '">';
-    if ("BarcodeDetector" in window) s += '<button type="button" class="sec" data-scan="' + visit.id + '">' + h(gettext("Scan the certificate's QR code")) + '</button>';
+    if (canScan()) s += '<button type="button" class="sec" data-scan="' + visit.id + '">' + h(gettext("Scan the certificate's QR code")) + '</button>';
     s += '<input type="text" data-cert-input="' + visit.id + '" placeholder="' + h(CERT_NO) + '" aria-label="' + h(CERT_NO) + '" style="flex:1;min-width:12em">';
     s += '<button type="button" class="sec" data-lookup="' + visit.id + '">' + h(gettext("Find")) + '</button></div><div class="muted" data-cert-msg="' + visit.id + '"></div>';
     if (scanning === visit.id) s += '<video data-video="' + visit.id + '" playsinline muted style="width:100%;max-height:260px;background:#000;border-radius:8px"></video><div class="row"><button type="button" class="sec" data-stop-scan="1">' + h(gettext("Stop scanning")) + '</button></div>';
@@ -428,7 +439,11 @@
     const t = String(text || "").trim();
     try { const u = new URL(t); return (u.searchParams.get("n") || u.pathname.split("/").filter(Boolean).pop() || "").trim(); } catch (e) { return t; }
   }
-  async function lookup(visitId, text) {
+  // what the QR says besides the number: the certificate's short signature (verification.signing.public_check_url)
+  function shortFrom(text) {
+    try { return new URL(String(text || "").trim()).searchParams.get("s") || ""; } catch (e) { return ""; }
+  }
+  async function lookup(visitId, text, scanned) {
     const number = numberFrom(text), visit = pkg.inspections.find((v) => v.id === visitId), site = visit && siteOf(visit);
     const msg = document.querySelector('[data-cert-msg="' + visitId + '"]');
     const norm = (x) => String(x || "").replace(/\s+/g, "").toUpperCase();
@@ -439,6 +454,34 @@
       return;
     }
     await startCheck(visitId, inst.id);
+    if (scanned) {
+      // a QR whose short signature is not the start of the certificate's signature was not printed from it
+      const short = shortFrom(text);
+      editing.scanned = { number: inst.certificate.number, matches: !short || inst.certificate.signature.startsWith(short) };
+      await draw();
+    }
+  }
+  // the camera path: the browser's BarcodeDetector where it has one (Android, macOS, ChromeOS), otherwise the
+  // vendored jsQR decoder on the video's frames (Chromium on Linux has no BarcodeDetector)
+  function canScan() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) && ("BarcodeDetector" in window || typeof window.jsQR === "function");
+  }
+  function frameDecoder() {
+    if ("BarcodeDetector" in window) {
+      const detector = new BarcodeDetector({ formats: ["qr_code"] });
+      return async (video) => { const codes = await detector.detect(video).catch(() => []); return codes.length ? codes[0].rawValue : null; };
+    }
+    const canvas = document.createElement("canvas"), ctx = canvas.getContext("2d", { willReadFrequently: true });
+    return async (video) => {
+      const w = video.videoWidth, ht = video.videoHeight;
+      if (!w || !ht) return null;
+      const k = Math.min(1, 960 / Math.max(w, ht));
+      canvas.width = Math.round(w * k); canvas.height = Math.round(ht * k);
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const code = window.jsQR(frame.data, frame.width, frame.height, { inversionAttempts: "attemptBoth" });
+      return code && code.data ? code.data : null;
+    };
   }
   async function scan(visitId) {
     scanning = visitId;
@@ -448,10 +491,10 @@
       const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
       video.srcObject = stream;
       await video.play();
-      const detector = new BarcodeDetector({ formats: ["qr_code"] });
+      const decode = frameDecoder();
       while (scanning === visitId) {
-        const codes = await detector.detect(video).catch(() => []);
-        if (codes.length) { stopScan(); await lookup(visitId, codes[0].rawValue); return; }
+        const text = await decode(video);
+        if (text) { stopScan(); await lookup(visitId, text, true); return; }
         await new Promise((r) => setTimeout(r, 250));
       }
     } catch (e) {
