@@ -100,8 +100,12 @@ def test_camera_scans_the_certificate_qr_offline(live_server, chromium, monkeypa
         Instrument.objects.filter(commune_id=commune_id, certificates__isnull=False).order_by("pk").first()
     )
     cert = owned.certificates.order_by("-issued_on", "-pk").first()
-    site = Site.objects.create(kind="shop", name="Cửa hàng thử quét QR", commune_id=commune_id, operator=owned.owner)
-    visit = Inspection.objects.create(campaign=campaign, site=site, date=today, inspector=campaign.leader_name)
+    site = Site.objects.create(
+        kind="shop", name="Cửa hàng thử quét QR", commune_id=commune_id, operator=owned.owner
+    )
+    visit = Inspection.objects.create(
+        campaign=campaign, site=site, date=today, inspector=campaign.leader_name
+    )
     # the QR printed on the certificate: the public check URL with its number and short signature
     payload = cert.public_url()
     query = parse_qs(urlsplit(payload).query)
@@ -143,7 +147,9 @@ def test_camera_scans_the_certificate_qr_offline(live_server, chromium, monkeypa
             page.wait_for_url(f"{live_server.url}/inspections/field/")
             page.wait_for_selector("body[data-ready='1']")
             # headless Chromium on Linux has no BarcodeDetector: the vendored jsQR decodes the frames
-            assert page.evaluate("'BarcodeDetector' in window") is False, "BarcodeDetector appeared: path untested"
+            assert page.evaluate("'BarcodeDetector' in window") is False, (
+                "BarcodeDetector appeared: path untested"
+            )
             assert page.evaluate("typeof jsQR") == "function"
             _wait(page, "navigator.serviceWorker && navigator.serviceWorker.controller !== null")
 

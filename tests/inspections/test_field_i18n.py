@@ -57,7 +57,9 @@ def test_no_literal_bypasses_the_catalogue(script):
 
 def test_the_extractor_sees_each_kind_of_call(tmp_path):
     js = tmp_path / "a.js"
-    js.write_text('x = gettext("A"); y = pgettext("ctx", "B \\u00b7 C"); z = ngettext("%(n)s d", "%(n)s ds", n);')
+    js.write_text(
+        'x = gettext("A"); y = pgettext("ctx", "B \\u00b7 C"); z = ngettext("%(n)s d", "%(n)s ds", n);'
+    )
     assert js_msgids(js) == {(None, "A"), ("ctx", "B · C"), (None, "%(n)s d")}
 
 
