@@ -173,7 +173,9 @@ def test_camera_scans_the_certificate_qr_offline(live_server, chromium, monkeypa
             )
             # the camera was released once the code was read
             assert page.evaluate("document.querySelectorAll('video[data-video]').length") == 0
-            page.screenshot(path=str(SCREENSHOTS / "field-qr-form.png"))  # what the phone shows after the scan
+            page.screenshot(
+                path=str(SCREENSHOTS / "field-qr-form.png")
+            )  # what the phone shows after the scan
             page.evaluate("window.scrollTo(0, 0)")
             page.screenshot(path=str(SCREENSHOTS / "field-qr-offline.png"), full_page=True)
         finally:
