@@ -136,6 +136,13 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
             # the service worker's own fetches fail too: a file it never kept answers its offline fallback
             status = page.evaluate("fetch('/inspections/field/icon-512.png').then(r => r.status)")
             assert status == 503
+            # the strings come from the app's JavaScript catalogue (djangojs.po), kept by the service worker: the
+            # page is Vietnamese offline, and so is the worker's own fallback (it imports the same catalogue)
+            assert page.evaluate("gettext('Offline')") == "Ngoại tuyến"
+            assert page.evaluate("fetch('/inspections/field/jsi18n.js').then(r => r.status)") == 200
+            fallback = page.evaluate("fetch('/inspections/field/icon-512.png').then(r => r.text())")
+            assert fallback == "Không có mạng và chưa có bản lưu trên máy."
+            expect(card.locator("button", has_text="Kiểm tra phương tiện này").first).to_be_visible()
             # record a check: class III scale e = 50 g, Max 15 kg, 10 kg test load shows 10.040 kg
             card.locator("button", has_text="Phương tiện chưa đăng ký").click()
             page.fill("#f-found", "Cân đồng hồ lò xo 15 kg")

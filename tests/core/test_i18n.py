@@ -32,7 +32,12 @@ PO_FILE = LC_MESSAGES / "django.po"
 MO_FILE = LC_MESSAGES / "django.mo"
 # An app may keep its own catalogue beside its code (src/doluong/<app>/locale/vi/…), which Django loads too; each
 # is checked on its own, and together they must cover every msgid in the code.
-ALL_PO_FILES = [PO_FILE, *sorted(SRC.glob("*/locale/vi/LC_MESSAGES/django.po"))]
+# The JavaScript catalogues (djangojs.po, served by django.views.i18n.JavaScriptCatalog) get the same checks.
+ALL_PO_FILES = [
+    PO_FILE,
+    *sorted(SRC.glob("*/locale/vi/LC_MESSAGES/django.po")),
+    *sorted(SRC.glob("*/locale/vi/LC_MESSAGES/djangojs.po")),
+]
 
 # Same exclusions as the documented makemessages command (-i "metrology/*" -i "static/*"); makemessages
 # itself never descends into locale/ directories.

@@ -166,4 +166,7 @@ def test_field_app_default_follows_the_package():
     start = start[: start.index("\n  }\n")]
     assert "kind: defaultKind(i)" in start and 'kind: "nawi"' not in start
     assert 'return i && KINDS[i.kind] ? i.kind : "";' in FIELD_JS
-    assert 'if (!d.kind) return { error: "Chọn loại phương tiện để có kết luận." };' in FIELD_JS
+    assert (
+        'if (!d.kind) return { error: gettext("Choose the kind of instrument to get a verdict.") };'
+        in FIELD_JS
+    )

@@ -289,3 +289,45 @@ def test_target_inspection_scoped_like_the_other_buttons(area, client_for):
     assert client_for("ct.sokhcn").post(action).status_code == 302
     target.refresh_from_db()
     assert target.inspection is not None and target.inspection.campaign_id == area["campaign"].pk
+
+
+def test_weights_are_provisional_and_the_administrator_versions_them(area, client_for):
+    """RISK-2025 is the project's proposal: the formula's page says it waits for the authority's decision. An
+    officer may not add weights (view only); the administrator adds the authority's version, dated, and the next
+    generation ranks with it (the notice gone, the version named on the page)."""
+    url = f"/inspections/campaigns/{area['campaign'].pk}/targets/"
+    officer = client_for("ct.sokhcn")
+    officer.post(url)
+    page = officer.get(url).content.decode()
+    assert 'id="weights-provisional"' in page
+    assert "Các trọng số này là tạm thời, chờ quyết định của cơ quan có thẩm quyền" in page
+    assert "/inspections/risk-weights/" in page
+    assert RiskWeights.objects.get(code="RISK-2025").provisional
+    data = {
+        "code": "QD-2026",
+        "valid_from": "01/10/2026",
+        "violation": "4",
+        "certificate": "2",
+        "complaint": "1",
+        "instrument": "0.5",
+        "year_since_visit": "1",
+        "days_cap": "730",
+        "source": "Quyết định của Sở Khoa học và Công nghệ (thử nghiệm)",
+    }
+    refused = officer.post("/inspections/risk-weights/add/", data)
+    assert refused.status_code in (403, 404)
+    api = officer.post("/api/inspections/risk-weights/", {**data, "valid_from": "2026-10-01"})
+    assert api.status_code in (403, 404)
+    assert not RiskWeights.objects.filter(code="QD-2026").exists()
+    admin = client_for("admin")
+    assert admin.post("/inspections/risk-weights/add/", data).status_code == 302
+    version = RiskWeights.objects.get(code="QD-2026")
+    assert not version.provisional and version.instrument == Decimal("0.5")
+    assert RiskWeights.in_force(dt.date(2026, 11, 2)) == version
+    assert RiskWeights.in_force(dt.date(2026, 9, 30)).code == "RISK-2025"  # the earlier version stays dated
+    officer.post(url)
+    market = TargetSite.objects.get(campaign=area["campaign"], site=area["market"])
+    # 4 × 1 + 2 × 2 + 1 × 2 + 0,5 × 4 + 1 × 154/365 (0,42) = 12,42
+    assert market.weights == version and market.score == Decimal("12.42")
+    page = officer.get(url).content.decode()
+    assert 'id="weights-provisional"' not in page and "QD-2026" in page

@@ -557,6 +557,7 @@ def sync(request):
 _FILES = {
     "field.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
+    "jsQR.js": "text/javascript; charset=utf-8",  # vendored QR decoder (static/inspections/field/README.md)
     "icon.svg": "image/svg+xml",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
@@ -588,9 +589,11 @@ def asset(request, name):
 @require_GET
 def manifest(request):
     body = {
-        "name": "Kiểm tra đo lường hiện trường",
-        "short_name": "Kiểm tra ĐL",
-        "description": "Kiểm tra nhà nước về đo lường tại chợ, cửa hàng, cây xăng — làm việc cả khi không có mạng",
+        "name": _("Field metrological inspection"),
+        "short_name": _("Metrology inspection"),
+        "description": _(
+            "State metrological inspection at markets, shops and petrol stations, working even with no network"
+        ),
         "lang": "vi",
         "start_url": "/inspections/field/",
         "scope": "/inspections/field/",

@@ -7,6 +7,7 @@ match them and detect a conflicting edit (the offline field app: field.py)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import uuid
@@ -1249,6 +1250,14 @@ class Complaint(SearchableModel):
 # ------------------------------------------------------------------------------------ risk-ranked targets
 
 
+@functools.cache
+def provisional_weight_codes() -> frozenset[str]:
+    """The codes of the risk weight versions that data/risk_weights.csv marks provisional."""
+    from .reference import _rows
+
+    return frozenset(r["code"] for r in _rows("risk_weights.csv") if r.get("provisional") == "1")
+
+
 class RiskWeights(BaseModel):
     """One dated version of the weights of the risk score that ranks a campaign's target sites
     (metrology.inspection_risk): reference data loaded from data/risk_weights.csv, editable by the
@@ -1291,6 +1300,13 @@ class RiskWeights(BaseModel):
     @classmethod
     def in_force(cls, day):
         return cls.objects.filter(valid_from__lte=day).order_by("-valid_from", "-pk").first()
+
+    @property
+    def provisional(self) -> bool:
+        """Whether these are weights the project proposed (marked provisional in data/risk_weights.csv), which wait
+        for the competent authority's decision. The authority's weights are a new version (a new code and the day
+        it applies from) that the administrator adds; targets generated from that day are ranked with it."""
+        return self.code in provisional_weight_codes()
 
     def as_weights(self) -> risk.RiskWeights:
         return risk.RiskWeights(

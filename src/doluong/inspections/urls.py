@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.i18n import JavaScriptCatalog
 
 from . import field, pages
 from .views import SURFACES
@@ -10,6 +11,12 @@ urlpatterns = [
     path("field/package.json", field.package, name="field_package"),
     path("field/sync/", field.sync, name="field_sync"),
     path("field/manifest.webmanifest", field.manifest, name="field_manifest"),
+    # the field page's strings (locale/vi/LC_MESSAGES/djangojs.po), inside the service worker's scope: kept offline
+    path(
+        "field/jsi18n.js",
+        JavaScriptCatalog.as_view(packages=["doluong.inspections"]),
+        name="field_jsi18n",
+    ),
     path("field/<str:name>", field.asset, name="field_asset"),
     path("campaigns/<int:pk>/targets/", pages.campaign_targets, name="campaign_targets"),
     path(

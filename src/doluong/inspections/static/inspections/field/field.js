@@ -14,24 +14,37 @@
     "max_capacity", "reference", "indicated", "dispenser_mpe_percent", "notes",
     "location_status", "latitude", "longitude", "location_accuracy", "located_at", "location_note",
   ];
+  // every string shown comes from the JavaScript catalogue of the app (djangojs.po, served at {ROOT}jsi18n.js by
+  // django.views.i18n.JavaScriptCatalog and kept by the service worker for offline use); should it be missing,
+  // the English msgids show rather than nothing
+  const gettext = window.gettext || ((s) => s);
+  const pgettext = window.pgettext || ((c, s) => s);
+  const ngettext = window.ngettext || ((s, p, n) => (n === 1 ? s : p));
+  const interpolate = window.interpolate || ((fmt, obj) => fmt.replace(/%\(\w+\)s/g, (m) => String(obj[m.slice(2, -2)])));
+  const DOT = " \u00b7 ", DASH = "\u2014";
   const LABELS = {
-    kind: "Loại phương tiện", instrument: "Phương tiện đã đăng ký", found_unregistered: "Phương tiện phát hiện mới",
-    stamp_ok: "Có tem kiểm định còn hiệu lực", certificate_ok: "Có giấy chứng nhận kiểm định còn hiệu lực",
-    seal_ok: "Dấu niêm phong nguyên vẹn",
-    accuracy_class: "Cấp chính xác", e: "Giá trị độ chia kiểm e (g)", max_capacity: "Max (g)",
-    reference: "Tải thử / dung tích bình chuẩn", indicated: "Số chỉ", dispenser_mpe_percent: "MPE cột đo (%)",
-    notes: "Ghi chú", location_status: "Vị trí GPS", latitude: "Vĩ độ", longitude: "Kinh độ",
-    location_accuracy: "Độ chính xác GPS (m)", located_at: "Thời điểm lấy vị trí", location_note: "Lý do không có vị trí",
+    kind: gettext("Kind of instrument"), instrument: gettext("Registered instrument"), found_unregistered: gettext("Instrument newly found"),
+    stamp_ok: gettext("Valid verification stamp present"), certificate_ok: gettext("Valid verification certificate present"),
+    seal_ok: gettext("Seal intact"),
+    accuracy_class: gettext("Accuracy class"), e: gettext("Verification scale interval e (g)"), max_capacity: pgettext("field label", "Max (g)"),
+    reference: gettext("Test load / standard measure volume"), indicated: gettext("Indication"), dispenser_mpe_percent: gettext("Dispenser MPE (%)"),
+    notes: gettext("Notes"), location_status: pgettext("field label", "GPS position"), latitude: gettext("Latitude"), longitude: gettext("Longitude"),
+    location_accuracy: pgettext("field label", "GPS accuracy (m)"), located_at: gettext("Time of the position"), location_note: gettext("Reason for no position"),
   };
-  const ROLES = { inspector: "Người kiểm tra", inspected: "Người được kiểm tra" };
-  const KINDS = { nawi: "Cân không tự động", fuel_dispenser: "Cột đo xăng dầu" };
-  const STATUS = { valid: "còn hiệu lực", expired: "hết hạn", revoked: "bị thu hồi", superseded: "đã thay thế" };
+  const ROLES = { inspector: gettext("Inspector"), inspected: gettext("Person inspected") };
+  const KINDS = { nawi: gettext("Non-automatic weighing instrument"), fuel_dispenser: gettext("Fuel dispenser") };
+  const STATUS = { valid: pgettext("certificate status", "valid"), expired: pgettext("certificate status", "expired"), revoked: pgettext("certificate status", "revoked"), superseded: pgettext("certificate status", "superseded") };
+  const PASS = pgettext("verdict", "Pass"), FAIL = pgettext("verdict", "Fail");
+  const YES = pgettext("present", "yes"), NO = pgettext("present", "no");
+  const SYNCED = gettext("Synced"), PENDING = gettext("Waiting to sync");
+  const CERT_NO = gettext("Verification certificate number");
+  const ON_PHONE = gettext("computed on the phone");
   let db, pkg = null, editing = null, busy = false, signing = null, scanning = null;
   const $ = (sel, el) => (el || document).querySelector(sel);
   const h = (s) => String(s == null ? "" : s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
   const vnDate = (iso) => (iso ? iso.slice(0, 10).split("-").reverse().join("/") : "");
   const num = (v) => (v === null || v === undefined || String(v).trim() === "" ? null : Number(String(v).replace(",", ".")));
-  const fmt = (x, d) => (x === null || isNaN(x) ? "—" : Number(x.toFixed(d === undefined ? 3 : d)).toLocaleString("vi-VN"));
+  const fmt = (x, d) => (x === null || isNaN(x) ? DASH : Number(x.toFixed(d === undefined ? 3 : d)).toLocaleString("vi-VN"));
 
   // ------------------------------------------------------------------ IndexedDB
   function open() {
@@ -69,32 +82,32 @@
   function verdict(d) {
     const ref = num(d.reference), ind = num(d.indicated);
     if (ref === null || ind === null || isNaN(ref) || isNaN(ind)) return null;
-    if (!d.kind) return { error: "Chọn loại phương tiện để có kết luận." };
+    if (!d.kind) return { error: gettext("Choose the kind of instrument to get a verdict.") };
     const rule = ruleFor(d.kind);
-    if (!rule) return { error: "Không có quy định giới hạn kiểm tra nào có hiệu lực ngày " + vnDate(pkg.date) + " cho loại phương tiện này: không thể kết luận." };
+    if (!rule) return { error: interpolate(gettext("No inspection limit rule is in force on %(date)s for this kind of instrument: no verdict can be given."), { date: vnDate(pkg.date) }, true) };
     const factor = Number(rule.factor);
     if (d.kind === "nawi") {
       const e = num(d.e), max = num(d.max_capacity), bands = pkg.mpe.nawi[d.accuracy_class];
-      if (!bands || e === null || max === null || !(e > 0) || !(max > 0)) return { error: "Cân cần có cấp chính xác, e và Max." };
-      if (ref > max) return { error: "Tải trọng thử vượt quá Max của cân." };
-      if (ref < 0) return { error: "Tải thử không được âm." };
+      if (!bands || e === null || max === null || !(e > 0) || !(max > 0)) return { error: gettext("A scale needs its accuracy class, e and Max.") };
+      if (ref > max) return { error: gettext("The test load is above the scale's Max.") };
+      if (ref < 0) return { error: gettext("The test load cannot be negative.") };
       const band = bands.find((b) => b.upper_e === null || ref <= Number(b.upper_e) * e + 1e-9);
       const mpe = Number(band.mpe_e) * e, limit = factor * mpe, err = ind - ref;
       const ok = Math.abs(err) <= limit + 1e-9;
       return { ok, err, limit, unit: "g", rule: rule.code,
-        text: "Sai số " + fmt(err) + " g, giới hạn " + fmt(factor) + " × " + fmt(mpe) + " g = " + fmt(limit) + " g (" + rule.code + ")" };
+        text: interpolate(gettext("Error %(error)s g, limit %(factor)s \u00d7 %(mpe)s g = %(limit)s g (%(rule)s)"), { error: fmt(err), factor: fmt(factor), mpe: fmt(mpe), limit: fmt(limit), rule: rule.code }, true) };
     }
-    if (!(ref > 0) || !(ind > 0)) return { error: "Dung tích và số chỉ phải lớn hơn 0." };
+    if (!(ref > 0) || !(ind > 0)) return { error: gettext("The volume and the indication must be greater than 0.") };
     const given = num(d.dispenser_mpe_percent), f = pkg.mpe.fuel_dispenser;
     const mpe = given !== null ? given : Math.max(Number(f.mpe_percent), (2 * Number(f.mmq_l) * Number(f.mpe_percent) / 100) / ref * 100);
     const err = (ind - ref) / ref * 100, limit = factor * mpe;
     return { ok: err <= limit + 1e-9, err, limit, unit: "%", rule: rule.code,
-      text: "Sai số " + fmt(err) + " %, giới hạn " + fmt(factor) + " × " + fmt(mpe) + " % = " + fmt(limit) + " % (" + rule.code + ")" };
+      text: interpolate(gettext("Error %(error)s %, limit %(factor)s \u00d7 %(mpe)s % = %(limit)s % (%(rule)s)"), { error: fmt(err), factor: fmt(factor), mpe: fmt(mpe), limit: fmt(limit), rule: rule.code }, true) };
   }
   function verdictHtml(v) {
-    if (!v) return '<div class="verdict muted">Nhập tải thử và số chỉ để có kết luận.</div>';
+    if (!v) return '<div class="verdict muted">' + h(gettext("Enter the test load and the indication to get a verdict.")) + "</div>";
     if (v.error) return '<div class="verdict bad">' + h(v.error) + "</div>";
-    return '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + "</div>";
+    return '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? PASS : FAIL) + "</b> " + DASH + " " + h(v.text) + "</div>";
   }
 
   // ------------------------------------------------------------------ certificate signatures, offline
@@ -123,31 +136,31 @@
     for (const el of document.querySelectorAll("[data-sig]")) {
       const inst = instrumentOf(Number(el.dataset.sig));
       const ok = inst && inst.certificate && (await signatureOk(inst.certificate));
-      el.textContent = ok ? "Chữ ký số hợp lệ (kiểm tra trên máy)" : "Chữ ký số không khớp";
+      el.textContent = ok ? gettext("Digital signature valid (checked on the phone)") : gettext("Digital signature does not match");
       el.className = "badge " + (ok ? "ok" : "bad");
     }
   }
 
   // ------------------------------------------------------------------ GPS, offline
   // the phone's own positioning (no network needed for satellite GPS); when the browser has none, or it is refused
-  // or fails, the check records "absent" with the reason — a position is never made up
+  // or fails, the check records "absent" with the reason; a position is never made up
   function position() {
     return new Promise((resolve) => {
       const absent = (why) => resolve({ location_status: "absent", latitude: null, longitude: null, location_accuracy: null, located_at: null, location_note: why });
-      if (!("geolocation" in navigator)) { absent("Thiết bị không hỗ trợ định vị"); return; }
+      if (!("geolocation" in navigator)) { absent(gettext("The device has no positioning")); return; }
       navigator.geolocation.getCurrentPosition(
         (p) => resolve({ location_status: "recorded", latitude: p.coords.latitude.toFixed(6), longitude: p.coords.longitude.toFixed(6),
           location_accuracy: p.coords.accuracy === null || p.coords.accuracy === undefined ? null : p.coords.accuracy.toFixed(1),
           located_at: new Date(p.timestamp || Date.now()).toISOString(), location_note: "" }),
-        (e) => absent(e && e.code === 1 ? "Người dùng không cho phép định vị" : e && e.code === 3 ? "Hết thời gian chờ định vị" : "Không lấy được vị trí"),
+        (e) => absent(e && e.code === 1 ? gettext("The user did not allow positioning") : e && e.code === 3 ? gettext("Positioning timed out") : gettext("The position could not be obtained")),
         { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
     });
   }
   const coord = (v) => Number(v).toFixed(6).replace(".", ",");
   function locationText(d) {
-    if (d.location_status === "recorded") return "Vị trí GPS: " + coord(d.latitude) + ", " + coord(d.longitude) + (d.location_accuracy !== null && d.location_accuracy !== undefined && d.location_accuracy !== "" ? " (± " + fmt(Number(d.location_accuracy), 0) + " m)" : "");
-    if (d.location_status === "absent") return "Không có vị trí GPS: " + (d.location_note || "thiết bị không cung cấp");
-    return "Vị trí GPS: chưa lấy";
+    if (d.location_status === "recorded") return interpolate(gettext("GPS position: %(latitude)s, %(longitude)s"), { latitude: coord(d.latitude), longitude: coord(d.longitude) }, true) + (d.location_accuracy !== null && d.location_accuracy !== undefined && d.location_accuracy !== "" ? " (\u00b1 " + fmt(Number(d.location_accuracy), 0) + " m)" : "");
+    if (d.location_status === "absent") return interpolate(gettext("No GPS position: %(reason)s"), { reason: d.location_note || gettext("the device gave none") }, true);
+    return gettext("GPS position: not taken yet");
   }
   async function sha256(buf) {
     return Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", buf))).map((b) => b.toString(16).padStart(2, "0")).join("");
@@ -193,29 +206,29 @@
   async function draw() {
     const app = $("#app");
     if (!pkg) {
-      app.innerHTML = '<div class="card"><h2>Chưa có gói dữ liệu</h2><p class="muted">Hãy mở trang này một lần khi có mạng để tải các cuộc kiểm tra trong ngày.</p></div>';
+      app.innerHTML = '<div class="card"><h2>' + h(gettext("No data package yet")) + '</h2><p class="muted">' + h(gettext("Open this page once with the network to load the day's inspections.")) + "</p></div>";
       return;
     }
-    $("#day").textContent = "Ngày " + vnDate(pkg.date) + " · " + pkg.user;
+    $("#day").textContent = interpolate(gettext("Day %(date)s \u00b7 %(user)s"), { date: vnDate(pkg.date), user: pkg.user }, true);
     const records = await all("records"), photos = await all("photos"), sigs = await all("signatures");
     let out = "";
-    if (!pkg.inspections.length) out += '<div class="card"><h2>Không có cuộc kiểm tra nào trong ngày</h2><p class="muted">Các cuộc kiểm tra chưa niêm phong của ngày ' + vnDate(pkg.date) + " sẽ hiện ở đây.</p></div>";
+    if (!pkg.inspections.length) out += '<div class="card"><h2>' + h(gettext("No inspection today")) + '</h2><p class="muted">' + h(interpolate(gettext("The unsealed inspections of %(date)s will show here."), { date: vnDate(pkg.date) }, true)) + "</p></div>";
     for (const visit of pkg.inspections) {
       const site = siteOf(visit);
       out += '<section class="card" data-visit="' + visit.id + '"><h2>' + h(site.name) + "</h2>";
-      out += '<div class="muted">' + h(site.kind_label) + (site.address ? " · " + h(site.address) : "") + " · " + h(site.commune) + "</div>";
-      out += '<div class="muted">' + h(visit.campaign) + " · Trưởng đoàn: " + h(visit.inspector) + "</div>";
+      out += '<div class="muted">' + h(site.kind_label) + (site.address ? DOT + h(site.address) : "") + DOT + h(site.commune) + "</div>";
+      out += '<div class="muted">' + h(visit.campaign) + DOT + h(interpolate(gettext("Team leader: %(name)s"), { name: visit.inspector }, true)) + "</div>";
       out += qrHtml(visit);
       for (const inst of site.instruments) {
         const c = inst.certificate;
         out += '<div class="inst"><b>' + h(inst.name) + "</b>";
-        out += c ? '<span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">GCN ' + h(c.number) + " · " + h(STATUS[c.status] || c.status_label) + (c.valid_until ? " · đến " + vnDate(c.valid_until) : "") + "</span>"
-          : '<span class="badge bad">Chưa có giấy chứng nhận kiểm định</span>';
-        if (c) out += '<span class="badge" data-sig="' + inst.id + '">Đang kiểm tra chữ ký…</span>';
-        out += '<div class="row"><button type="button" data-new="' + visit.id + '" data-instrument="' + inst.id + '">Kiểm tra phương tiện này</button></div></div>';
+        out += c ? '<span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">' + h(interpolate(gettext("Cert. %(number)s"), { number: c.number }, true)) + DOT + h(STATUS[c.status] || c.status_label) + (c.valid_until ? DOT + h(interpolate(gettext("until %(date)s"), { date: vnDate(c.valid_until) }, true)) : "") + "</span>"
+          : '<span class="badge bad">' + h(gettext("No verification certificate yet")) + "</span>";
+        if (c) out += '<span class="badge" data-sig="' + inst.id + '">' + h(gettext("Checking the signature...")) + "</span>";
+        out += '<div class="row"><button type="button" data-new="' + visit.id + '" data-instrument="' + inst.id + '">' + h(gettext("Inspect this instrument")) + '</button></div></div>';
       }
-      if (site.instruments_truncated) out += '<div class="muted">Chỉ hiện ' + site.instruments.length + " phương tiện đầu tiên của cơ sở.</div>";
-      out += '<div class="row"><button type="button" class="sec" data-new="' + visit.id + '">+ Phương tiện chưa đăng ký (phát hiện mới)</button></div>';
+      if (site.instruments_truncated) out += '<div class="muted">' + h(interpolate(gettext("Only the first %(count)s instruments of the site are shown."), { count: site.instruments.length }, true)) + "</div>";
+      out += '<div class="row"><button type="button" class="sec" data-new="' + visit.id + '">' + h(gettext("+ Unregistered instrument (newly found)")) + '</button></div>';
       const mine = records.filter((r) => r.inspection === visit.id);
       for (const r of mine) out += recordHtml(r, photos.filter((p) => p.check_client_id === r.client_id));
       if (editing && editing.inspection === visit.id) out += formHtml();
@@ -231,27 +244,27 @@
     const d = r.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
     const v = r.server && !r.dirty ? { ok: r.server.verdict === "pass", text: r.server.explanation, server: true } : verdict(d);
     const state = r.conflict ? "conflict" : r.message ? "error" : r.dirty ? "pending" : "synced";
-    const label = { conflict: "Xung đột — cần chọn", error: "Bị từ chối", pending: "Chờ đồng bộ", synced: "Đã đồng bộ" }[state];
+    const label = { conflict: gettext("Conflict: choose a version"), error: gettext("Refused"), pending: PENDING, synced: SYNCED }[state];
     let s = '<div class="rec ' + state + '" data-rec="' + r.client_id + '">';
     s += "<b>" + h(inst ? inst.name : d.found_unregistered || KINDS[d.kind]) + "</b> ";
     s += '<span class="badge ' + (state === "synced" ? "ok" : state === "pending" ? "warn" : "bad") + '">' + label + "</span>";
-    s += '<div class="muted">' + h(KINDS[d.kind]) + " · Tem: " + (d.stamp_ok ? "có" : "không") + " · GCN: " + (d.certificate_ok ? "có" : "không") + " · Niêm phong: " + (d.seal_ok ? "nguyên vẹn" : "không") + "</div>";
-    if (v && !v.error && v.text) s += '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? "Đạt" : "Không đạt") + "</b> — " + h(v.text) + (v.server ? "" : " <i>(tính trên máy)</i>") + "</div>";
+    s += '<div class="muted">' + h(KINDS[d.kind]) + DOT + h([interpolate(gettext("Stamp: %(value)s"), { value: d.stamp_ok ? YES : NO }, true), interpolate(gettext("Certificate: %(value)s"), { value: d.certificate_ok ? YES : NO }, true), interpolate(gettext("Seal: %(value)s"), { value: d.seal_ok ? gettext("intact") : NO }, true)].join(DOT)) + "</div>";
+    if (v && !v.error && v.text) s += '<div class="verdict ' + (v.ok ? "ok" : "bad") + '"><b>' + (v.ok ? PASS : FAIL) + "</b> " + DASH + " " + h(v.text) + (v.server ? "" : " <i>(" + h(ON_PHONE) + ")</i>") + "</div>";
     else if (v && v.error) s += '<div class="verdict bad">' + h(v.error) + "</div>";
     if (d.location_status) s += '<div class="muted" data-gps="' + h(d.location_status) + '">' + h(locationText(d)) + "</div>";
-    if (d.notes) s += '<div class="muted">Ghi chú: ' + h(d.notes) + "</div>";
+    if (d.notes) s += '<div class="muted">' + h(interpolate(gettext("Notes: %(notes)s"), { notes: d.notes }, true)) + "</div>";
     if (photos.length) {
       s += '<div class="thumbs">';
-      for (const p of photos) s += '<img alt="Ảnh" data-photo="' + p.client_id + '">';
-      s += '<div class="muted">' + photos.length + " ảnh · " + photos.filter((p) => p.sent).length + " đã gửi" + (photos.some((p) => p.message) ? " · " + h(photos.find((p) => p.message).message) : "") + "</div></div>";
+      for (const p of photos) s += '<img alt="' + h(gettext("Photo")) + '" data-photo="' + p.client_id + '">';
+      s += '<div class="muted">' + h(interpolate(ngettext("%(count)s photo", "%(count)s photos", photos.length), { count: photos.length }, true) + DOT + interpolate(gettext("%(count)s sent"), { count: photos.filter((p) => p.sent).length }, true)) + (photos.some((p) => p.message) ? DOT + h(photos.find((p) => p.message).message) : "") + "</div></div>";
     }
     if (r.message) s += '<div class="verdict bad">' + h(r.message) + "</div>";
     if (r.conflict) s += conflictHtml(r);
-    else s += '<div class="row"><button type="button" class="sec" data-edit="' + r.client_id + '">Sửa</button></div>';
+    else s += '<div class="row"><button type="button" class="sec" data-edit="' + r.client_id + '">' + h(gettext("Edit")) + '</button></div>';
     return s + "</div>";
   }
   function show(f, v) {
-    if (f === "stamp_ok" || f === "certificate_ok" || f === "seal_ok") return v ? "có" : "không";
+    if (f === "stamp_ok" || f === "certificate_ok" || f === "seal_ok") return v ? YES : NO;
     if (f === "kind") return KINDS[v] || v;
     if (f === "instrument") { const i = v ? instrumentOf(v) : null; return i ? i.name : v || ""; }
     return v === null || v === undefined ? "" : String(v);
@@ -264,40 +277,51 @@
   }
   function conflictHtml(r) {
     const mine = r.conflict.mine, theirs = r.conflict.server;
-    let s = '<div class="conflict"><div class="verdict bad">' + h(r.conflict.message) + "</div><table><tr><th></th><th>Bản của tôi</th><th>Bản trên máy chủ (phiên bản " + theirs.version + ")</th></tr>";
+    let s = '<div class="conflict"><div class="verdict bad">' + h(r.conflict.message) + "</div><table><tr><th></th><th>" + h(gettext("My version")) + "</th><th>" + h(interpolate(gettext("The server's version (version %(version)s)"), { version: theirs.version }, true)) + "</th></tr>";
     let equal = 0;
     for (const f of FIELDS) {
       if (same(f, mine[f], theirs[f])) { equal += 1; continue; }
       s += '<tr class="diff"><th>' + h(LABELS[f]) + "</th><td>" + h(show(f, mine[f])) + "</td><td>" + h(show(f, theirs[f])) + "</td></tr>";
     }
     const vm = verdict(Object.assign({}, theirs, mine));
-    s += "<tr><th>Kết luận</th><td>" + (vm && !vm.error ? (vm.ok ? "Đạt" : "Không đạt") + " (tính trên máy)" : "") + "</td><td>" + (theirs.verdict === "pass" ? "Đạt" : theirs.verdict === "fail" ? "Không đạt" : "") + "</td></tr>";
-    s += "</table>" + (equal ? '<div class="muted">' + equal + " mục khác giống nhau ở hai bản.</div>" : "") + "<div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">Giữ bản của tôi</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">Lấy bản trên máy chủ</button></div></div>";
+    s += "<tr><th>" + h(pgettext("check result", "Verdict")) + "</th><td>" + (vm && !vm.error ? (vm.ok ? PASS : FAIL) + " (" + h(ON_PHONE) + ")" : "") + "</td><td>" + (theirs.verdict === "pass" ? PASS : theirs.verdict === "fail" ? FAIL : "") + "</td></tr>";
+    s += "</table>" + (equal ? '<div class="muted">' + h(interpolate(ngettext("%(count)s other field is the same in both versions.", "%(count)s other fields are the same in both versions.", equal), { count: equal }, true)) + "</div>" : "") + "<div class=\"row\"><button type=\"button\" data-keep=\"" + r.client_id + "\">" + h(gettext("Keep mine")) + "</button><button type=\"button\" class=\"sec\" data-theirs=\"" + r.client_id + "\">" + h(gettext("Take the server's version")) + "</button></div></div>";
+    return s;
+  }
+  // the instrument's last certificate in the form, its signature checked on the phone (signatures()), and what
+  // the scanned QR code said
+  function certificateHtml(inst) {
+    const c = inst.certificate;
+    if (!c) return "";
+    let s = '<div data-form-cert="' + h(c.number) + '"><span class="badge ' + (c.status === "valid" ? "ok" : "bad") + '">' + h(interpolate(gettext("Cert. %(number)s"), { number: c.number }, true)) + DOT + h(STATUS[c.status] || c.status_label) + "</span>";
+    s += '<span class="badge" data-sig="' + inst.id + '">' + h(gettext("Checking the signature...")) + "</span></div>";
+    const q = editing && editing.scanned;
+    if (q) s += '<div class="muted" data-scanned="' + (q.matches ? "match" : "mismatch") + '">' + h(q.matches ? interpolate(gettext("Certificate %(number)s read from its QR code."), { number: q.number }, true) : interpolate(gettext("The QR code of certificate %(number)s does not match its digital signature."), { number: q.number }, true)) + "</div>";
     return s;
   }
   function formHtml() {
     const d = editing.data, inst = d.instrument ? instrumentOf(d.instrument) : null;
     const opt = (v, l, cur) => '<option value="' + v + '"' + (cur === v ? " selected" : "") + ">" + l + "</option>";
     const box = (f) => '<label class="check"><input type="checkbox" name="' + f + '"' + (d[f] ? " checked" : "") + "> " + LABELS[f] + "</label>";
-    const UNIT = d.kind === "nawi" ? { reference: "Tải trọng thử (g)", indicated: "Số chỉ của cân (g)" } : d.kind === "fuel_dispenser" ? { reference: "Dung tích bình chuẩn (L)", indicated: "Số chỉ của cột đo (L)" } : {};
+    const UNIT = d.kind === "nawi" ? { reference: gettext("Test load (g)"), indicated: gettext("Scale indication (g)") } : d.kind === "fuel_dispenser" ? { reference: gettext("Standard measure volume (L)"), indicated: gettext("Dispenser indication (L)") } : {};
     const field = (f, extra) => "<div><label for=\"f-" + f + "\">" + (UNIT[f] || LABELS[f]) + "</label><input id=\"f-" + f + "\" name=\"" + f + "\" inputmode=\"decimal\" autocomplete=\"off\" value=\"" + h(d[f] == null ? "" : d[f]) + "\"" + (extra || "") + "></div>";
-    let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + (editing.isNew ? "Ghi kết quả kiểm tra" : "Sửa kết quả kiểm tra") + "</h2>";
-    s += inst ? '<div class="muted">' + h(inst.name) + "</div>" : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="Ví dụ: Cân đồng hồ lò xo 15 kg">';
-    s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + (d.kind ? "" : opt("", "— Chọn loại phương tiện —", d.kind)) + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
+    let s = '<form id="check-form" class="card" style="border:2px solid #0d5e3f"><h2>' + h(editing.isNew ? gettext("Record the check result") : gettext("Edit the check result")) + "</h2>";
+    s += inst ? '<div class="muted">' + h(inst.name) + "</div>" + certificateHtml(inst) : '<label for="f-found">' + LABELS.found_unregistered + '</label><input id="f-found" type="text" name="found_unregistered" value="' + h(d.found_unregistered || "") + '" placeholder="' + h(gettext("For example: 15 kg spring dial scale")) + '">';
+    s += '<label for="f-kind">' + LABELS.kind + '</label><select id="f-kind" name="kind">' + (d.kind ? "" : opt("", DASH + " " + h(gettext("Choose the kind of instrument")) + " " + DASH, d.kind)) + opt("nawi", KINDS.nawi, d.kind) + opt("fuel_dispenser", KINDS.fuel_dispenser, d.kind) + "</select>";
     s += box("stamp_ok") + box("certificate_ok") + box("seal_ok");
     if (d.kind === "nawi") {
       s += '<div class="grid2"><div><label for="f-class">' + LABELS.accuracy_class + '</label><select id="f-class" name="accuracy_class">' + ["I", "II", "III", "IIII"].map((c) => opt(c, c, d.accuracy_class)).join("") + "</select></div>" + field("e") + "</div>";
       s += '<div class="grid2">' + field("max_capacity") + field("reference") + "</div>" + field("indicated");
     } else if (d.kind === "fuel_dispenser") {
-      s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="Để trống: 0,5 %"');
+      s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>" + field("dispenser_mpe_percent", ' placeholder="' + h(gettext("Empty: 0.5 %")) + '"');
     } else {
       s += '<div class="grid2">' + field("reference") + field("indicated") + "</div>";
     }
     s += '<div id="live">' + verdictHtml(verdict(d)) + "</div>";
-    s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : editing.located ? locationText(editing.located) : "Vị trí GPS: đang lấy…") + "</div>";
+    s += '<div id="gps" class="muted">' + h(d.location_status ? locationText(d) : editing.located ? locationText(editing.located) : gettext("GPS position: locating...")) + "</div>";
     s += '<label for="f-notes">' + LABELS.notes + '</label><textarea id="f-notes" name="notes" rows="2">' + h(d.notes || "") + "</textarea>";
-    s += '<label for="f-photo">Chụp ảnh (tem, niêm phong, số chỉ)</label><input id="f-photo" type="file" name="photo" accept="image/*" capture="environment" multiple>';
-    s += '<div class="row"><button type="submit">Lưu trên máy</button><button type="button" class="sec" id="cancel">Hủy</button></div><div id="msg" class="muted"></div></form>';
+    s += '<label for="f-photo">' + h(gettext("Take photos (stamp, seal, indication)")) + '</label><input id="f-photo" type="file" name="photo" accept="image/*" capture="environment" multiple>';
+    s += '<div class="row"><button type="submit">' + h(gettext("Save on the phone")) + '</button><button type="button" class="sec" id="cancel">' + h(gettext("Cancel")) + '</button></div><div id="msg" class="muted"></div></form>';
     return s;
   }
   function readForm(form) {
@@ -322,11 +346,11 @@
       ev.preventDefault();
       editing.data = readForm(form);
       const v = verdict(editing.data);
-      if (!v) { $("#msg").textContent = "Nhập tải thử và số chỉ."; return; }
+      if (!v) { $("#msg").textContent = gettext("Enter the test load and the indication."); return; }
       if (v.error) { $("#msg").textContent = v.error; return; }
-      if (!editing.data.instrument && !String(editing.data.found_unregistered || "").trim()) { $("#msg").textContent = "Mô tả phương tiện phát hiện mới."; return; }
+      if (!editing.data.instrument && !String(editing.data.found_unregistered || "").trim()) { $("#msg").textContent = gettext("Describe the newly found instrument."); return; }
       if (!editing.data.location_status) {
-        $("#msg").textContent = "Đang lấy vị trí GPS…";
+        $("#msg").textContent = gettext("Getting the GPS position...");
         Object.assign(editing.data, editing.located || (await (editing.loc || position())));
       }
       const files = Array.from(form.elements.photo.files || []);
@@ -334,11 +358,11 @@
       rec.data = editing.data; rec.dirty = true; rec.message = ""; rec.status = "pending";
       await put("records", rec);
       for (const file of files) {
-        if (!file.type.startsWith("image/")) { $("#msg").textContent = "Tệp “" + file.name + "” không phải là ảnh."; continue; }
+        if (!file.type.startsWith("image/")) { $("#msg").textContent = interpolate(gettext("The file \"%(name)s\" is not an image."), { name: file.name }, true); continue; }
         const buf = await file.arrayBuffer();
         const hash = await sha256(buf);
         const blob = new Blob([buf], { type: file.type });
-        await put("photos", { client_id: crypto.randomUUID(), check_client_id: rec.client_id, inspection: rec.inspection, blob, name: file.name, sha256: hash, caption: "Ảnh " + (editing.data.found_unregistered || "phương tiện"), taken_at: new Date().toISOString(), sent: false });
+        await put("photos", { client_id: crypto.randomUUID(), check_client_id: rec.client_id, inspection: rec.inspection, blob, name: file.name, sha256: hash, caption: interpolate(gettext("Photo of %(what)s"), { what: editing.data.found_unregistered || gettext("the instrument") }, true), taken_at: new Date().toISOString(), sent: false });
       }
       editing = null;
       await draw();
@@ -347,21 +371,21 @@
   }
   // ------------------------------------------------------------------ signatures drawn on the screen
   function signaturesHtml(visit, sigs) {
-    let s = '<div class="inst" data-signatures="' + visit.id + '"><b>Chữ ký biên bản</b>';
+    let s = '<div class="inst" data-signatures="' + visit.id + '"><b>' + h(gettext("Signatures of the record")) + "</b>";
     for (const x of sigs) {
-      s += '<div class="rec ' + (x.sent ? "synced" : x.message ? "error" : "pending") + '" data-sig-rec="' + x.client_id + '">' + h(ROLES[x.role]) + ": <b>" + h(x.signer) + "</b> · " + h(new Date(x.signed_at).toLocaleString("vi-VN")) + ' <span class="badge ' + (x.sent ? "ok" : "warn") + '">' + (x.sent ? "Đã đồng bộ" : "Chờ đồng bộ") + '</span><div><img alt="Chữ ký" data-sig-img="' + x.client_id + '" style="max-width:100%;height:60px;background:#fff;border:1px solid #e5e7eb"></div>' + (x.message ? '<div class="verdict bad">' + h(x.message) + "</div>" : "") + "</div>";
+      s += '<div class="rec ' + (x.sent ? "synced" : x.message ? "error" : "pending") + '" data-sig-rec="' + x.client_id + '">' + h(ROLES[x.role]) + ": <b>" + h(x.signer) + "</b>" + DOT + h(new Date(x.signed_at).toLocaleString("vi-VN")) + ' <span class="badge ' + (x.sent ? "ok" : "warn") + '">' + (x.sent ? SYNCED : PENDING) + '</span><div><img alt="' + h(gettext("Signature")) + '" data-sig-img="' + x.client_id + '" style="max-width:100%;height:60px;background:#fff;border:1px solid #e5e7eb"></div>' + (x.message ? '<div class="verdict bad">' + h(x.message) + "</div>" : "") + "</div>";
     }
     if (signing === visit.id) {
       for (const role of ["inspector", "inspected"]) {
         const name = role === "inspector" ? visit.inspector : visit.person_present;
-        s += '<div class="pad" data-pad="' + role + '"><label for="signer-' + role + '">' + ROLES[role] + " — họ và tên</label>";
+        s += '<div class="pad" data-pad="' + role + '"><label for="signer-' + role + '">' + ROLES[role] + " " + DASH + " " + h(gettext("full name")) + "</label>";
         s += '<input type="text" id="signer-' + role + '" value="' + h(name || "") + '">';
-        s += '<canvas width="320" height="140" style="width:100%;max-width:480px;height:140px;border:1px dashed #64748b;border-radius:8px;background:#fff;touch-action:none;display:block;margin-top:6px" aria-label="Ký vào đây"></canvas>';
-        s += '<div class="row"><button type="button" data-save-sig="' + role + '" data-visit="' + visit.id + '">Lưu chữ ký</button><button type="button" class="sec" data-clear-sig="' + role + '">Ký lại</button></div></div>';
+        s += '<canvas width="320" height="140" style="width:100%;max-width:480px;height:140px;border:1px dashed #64748b;border-radius:8px;background:#fff;touch-action:none;display:block;margin-top:6px" aria-label="' + h(gettext("Sign here")) + '"></canvas>';
+        s += '<div class="row"><button type="button" data-save-sig="' + role + '" data-visit="' + visit.id + '">' + h(gettext("Save the signature")) + '</button><button type="button" class="sec" data-clear-sig="' + role + '">' + h(gettext("Sign again")) + '</button></div></div>';
       }
-      s += '<div id="sig-msg" class="muted"></div><div class="row"><button type="button" class="sec" data-close-sign="1">Đóng</button></div>';
+      s += '<div id="sig-msg" class="muted"></div><div class="row"><button type="button" class="sec" data-close-sign="1">' + h(gettext("Close")) + '</button></div>';
     } else {
-      s += '<div class="row"><button type="button" class="sec" data-sign="' + visit.id + '">Ký trên màn hình</button></div>';
+      s += '<div class="row"><button type="button" class="sec" data-sign="' + visit.id + '">' + h(gettext("Sign on the screen")) + '</button></div>';
     }
     return s + "</div>";
   }
@@ -380,8 +404,8 @@
   async function saveSignature(role, visitId) {
     const pad = document.querySelector('[data-pad="' + role + '"]');
     const canvas = pad.querySelector("canvas"), signer = pad.querySelector("input").value.trim();
-    if (!canvas.dataset.ink) { $("#sig-msg").textContent = "Chưa có nét ký: hãy ký vào khung."; return; }
-    if (!signer) { $("#sig-msg").textContent = "Nhập họ và tên người ký."; return; }
+    if (!canvas.dataset.ink) { $("#sig-msg").textContent = gettext("No stroke yet: sign in the box."); return; }
+    if (!signer) { $("#sig-msg").textContent = gettext("Enter the signer's full name."); return; }
     const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/png"));
     const buf = await blob.arrayBuffer();
     await put("signatures", { client_id: crypto.randomUUID(), inspection: visitId, role, signer, signed_at: new Date().toISOString(), blob: new Blob([buf], { type: "image/png" }), sha256: await sha256(buf), sent: false });
@@ -389,7 +413,7 @@
     delete canvas.dataset.ink;
     await draw();
     const msg = $("#sig-msg");
-    if (msg) msg.textContent = "Đã lưu chữ ký của " + ROLES[role].toLowerCase() + " trên máy.";
+    if (msg) msg.textContent = interpolate(gettext("Signature of the %(role)s saved on the phone."), { role: ROLES[role].toLowerCase() }, true);
     if (navigator.onLine) sync();
   }
   async function sigImages() {
@@ -405,27 +429,59 @@
   // ------------------------------------------------------------------ the certificate's QR, or its number typed
   function qrHtml(visit) {
     let s = '<div class="row" data-qr="' + visit.id + '">';
-    if ("BarcodeDetector" in window) s += '<button type="button" class="sec" data-scan="' + visit.id + '">Quét mã QR của giấy chứng nhận</button>';
-    s += '<input type="text" data-cert-input="' + visit.id + '" placeholder="Số giấy chứng nhận kiểm định" aria-label="Số giấy chứng nhận kiểm định" style="flex:1;min-width:12em">';
-    s += '<button type="button" class="sec" data-lookup="' + visit.id + '">Tìm</button></div><div class="muted" data-cert-msg="' + visit.id + '"></div>';
-    if (scanning === visit.id) s += '<video data-video="' + visit.id + '" playsinline muted style="width:100%;max-height:260px;background:#000;border-radius:8px"></video><div class="row"><button type="button" class="sec" data-stop-scan="1">Dừng quét</button></div>';
+    if (canScan()) s += '<button type="button" class="sec" data-scan="' + visit.id + '">' + h(gettext("Scan the certificate's QR code")) + '</button>';
+    s += '<input type="text" data-cert-input="' + visit.id + '" placeholder="' + h(CERT_NO) + '" aria-label="' + h(CERT_NO) + '" style="flex:1;min-width:12em">';
+    s += '<button type="button" class="sec" data-lookup="' + visit.id + '">' + h(gettext("Find")) + '</button></div><div class="muted" data-cert-msg="' + visit.id + '"></div>';
+    if (scanning === visit.id) s += '<video data-video="' + visit.id + '" playsinline muted style="width:100%;max-height:260px;background:#000;border-radius:8px"></video><div class="row"><button type="button" class="sec" data-stop-scan="1">' + h(gettext("Stop scanning")) + '</button></div>';
     return s;
   }
   function numberFrom(text) {
     const t = String(text || "").trim();
     try { const u = new URL(t); return (u.searchParams.get("n") || u.pathname.split("/").filter(Boolean).pop() || "").trim(); } catch (e) { return t; }
   }
-  async function lookup(visitId, text) {
+  // what the QR says besides the number: the certificate's short signature (verification.signing.public_check_url)
+  function shortFrom(text) {
+    try { return new URL(String(text || "").trim()).searchParams.get("s") || ""; } catch (e) { return ""; }
+  }
+  async function lookup(visitId, text, scanned) {
     const number = numberFrom(text), visit = pkg.inspections.find((v) => v.id === visitId), site = visit && siteOf(visit);
     const msg = document.querySelector('[data-cert-msg="' + visitId + '"]');
     const norm = (x) => String(x || "").replace(/\s+/g, "").toUpperCase();
     const inst = site && site.instruments.find((i) => i.certificate && norm(i.certificate.number) === norm(number));
     if (!inst) {
       const elsewhere = pkg.sites.some((s) => s.instruments.some((i) => i.certificate && norm(i.certificate.number) === norm(number)));
-      if (msg) msg.textContent = number ? (elsewhere ? "Giấy chứng nhận " + number + " thuộc phương tiện của cơ sở khác trong ngày." : "Không tìm thấy giấy chứng nhận " + number + " trong gói dữ liệu của ngày (có thể là phương tiện phát hiện mới).") : "Nhập số giấy chứng nhận.";
+      if (msg) msg.textContent = number ? (elsewhere ? interpolate(gettext("Certificate %(number)s belongs to an instrument of another site of the day."), { number }, true) : interpolate(gettext("Certificate %(number)s is not in the day's package (it may be an instrument newly found)."), { number }, true)) : gettext("Enter the certificate number.");
       return;
     }
     await startCheck(visitId, inst.id);
+    if (scanned) {
+      // a QR whose short signature is not the start of the certificate's signature was not printed from it
+      const short = shortFrom(text);
+      editing.scanned = { number: inst.certificate.number, matches: !short || inst.certificate.signature.startsWith(short) };
+      await draw();
+    }
+  }
+  // the camera path: the browser's BarcodeDetector where it has one (Android, macOS, ChromeOS), otherwise the
+  // vendored jsQR decoder on the video's frames (Chromium on Linux has no BarcodeDetector)
+  function canScan() {
+    return !!(navigator.mediaDevices && navigator.mediaDevices.getUserMedia) && ("BarcodeDetector" in window || typeof window.jsQR === "function");
+  }
+  function frameDecoder() {
+    if ("BarcodeDetector" in window) {
+      const detector = new BarcodeDetector({ formats: ["qr_code"] });
+      return async (video) => { const codes = await detector.detect(video).catch(() => []); return codes.length ? codes[0].rawValue : null; };
+    }
+    const canvas = document.createElement("canvas"), ctx = canvas.getContext("2d", { willReadFrequently: true });
+    return async (video) => {
+      const w = video.videoWidth, ht = video.videoHeight;
+      if (!w || !ht) return null;
+      const k = Math.min(1, 960 / Math.max(w, ht));
+      canvas.width = Math.round(w * k); canvas.height = Math.round(ht * k);
+      ctx.drawImage(video, 0, 0, canvas.width, canvas.height);
+      const frame = ctx.getImageData(0, 0, canvas.width, canvas.height);
+      const code = window.jsQR(frame.data, frame.width, frame.height, { inversionAttempts: "attemptBoth" });
+      return code && code.data ? code.data : null;
+    };
   }
   async function scan(visitId) {
     scanning = visitId;
@@ -435,25 +491,25 @@
       const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
       video.srcObject = stream;
       await video.play();
-      const detector = new BarcodeDetector({ formats: ["qr_code"] });
+      const decode = frameDecoder();
       while (scanning === visitId) {
-        const codes = await detector.detect(video).catch(() => []);
-        if (codes.length) { stopScan(); await lookup(visitId, codes[0].rawValue); return; }
+        const text = await decode(video);
+        if (text) { stopScan(); await lookup(visitId, text, true); return; }
         await new Promise((r) => setTimeout(r, 250));
       }
     } catch (e) {
       stopScan();
       await draw();
       const msg = document.querySelector('[data-cert-msg="' + visitId + '"]');
-      if (msg) msg.textContent = "Không mở được máy ảnh để quét: hãy nhập số giấy chứng nhận.";
+      if (msg) msg.textContent = gettext("The camera could not be opened to scan: type the certificate number.");
     }
   }
   function stopScan() {
     for (const v of document.querySelectorAll("video[data-video]")) if (v.srcObject) v.srcObject.getTracks().forEach((t) => t.stop());
     scanning = null;
   }
-  // a new check starts with the kind of the instrument's registry type (the package says it: a scale → weighed
-  // with check weights, a fuel dispenser → a standard capacity measure); otherwise none: the officer chooses
+  // a new check starts with the kind of the instrument's registry type (the package says it: a scale is weighed
+  // with check weights, a fuel dispenser measured with a standard capacity measure); otherwise none: the officer chooses
   function defaultKind(i) {
     return i && KINDS[i.kind] ? i.kind : "";
   }
@@ -492,17 +548,17 @@
     const records = await all("records"), photos = await all("photos"), sigs = await all("signatures");
     const n = records.filter((r) => r.dirty && !r.conflict).length, p = photos.filter((x) => !x.sent).length, c = records.filter((r) => r.conflict).length;
     const parts = [], g = sigs.filter((x) => !x.sent).length;
-    if (n) parts.push(n + " phép kiểm tra chờ gửi");
-    if (p) parts.push(p + " ảnh chờ gửi");
-    if (g) parts.push(g + " chữ ký chờ gửi");
-    if (c) parts.push(c + " xung đột cần chọn");
-    $("#queue").textContent = parts.length ? parts.join(" · ") : "Mọi thay đổi đã được đồng bộ";
+    if (n) parts.push(interpolate(ngettext("%(count)s check waiting to be sent", "%(count)s checks waiting to be sent", n), { count: n }, true));
+    if (p) parts.push(interpolate(ngettext("%(count)s photo waiting to be sent", "%(count)s photos waiting to be sent", p), { count: p }, true));
+    if (g) parts.push(interpolate(ngettext("%(count)s signature waiting to be sent", "%(count)s signatures waiting to be sent", g), { count: g }, true));
+    if (c) parts.push(interpolate(ngettext("%(count)s conflict to resolve", "%(count)s conflicts to resolve", c), { count: c }, true));
+    $("#queue").textContent = parts.length ? parts.join(DOT) : gettext("Every change is synced");
     await thumbs();
     await sigImages();
     await signatures();
   }
   async function sync() {
-    if (busy || !navigator.onLine) { if (!navigator.onLine) $("#queue").textContent = "Không có mạng: dữ liệu được lưu trên máy, sẽ gửi khi có mạng."; return; }
+    if (busy || !navigator.onLine) { if (!navigator.onLine) $("#queue").textContent = gettext("No network: the data are kept on the phone and sent when the network returns."); return; }
     busy = true;
     try {
       const records = (await all("records")).filter((r) => r.dirty && !r.conflict);
@@ -520,9 +576,9 @@
         body.append(x.client_id, x.blob, "chu-ky.png");
       }
       body.append("changes", JSON.stringify(changes));
-      $("#queue").textContent = "Đang đồng bộ…";
+      $("#queue").textContent = gettext("Syncing...");
       const r = await fetch(ROOT + "sync/", { method: "POST", body, credentials: "same-origin", headers: { "X-CSRFToken": csrf() } });
-      if (!r.ok || r.redirected) { $("#queue").textContent = r.status === 403 || r.redirected ? "Phiên đăng nhập đã hết: hãy đăng nhập lại rồi đồng bộ." : "Máy chủ chưa nhận được dữ liệu (mã " + r.status + "): dữ liệu vẫn nằm trên máy."; return; }
+      if (!r.ok || r.redirected) { $("#queue").textContent = r.status === 403 || r.redirected ? gettext("The session has expired: sign in again, then sync.") : interpolate(gettext("The server did not receive the data (code %(status)s): the data stay on the phone."), { status: r.status }, true); return; }
       const answer = await r.json();
       for (const res of answer.results) {
         if (res.type === "check") {
@@ -548,7 +604,7 @@
       }
       await loadPackage();
     } catch (e) {
-      $("#queue").textContent = "Mất kết nối khi đồng bộ: dữ liệu vẫn nằm trên máy.";
+      $("#queue").textContent = gettext("The connection was lost while syncing: the data stay on the phone.");
       return;
     } finally {
       busy = false;
@@ -604,7 +660,7 @@
   });
   function net() {
     const el = $("#net");
-    el.textContent = navigator.onLine ? "Trực tuyến" : "Ngoại tuyến";
+    el.textContent = navigator.onLine ? gettext("Online") : gettext("Offline");
     el.className = "net" + (navigator.onLine ? "" : " off");
   }
   window.addEventListener("online", () => { net(); sync(); });

@@ -2,9 +2,28 @@
    the Cache API so that the page opens and works with no network. Network first, cache when offline; a response
    that was redirected (to the login page) is never kept. The sync endpoint is never cached. */
 "use strict";
-const CACHE = "doluong-field-v1";
+const CACHE = "doluong-field-v2";
 const ROOT = "/inspections/field/";
-const SHELL = [ROOT, ROOT + "field.js", ROOT + "manifest.webmanifest", ROOT + "icon.svg", ROOT + "icon-192.png"];
+// jsi18n.js: the page's Vietnamese strings (JavaScriptCatalog of djangojs.po); jsQR.js: the QR decoder used when the
+// browser has no BarcodeDetector
+const SHELL = [
+  ROOT,
+  ROOT + "jsi18n.js",
+  ROOT + "field.js",
+  ROOT + "jsQR.js",
+  ROOT + "manifest.webmanifest",
+  ROOT + "icon.svg",
+  ROOT + "icon-192.png",
+];
+// the same catalogue for the worker's own message (the browser keeps an imported script with the worker)
+try {
+  importScripts(ROOT + "jsi18n.js");
+} catch (e) {
+  /* no catalogue: the English msgid shows */
+}
+function gettext(msgid) {
+  return self.django ? self.django.gettext(msgid) : msgid;
+}
 
 async function keep(cache, request, response) {
   if (response && response.ok && !response.redirected && response.type === "basic") {
@@ -56,7 +75,7 @@ self.addEventListener("fetch", (event) => {
           (await cache.match(request, { ignoreSearch: true })) ||
           (request.mode === "navigate" ? await cache.match(ROOT) : undefined);
         if (hit) return hit;
-        return new Response("Không có mạng và chưa có bản lưu trên máy.", {
+        return new Response(gettext("No network and no copy kept on the phone."), {
           status: 503,
           headers: { "Content-Type": "text/plain; charset=utf-8" },
         });
