@@ -528,6 +528,9 @@ def test_stopped_instrument_shows_on_the_public_check_until_a_new_certificate(wo
     assert "Đình chỉ sử dụng" in html
     body = anon.get("/api/public/certificates/", {"n": first.number}).json()
     assert body["results"][0]["notices"][0]["stopped"] is True
+    assert not any(
+        "instrument_id" in key for key in body["results"][0]
+    )  # the notices read it; nobody sees it
     # a new certificate verified after the inspection lifts the order
     second = kit["issue"](kit["day"])
     assert "Đình chỉ sử dụng" not in anon.get("/verify/", {"n": second.number}).content.decode()

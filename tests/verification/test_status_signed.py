@@ -268,7 +268,8 @@ def test_the_check_reads_two_queries_besides_the_rate_count(kit, client_for, dja
     actions.do_revoke_certificate(cert, user=kit.staff, reason="x")
     client = client_for(None)
     client.get("/api/public/certificates/", {"n": "warm-up"})
-    public._compiled.cache_clear()
+    public._CERTIFICATES.forget()
+    public._STATEMENTS.forget()
     # the rate count's upsert, the certificate, its statements, and the notices of the apps above (inspections:
     # one query for the stop-use orders of the certificates' instruments)
     with django_assert_max_num_queries(4):

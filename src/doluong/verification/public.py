@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 
 from doluong.core import middleware
+from doluong.core.precompiled import Precompiled
 
 from . import signing
 from .choices import CertificateStatus, RecordKind
@@ -131,8 +132,9 @@ SIGNED = (
     "snapshot",
 )
 #: what the check reads of a certificate: the signed columns, its state and signature, the signing key's public
-#: half and the superseding certificate's number: one narrow query (~1/3 of the cost of three model instances)
-COLUMNS = ("id", *SIGNED, "status", "signature")
+#: half and the superseding certificate's number: one narrow query (~1/3 of the cost of three model instances);
+#: the instrument's id goes to the notices of the apps above (`with_notices`), never to the page or the API
+COLUMNS = ("id", *SIGNED, "status", "signature", "instrument_id")
 
 
 def key_columns(path: str) -> dict:
@@ -212,44 +214,20 @@ def _statement_query(certificate_id):
     )
 
 
-_MARK = "\x00lookup-key"
-_ID_MARK = -7_777_777
-
-
-@functools.cache
-def _compiled(alias: str, which: str = "certificates"):
-    """`_query` (or `_statement_query`) compiled once per process and database: building and compiling the ORM
-    query costs twice as much as running it (docs/scale.md). Returns the SQL, the names of its columns, and the
-    ORM's converters."""
-    mark = _MARK if which == "certificates" else _ID_MARK
-    query = (_query if which == "certificates" else _statement_query)(mark).query
-    compiler = query.get_compiler(alias)
-    sql, params = compiler.as_sql()
-    if list(params) != [mark]:  # the query must have exactly one parameter, the lookup key (or the id)
-        raise RuntimeError(f"unexpected parameters in the public check's query: {params!r}")
-    names = [*query.extra_select, *query.values_select, *query.annotation_select]
-    converters = compiler.get_converters([column for column, _sql, _alias in compiler.select])
-    return sql, names, compiler, converters
-
-
-def _run(which: str, param) -> list[dict]:
-    sql, names, compiler, converters = _compiled(connection.alias, which)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [param])
-        rows = cursor.fetchall()
-    if converters:
-        rows = compiler.apply_converters(rows, converters)
-    return [dict(zip(names, row, strict=True)) for row in rows]
+#: `_query` and `_statement_query` compiled once per process (core.precompiled): building and compiling the ORM
+#: query cost twice as much as running it (docs/scale.md)
+_CERTIFICATES = Precompiled(_query)
+_STATEMENTS = Precompiled(_statement_query)
 
 
 def _rows(lookup_key: str) -> list[dict]:
     """The rows of `_query(lookup_key)`, exactly as `.values()` would return them."""
-    return _run("certificates", lookup_key)
+    return _CERTIFICATES.rows(lookup_key)
 
 
 def _statements(certificate_id: int) -> list[dict]:
     """The rows of `_statement_query(certificate_id)`, exactly as `.values()` would return them."""
-    return _run("statements", certificate_id)
+    return _STATEMENTS.rows(certificate_id)
 
 
 def _status(row: dict):
@@ -270,6 +248,10 @@ def _status(row: dict):
         for r in rows
     ]
     return status, statements, timezone.localdate(at) if at is not None else None
+
+
+#: the key of a genuine result's instrument id (read by `with_notices`, which drops it)
+INSTRUMENT = "_instrument_id"
 
 
 def check(number: str, short_sig: str = "") -> list[dict]:
@@ -305,6 +287,7 @@ def check(number: str, short_sig: str = "") -> list[dict]:
                 "superseded_by": (row["newer"] or "") if status == CertificateStatus.SUPERSEDED else "",
                 "record_voided": row["voided"] is not None,
                 "signed": {"payload": signed, "signature": row["signature"], "statements": statements},
+                INSTRUMENT: row["instrument_id"],
             }
         )
     return results
@@ -321,7 +304,8 @@ def _label(entry: dict) -> dict:
 @functools.cache
 def _notice_sources() -> list:
     """The functions that apps above add to the check (`AppConfig.public_check_notices`, a dotted path): each
-    takes the numbers of the genuine certificates shown and returns {number: [notice]}, a notice being a dict of
+    takes {number: instrument id} of the genuine certificates shown and returns {number: [notice]}, a notice
+    being a dict of
     "level" (danger, warning, info), "title", "text" and optionally "url" and "link" (an inspection's stop-use
     order, the complaint form). The certificate's own state is never changed by a notice."""
     from django.apps import apps
@@ -335,12 +319,15 @@ def _notice_sources() -> list:
 
 
 def with_notices(results: list[dict]) -> list[dict]:
-    numbers = [r["number"] for r in results if "instrument" in r]
-    if not numbers:
+    """`check`'s results with each genuine certificate's notices, and without the instrument ids that the notice
+    sources read (the instrument is known already: a source needs no join through the certificates)."""
+    instruments = {r["number"]: r[INSTRUMENT] for r in results if INSTRUMENT in r}
+    results = [{k: v for k, v in r.items() if k != INSTRUMENT} for r in results]
+    if not instruments:
         return results
     found: dict[str, list] = {}
     for source in _notice_sources():
-        for number, notices in source(numbers).items():
+        for number, notices in source(instruments).items():
             found.setdefault(number, []).extend(notices)
     return [{**r, "notices": found.get(r["number"], [])} if "instrument" in r else r for r in results]
 
