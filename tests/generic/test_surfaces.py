@@ -178,6 +178,7 @@ CASES: dict[str, Case] = {
     "assurance.Survey": Case(edit="notes"),
     "assurance.SurveyAnswer": Case(create="action", edit="gap"),
     "assurance.SurveyEvidence": Case(api="no-create", uploads=_pdf, edit="description"),
+    "assurance.AdvisoryAssignment": Case(edit="notes"),
     # coverage
     "coverage.FormulaVersion": Case(edit="notes"),
     "coverage.ProviderCapacity": Case(edit="notes"),

@@ -29,6 +29,18 @@ def narrow(queryset, user):
 class StyledMixin:
     def style_fields(self):
         for field in self.fields.values():
+            if (
+                isinstance(field, (forms.DecimalField, forms.FloatField))
+                and type(field.widget) is forms.NumberInput  # not a hidden or a custom widget
+                and not field.localize
+            ):
+                # Vietnamese write a decimal comma: "0,5" is accepted as well as "0.5" (sanitize_separators; a
+                # thousands point is not, USE_THOUSAND_SEPARATOR being off, so "1.234,5" is refused, not misread)
+                # and a value is shown as Vietnamese write it. A text box: type=number shows "0,5" as empty.
+                attrs = {k: v for k, v in field.widget.attrs.items() if k not in ("step", "min", "max")}
+                field.localize = True
+                field.widget = forms.TextInput(attrs={**attrs, "inputmode": "decimal"})
+                field.widget.is_localized = True
             widget = field.widget
             if isinstance(field, forms.DateField):
                 widget.format = "%d/%m/%Y"
