@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from doluong.assurance.models import CalibrationPlan, ChecklistItem, Survey
+from doluong.assurance.models import CalibrationPlan, ChecklistItem, PlanLine, Survey
 
 pytestmark = pytest.mark.django_db
 WATER = "ct.doanhnghiep"
@@ -109,3 +109,11 @@ def test_the_consultants_panel_and_the_providers_tables_stack_on_a_phone(client_
     assert labels and all(label[0].isupper() for label in labels)
     assert {"Tư vấn từ ngày", "Chi phí"} & labels
 
+
+def test_the_providers_costs_are_grouped_vietnamese_style(client_for, user_for):
+    lab = user_for("ct.kiemdinh").memberships.get().organisation
+    line = PlanLine.objects.filter(provider=lab, done_on__isnull=True).order_by("pk").first()
+    line.cost = 1234567
+    line.save(update_fields=["cost"])
+    html = client_for("ct.kiemdinh").get("/assurance/provider/").content.decode()
+    assert "1.234.567" in html and "1,234,567" not in html and "1234567" not in html
