@@ -325,3 +325,57 @@ def test_the_consultants_home_lists_the_advised_enterprises(client_for, orgs):
     assert "Doanh nghiệp tôi tư vấn" in page
     assert str(orgs["food"]) in page and str(orgs["water"]) in page
     assert "Doanh nghiệp tôi tư vấn" not in client_for("ct.sokhcn").get("/").content.decode()
+
+
+def _filter_choices(response, name="enterprise") -> set:
+    field = response.context["filterset"].for_page().form.fields[name]
+    return set(field.queryset.values_list("pk", flat=True))
+
+
+def test_the_consultant_opens_the_advised_enterprises_organisation_page_only(
+    client_for, user_for, orgs, helpers
+):
+    """The programme page links the enterprise's name to its organisation page: the consultant opens it (view
+    only) while the assignment is in force, and finds the advised enterprises in the lists' "Doanh nghiệp"
+    filter; not another enterprise's, not once the assignment has ended; never writes one, by page or API."""
+    client = client_for(CONSULTANT)
+    water, food = orgs["water"], orgs["food"]
+    mine = Programme.objects.filter(enterprise=water).first()
+    page = client.get(mine.get_absolute_url()).content.decode()
+    assert water.get_absolute_url() in page
+    opened = client.get(water.get_absolute_url())
+    assert opened.status_code == 200 and str(water) in opened.content.decode()
+    assert client.get(f"/api/parties/organisations/{water.pk}/").status_code == 200
+    # the filter of the consultant's lists offers exactly the advised enterprises
+    for url in (reverse("assurance:programme_list"), reverse("assurance:measurementprocess_list")):
+        listed = client.get(url)
+        assert listed.status_code == 200
+        assert _filter_choices(listed) == {water.pk, food.pk}, url
+        assert f'value="{water.pk}"' in listed.content.decode() and str(water) in listed.content.decode()
+    api = {r["id"] for r in helpers.api_rows(client, "/api/parties/organisations/")}
+    assert {str(i) for i in api} == {str(water.pk), str(food.pk)}
+    # an enterprise not advised (of the province, of another province): 404
+    other = _other_ct_programme(orgs).enterprise
+    for org in (other, orgs["dt_water"]):
+        assert client.get(org.get_absolute_url()).status_code == 404
+        assert client.get(f"/api/parties/organisations/{org.pk}/").status_code == 404
+    # nothing to write: the edit page, a POST, an API PATCH and DELETE
+    edit = reverse("parties:organisation_edit", args=[water.pk])
+    name, phone = water.name, water.phone
+    assert client.get(edit).status_code in (403, 404)
+    assert client.post(edit, {"name": "Đổi tên", "phone": "0999"}).status_code in (403, 404)
+    url = f"/api/parties/organisations/{water.pk}/"
+    assert client.patch(url, {"phone": "0999"}, content_type="application/json").status_code in (403, 404)
+    assert client.delete(url).status_code in (403, 404)
+    assert client.post(reverse("parties:organisation_add"), {"name": "Mới"}).status_code == 403
+    water.refresh_from_db()
+    assert (water.name, water.phone) == (name, phone)
+    assert not Organisation.objects.restrict(user_for(CONSULTANT), "change").exists()
+    # the assignment ended yesterday: the page closes and the filter forgets the enterprise
+    assignment = AdvisoryAssignment.objects.get(enterprise=water)
+    assignment.valid_to = today() - dt.timedelta(days=1)
+    assignment.save()
+    assert client.get(water.get_absolute_url()).status_code == 404
+    assert client.get(f"/api/parties/organisations/{water.pk}/").status_code == 404
+    assert _filter_choices(client.get(reverse("assurance:programme_list"))) == {food.pk}
+    assert client.get(food.get_absolute_url()).status_code == 200

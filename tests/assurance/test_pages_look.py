@@ -10,7 +10,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from doluong.assurance.models import CalibrationPlan, ChecklistItem, Survey
+from doluong.assurance.models import CalibrationPlan, ChecklistItem, PlanLine, Survey
 
 pytestmark = pytest.mark.django_db
 WATER = "ct.doanhnghiep"
@@ -76,3 +76,44 @@ def test_plan_shows_each_done_line_with_its_record(client_for, user_for):
             rf'<a href="{line.get_absolute_url()}">[^<]*</a></td>\s*<td[^>]*>(.*?)</td>', page, re.S
         )
         assert row and row.group(1).strip() == "—"
+
+
+def _stacked_tables(html: str) -> list[str]:
+    return re.findall(r'<table class="[^"]*\bstack-sm\b[^"]*">(.*?)</table>', html, re.S)
+
+
+def _cells_without_label(table: str) -> list[str]:
+    """The body cells, but each row's first (the block's title on a phone), that carry no data-label."""
+    body = table.split("<tbody>", 1)[1]
+    missing = []
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<td([^>]*)>", row)
+        if len(cells) == 1 and "colspan" in cells[0]:
+            continue  # "Chưa có."
+        missing += [c for c in cells[1:] if 'data-label="' not in c]
+    return missing
+
+
+@pytest.mark.parametrize(
+    ("username", "url", "tables"), [("ct.tuvan", "/", 1), ("ct.kiemdinh", "/assurance/provider/", 3)]
+)
+def test_the_consultants_panel_and_the_providers_tables_stack_on_a_phone(client_for, username, url, tables):
+    """On a phone (390 px) these tables read as one block per row, each cell under its Vietnamese heading, as
+    the inspection targets page does (the screenshots scrolled sideways before)."""
+    html = client_for(username).get(url).content.decode()
+    stacked = _stacked_tables(html)
+    assert len(stacked) == tables
+    assert html.count("table.stack-sm thead { display: none; }") == 1
+    assert all("<td" in t and not _cells_without_label(t) for t in stacked)
+    labels = set(re.findall(r'data-label="([^"]+)"', "".join(stacked)))
+    assert labels and all(label[0].isupper() for label in labels)
+    assert {"Tư vấn từ ngày", "Chi phí"} & labels
+
+
+def test_the_providers_costs_are_grouped_vietnamese_style(client_for, user_for):
+    lab = user_for("ct.kiemdinh").memberships.get().organisation
+    line = PlanLine.objects.filter(provider=lab, done_on__isnull=True).order_by("pk").first()
+    line.cost = 1234567
+    line.save(update_fields=["cost"])
+    html = client_for("ct.kiemdinh").get("/assurance/provider/").content.decode()
+    assert "1.234.567" in html and "1,234,567" not in html and "1234567" not in html

@@ -7,7 +7,7 @@ labels are not editable fields: the app's actions write them."""
 
 from django.db.models import Q
 
-from doluong.core.access import allow, named_scope, path_q, rules
+from doluong.core.access import allow, extend, named_scope, path_q, rules
 
 VACD = "view add change delete"
 
@@ -244,3 +244,11 @@ PERMISSIONS += [
 
 #: the role of the demo's quality manager (assurance.personas): an enterprise user
 QUALITY_MANAGER_ROLE = "enterprise_user"
+
+# the consultant opens the organisation page of the enterprises it advises (the programme page links the
+# enterprise's name to it; the "Doanh nghiệp" filter of its lists offers them): view only, while the assignment
+# is in force. parties.Organisation's rows are parties'; parties is below assurance and cannot name this scope, so
+# assurance fills the consultant's empty view cell (core.access.extend; its paths already reach the row: pk)
+PERMISSIONS += [
+    extend("parties.Organisation", consultant=allow("view", "advised_enterprises")),
+]

@@ -16,6 +16,11 @@ Each app declares its rows in `<app>/permissions.py` as data::
 `core` collects every app's `PERMISSIONS` at start-up (`CoreConfig.ready` → `collect()`); a model without rows
 sees nothing and writes nothing (its `scope_q` answers None), and `tests/core/test_write_matrix.py` fails for it.
 
+An app above another may fill empty cells of a lower app's model with `extend(...)` in its own `PERMISSIONS`
+(assurance's consultant views the organisations it advises, a row of `parties.Organisation` whose named scope is
+assurance's, without parties importing assurance): the extension only adds grants of (role, action) pairs the
+owning app left empty and path keys it did not declare; it never widens or replaces a grant (start-up fails).
+
 A row scope is *named* (`SCOPES`): "all", "own province", "own commune", "own organisation" …; a named scope is a
 function of the membership (`core.scope.Scope`) and the model's `paths` (how its rows reach a province, a commune,
 an organisation). Apps may add named scopes with `@named_scope`. The administrator (superuser) may do everything
@@ -196,6 +201,7 @@ class ModelRules:
         default_factory=dict
     )  # action -> what writes it instead ("do_record_verification")
     note: str = ""
+    extended_by: dict = field(default_factory=dict)  # app -> ["role action", ...] added by `extend`
 
     def grant(self, role: str, action: str) -> Grant | None:
         if action in self.forbid:
@@ -235,6 +241,43 @@ def rules(
     )
 
 
+@dataclass(frozen=True)
+class Extension:
+    """Grants an app adds to another app's model (`extend`): applied by `collect()` once every row is read."""
+
+    label: str
+    grants: dict  # role -> Grants
+    paths: dict = field(default_factory=dict)
+    app: str = ""  # the app that adds them (set by collect)
+
+
+def extend(label: str, *, paths=None, **roles) -> Extension:
+    """Empty cells of another app's model, filled by the calling app: `extend("parties.Organisation",
+    consultant=allow("view", "advised_enterprises"))`. `paths` adds path keys the model's rows do not declare."""
+    return Extension(
+        label=label, grants={role: Grants(g) for role, g in roles.items()}, paths=dict(paths or {})
+    )
+
+
+def _apply(extension: Extension) -> None:
+    entry = TABLE.get(extension.label)
+    if entry is None:
+        raise ValueError(
+            f"{extension.app} extends {extension.label}, which has no row in the permission table"
+        )
+    for key, path in extension.paths.items():
+        if key in entry.paths and entry.paths[key] != path:
+            raise ValueError(f"{extension.app} redefines the path {key!r} of {extension.label}")
+        entry.paths[key] = path
+    for role, granted in extension.grants.items():
+        have = entry.grants.setdefault(role, Grants())
+        for action, grant in granted.items():
+            if action in have:
+                raise ValueError(f"{extension.app} changes the {action} grant of {role} on {extension.label}")
+            have[action] = grant
+            entry.extended_by.setdefault(extension.app, []).append(f"{role} {action}")
+
+
 TABLE: dict[str, ModelRules] = {}
 _collected = False
 
@@ -257,6 +300,7 @@ def collect() -> dict[str, ModelRules]:
         return TABLE
     from django.apps import apps
 
+    extensions = []
     for config in apps.get_app_configs():
         if not config.name.startswith("doluong."):
             continue
@@ -264,9 +308,14 @@ def collect() -> dict[str, ModelRules]:
             continue
         module = importlib.import_module(f"{config.name}.permissions")
         for entry in getattr(module, "PERMISSIONS", ()):
+            if isinstance(entry, Extension):
+                extensions.append(Extension(entry.label, entry.grants, entry.paths, config.label))
+                continue
             if entry.label in TABLE:
                 raise ValueError(f"{entry.label} has two rows in the permission table")
             TABLE[entry.label] = entry
+    for extension in extensions:
+        _apply(extension)
     _collected = True
     return TABLE
 
@@ -503,6 +552,8 @@ def render_markdown() -> str:
             extra.append("; ".join(f"{a} through {w}" for a, w in entry.via_action.items()))
         if entry.note:
             extra.append(entry.note)
+        for app, cells in sorted(entry.extended_by.items()):
+            extra.append(f"added by {app}: " + ", ".join(cells))
         if extra:
             lines.append(f"- `{label}`: " + " — ".join(extra))
     lines += ["", "Named scopes:", "", "| key | English | Tiếng Việt |", "|---|---|---|"]
