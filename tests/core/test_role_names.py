@@ -21,8 +21,9 @@ ALLOWED = {
     "core/personas.py",
     "parties/choices.py",
 }
-#: "verifier" is also a field name (a record's verifier): only `Role.VERIFIER` counts for it
-AMBIGUOUS = {Role.VERIFIER.value}
+#: "verifier" and "consultant" are also field names (a record's verifier, an advisory assignment's consulting
+#: organisation): only `Role.VERIFIER` and `Role.CONSULTANT` count for them
+AMBIGUOUS = {Role.VERIFIER.value, Role.CONSULTANT.value}
 NAMES = {r.value for r in Role} - AMBIGUOUS
 MEMBERS = {r.name for r in Role}
 

@@ -91,11 +91,12 @@ class AdvisoryAssignment(SearchableModel):
         if self.support_id and self.enterprise_id and self.support.beneficiary_id != self.enterprise_id:
             raise ValidationError({"support": gettext("The support activity is another organisation's.")})
         if self.user_id and self.consultant_id:
-            from doluong.parties.choices import Role
             from doluong.parties.models import Membership
 
+            from .permissions import CONSULTANT_ROLE
+
             if not Membership.objects.filter(
-                user_id=self.user_id, organisation_id=self.consultant_id, role=Role.CONSULTANT, is_active=True
+                user_id=self.user_id, organisation_id=self.consultant_id, role=CONSULTANT_ROLE, is_active=True
             ).exists():
                 raise ValidationError(
                     {"user": gettext("This account is not a consultant of the consulting organisation.")}

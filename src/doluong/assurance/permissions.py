@@ -62,8 +62,12 @@ def _advised_draft(scope, paths):
     return q & Q(**{f"{paths['draft_step']}__in": list(DRAFT_STEPS)})
 
 
+#: the provider's own part of the enterprises' plans (assurance.views.provider_work reads who has it)
+PROVIDED_BY_OWN = "provided_by_own_organisation"
+
+
 @named_scope(
-    "provided_by_own_organisation",
+    PROVIDED_BY_OWN,
     "rows that name the user's organisation as their service provider",
     "bản ghi nêu tổ chức của người dùng là đơn vị cung cấp dịch vụ",
 )

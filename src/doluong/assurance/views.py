@@ -915,9 +915,20 @@ def readiness_overview(request):
 
 
 def _provider_orgs(user) -> list[int]:
-    from doluong.core.scope import principal
+    """The organisations whose plan lines the user reads as their provider: the memberships the permission table
+    grants PlanLine's view through `provided_by_own_organisation` (no role named here)."""
+    from doluong.core.access import acting_scopes
+    from doluong.core.scope import VIEW
 
-    return sorted({s.organisation_id for s in principal(user).scopes if s.role == "provider_staff"})
+    from .permissions import PROVIDED_BY_OWN
+
+    return sorted(
+        {
+            s.organisation_id
+            for s, grant in acting_scopes(user, PlanLine, VIEW)
+            if grant.scope == PROVIDED_BY_OWN
+        }
+    )
 
 
 @login_required
