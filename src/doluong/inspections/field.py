@@ -557,11 +557,15 @@ def sync(request):
 _FILES = {
     "field.js": "text/javascript; charset=utf-8",
     "sw.js": "text/javascript; charset=utf-8",
-    "jsQR.js": "text/javascript; charset=utf-8",  # vendored QR decoder (static/inspections/field/README.md)
+    "jsQR.js": "text/javascript; charset=utf-8",  # vendored QR decoder, in vendor/ (static/…/field/README.md)
     "icon.svg": "image/svg+xml",
     "icon-192.png": "image/png",
     "icon-512.png": "image/png",
 }
+
+
+#: third-party files, kept apart with their licences
+_VENDORED = {"jsQR.js"}
 
 
 @login_required
@@ -579,7 +583,8 @@ def asset(request, name):
     """The field page's own files, served inside the service worker's scope (/inspections/field/)."""
     if name not in _FILES:
         raise Http404(name)
-    response = FileResponse((STATIC / name).open("rb"), content_type=_FILES[name])
+    path = STATIC / ("vendor" if name in _VENDORED else "") / name
+    response = FileResponse(path.open("rb"), content_type=_FILES[name])
     response["Cache-Control"] = "no-cache"
     if name == "sw.js":
         response["Service-Worker-Allowed"] = "/inspections/field/"
