@@ -52,7 +52,11 @@ def test_the_page_carries_the_map_offline(client):
     page = client.get("/open/coverage/82/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert 'id="coverage-map"' in html and "coverage/leaflet/leaflet.js" in html and "coverage/map.js" in html
+    assert (
+        'id="coverage-map"' in html
+        and "coverage/vendor/leaflet/leaflet.js" in html
+        and "coverage/map.js" in html
+    )
     assert "Sơ đồ, không theo vị trí địa lý" in html and "≥ 85 %" in html
     found = re.search(r'<script id="coverage-map-data" type="application/json">(.*?)</script>', html, re.S)
     points = json.loads(found.group(1))
@@ -60,6 +64,6 @@ def test_the_page_carries_the_map_offline(client):
     static = settings.BASE_DIR / "coverage" / "static" / "coverage"
     script = (static / "map.js").read_text(encoding="utf-8")
     assert "tileLayer" not in script and "http" not in script  # no tile server, nothing fetched
-    leaflet = static / "leaflet"
+    leaflet = static / "vendor" / "leaflet"
     assert (leaflet / "leaflet.js").exists() and (leaflet / "LICENSE").exists()
     assert "sourceMappingURL" not in (leaflet / "leaflet.js").read_text(encoding="utf-8")
