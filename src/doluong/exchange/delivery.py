@@ -134,6 +134,61 @@ def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
     return send(*request)
 
 
+def request_for_batch(sub: Subscription, events: list[OutboxEvent]) -> tuple[str, bytes, dict]:
+    """What is POSTed for several events to a doluong national instance's batch endpoint (`sub.batch_size` > 1):
+    the body `{"deliveries": [{"headers": {…}, "body": "<the envelope>"}, …]}` (canonical JSON; each event signed
+    on its own exactly as a single delivery, which is what the receiver verifies and deduplicates by), and the
+    Standard Webhooks headers of the whole body (HMAC "v1," and Ed25519 "v1a,", webhook-id "batch-<first>-<last>"
+    sequence), so that the request as a whole is authentic too."""
+    secret = signing.open_secret(sub.secret)
+    timestamp = int(time.time())
+    deliveries = []
+    for event in events:
+        body = json.dumps(
+            event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        headers = signing.headers(secret, str(event.event_id), timestamp, body)
+        headers.pop("content-type", None)
+        deliveries.append({"headers": headers, "body": body.decode()})
+    body = json.dumps(
+        {"deliveries": deliveries}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    batch_id = f"batch-{events[0].pk}-{events[-1].pk}"
+    return sub.url, body, signing.headers(secret, batch_id, timestamp, body)
+
+
+def send_batch(url: str, body: bytes, headers: dict) -> tuple[int | None, str, bytes]:
+    """The HTTP POST of a batch: (status, error, the answer's body); None when no answer came."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+            return response.status, "", response.read(1_000_000)
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}", b""
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc)), b""
+
+
+def post_batch(sub: Subscription, events: list[OutboxEvent]) -> list[tuple[int | None, str]]:
+    """POST `events` in one request; each event's (status, error), in order. The receiver answers 200 and
+    `{"results": [{"id", "status"}, …]}` in the events' order: an event is delivered when its own status is 2xx
+    (204 stored, 200 duplicate), else its status is a failed attempt of that event alone (400 refused, 429, 503).
+    A request that fails as a whole (no answer, another status, an answer that does not list these events) is a
+    failed attempt of each of them."""
+    status, error, answer = send_batch(*request_for_batch(sub, events))
+    if status != 200:
+        return [(status, error or f"HTTP {status}")] * len(events)
+    try:
+        results = json.loads(answer)["results"]
+        ids = [str(r["id"]) for r in results]
+        statuses = [int(r["status"]) for r in results]
+    except (ValueError, KeyError, TypeError):
+        return [(None, "batch: the answer does not list the events' results")] * len(events)
+    if ids != [str(e.event_id) for e in events]:
+        return [(None, "batch: the answer's events are not those sent")] * len(events)
+    return [(s, "" if 200 <= s < 300 else f"HTTP {s} (in a batch)") for s in statuses]
+
+
 #: events per delivery transaction: their states, log entries and the cursor commit together
 BATCH = 100
 
@@ -154,47 +209,76 @@ def deliver(
 
 
 def _deliver_batch(sub: Subscription, events: list[OutboxEvent], now: dt.datetime, counts: dict) -> bool:
-    """POST the batch's events in order (no transaction is held during the HTTP calls), then write their delivery
-    states, their log entries and the cursor in ONE transaction. At least once: a process killed before that commit
-    leaves the cursor where it was and the events are sent again; receivers deduplicate by the event id. Returns
-    True when the batch stopped at an event that waits for its retry (the order is kept)."""
+    """POST the batch's events in order (no transaction is held during the HTTP calls), `sub.batch_size` events a
+    request, then write their delivery states, their log entries and the cursor in ONE transaction. At least once:
+    a process killed before that commit leaves the cursor where it was and the events are sent again; receivers
+    deduplicate by the event id. The cursor moves only past events that are handled (delivered, dead letters,
+    skipped), in order: an event that waits for its retry stops it, and the events after it that the receiver
+    acknowledged in the same request are marked delivered and are not sent again when the cursor passes them.
+    Returns True when the batch stopped at an event that waits for its retry (the order is kept)."""
     states = {
         d.event_id: d
         for d in Delivery.objects.filter(
             subscription=sub, event_id__in=[e.pk for e in events if sub.wants(e)]
         )
     }
-    cursor, done, stop = sub.cursor, [], False
+    size = sub.batch_size if sub.batch_size > 1 and sub.format == Subscription.Format.JSON else 1
+    handled: set[int] = set()  # the events the cursor may pass
+    done, chunk, stop = [], [], False
+
+    def flush() -> bool:
+        """Send the chunk (one request), record each event's outcome; True when one of them is to be retried."""
+        if not chunk:
+            return False
+        answers = post_batch(sub, [e for e, _s in chunk]) if size > 1 else [post(sub, chunk[0][0])]
+        retry = False
+        for (event, state), (status, error) in zip(chunk, answers, strict=True):
+            state.attempts += 1
+            if status is not None and 200 <= status < 300:
+                state.status, state.last_error, state.next_attempt_at = Delivery.Status.DELIVERED, "", None
+                outcome = "delivered"
+            elif state.attempts >= sub.max_attempts:
+                state.status, state.last_error, state.next_attempt_at = Delivery.Status.DEAD, error, None
+                outcome = "dead"
+            else:
+                state.status, state.last_error = Delivery.Status.PENDING, error
+                state.next_attempt_at = now + dt.timedelta(
+                    seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
+                )
+                outcome = "retry"
+            done.append((event, state, outcome, status, error, timezone.now()))
+            counts[{"delivered": "delivered", "dead": "dead", "retry": "retrying"}[outcome]] += 1
+            if outcome == "retry":
+                retry = True
+            else:
+                handled.add(event.pk)
+        chunk.clear()
+        return retry
+
     for event in events:
         if not sub.wants(event):
-            cursor = event.pk
+            handled.add(event.pk)
             counts["skipped"] += 1
             continue
         state = states.get(event.pk) or Delivery(subscription=sub, event=event)
+        if state.status in (Delivery.Status.DELIVERED, Delivery.Status.DEAD):
+            handled.add(event.pk)  # acknowledged in an earlier request (after an event that was retried)
+            continue
         if state.status == Delivery.Status.PENDING and state.next_attempt_at and state.next_attempt_at > now:
-            counts["retrying"] += 1
+            if not flush():
+                counts["retrying"] += 1
             stop = True
             break  # keep the order: wait for this one
-        state.attempts += 1
-        status, error = post(sub, event)
-        if status is not None and 200 <= status < 300:
-            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DELIVERED, "", None
-            outcome = "delivered"
-        elif state.attempts >= sub.max_attempts:
-            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DEAD, error, None
-            outcome = "dead"
-        else:
-            state.status, state.last_error = Delivery.Status.PENDING, error
-            state.next_attempt_at = now + dt.timedelta(
-                seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
-            )
-            outcome = "retry"
-        done.append((event, state, outcome, status, error, timezone.now()))
-        if outcome == "retry":
-            counts["retrying"] += 1
+        chunk.append((event, state))
+        if len(chunk) >= size and flush():
             stop = True
             break
-        counts["delivered" if outcome == "delivered" else "dead"] += 1
+    else:
+        stop = flush()
+    cursor = sub.cursor
+    for event in events:
+        if event.pk not in handled:
+            break
         cursor = event.pk
     with transaction.atomic():
         new = [state for _e, state, *_rest in done if state.pk is None]

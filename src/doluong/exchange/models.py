@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,8 @@ from doluong.core.models import BaseModel
 from doluong.geo.models import Province
 
 SCHEMA_VERSION = 1
+#: the most events a subscription sends in one request (the national receiver's DOLUONG_NATIONAL_BATCH_MAX default)
+BATCH_SIZE_MAX = 500
 
 
 class OutboxEvent(models.Model):
@@ -79,6 +82,16 @@ class Subscription(BaseModel):
     max_attempts = models.PositiveSmallIntegerField(_("attempts before dead letter"), default=6)
     backoff_seconds = models.PositiveIntegerField(_("first retry after (seconds)"), default=30)
     notes = models.TextField(_("notes"), blank=True)
+    #: events per signed request: 1 = one event a request (any receiver); more = a doluong national instance's
+    #: batch endpoint (…/receive/<code>/batch/), up to that many events a request (`delivery` module)
+    batch_size = models.PositiveSmallIntegerField(
+        _("events per request"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(BATCH_SIZE_MAX)],
+        help_text=_(
+            "More than 1: the batch endpoint of a doluong national instance (an address ending in /batch/)"
+        ),
+    )
 
     class Format(models.TextChoices):
         JSON = "json", _("Events (JSON)")
@@ -110,6 +123,20 @@ class Subscription(BaseModel):
                     % {"hosts": ", ".join(allowed_hosts())}
                 }
             )
+        if (self.batch_size or 1) > 1:
+            if self.format != self.Format.JSON:
+                raise ValidationError(
+                    {"batch_size": _("Only event (JSON) deliveries can be sent several to a request.")}
+                )
+            if not parts.path.endswith("/batch/"):
+                raise ValidationError(
+                    {
+                        "url": _(
+                            "With more than one event per request the receiver must be the batch endpoint of "
+                            "a doluong national instance (an address ending in /batch/)."
+                        )
+                    }
+                )
 
     def wants(self, event: OutboxEvent) -> bool:
         if self.province_id and event.province_code != self.province_id:
