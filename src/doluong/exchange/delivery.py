@@ -1,11 +1,12 @@
 """Delivering the outbox to subscribers, in order, from each subscriber's cursor.
 
-In batches of `BATCH` events: each event after the cursor that the subscriber wants is POSTed (signed, see
-`signing`), then the batch's delivery states, log entries and cursor are written in one transaction (at least
-once: a crash before that commit re-sends the batch, and receivers deduplicate by the event id). A 2xx answer
-delivers an event and moves the cursor on; anything else (an error status, a timeout, a refused connection) is an
-attempt: the event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that
-events stay in order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
+In batches of DOLUONG_EXCHANGE_DELIVERY_BATCH events (100): each event after the cursor that the subscriber wants
+is POSTed (signed, see `signing`; `Subscription.batch_size` events a request), then the batch's delivery states,
+log entries and cursor are written in one transaction (at least once: a crash before that commit re-sends the
+batch, and receivers deduplicate by the event id). A 2xx answer delivers an event and moves the cursor on; anything
+else (an error status, a timeout — DOLUONG_EXCHANGE_TIMEOUT_SECONDS —, a refused connection) is an attempt: the
+event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that events stay in
+order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
 moves the cursor back (receivers deduplicate by the event id, the webhook-id header). Every attempt is written to
 the hash-chained exchange log."""
 
@@ -18,13 +19,13 @@ import time
 import urllib.error
 import urllib.request
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import signing
 from .models import Delivery, ExchangeLog, OutboxEvent, Subscription
 
-TIMEOUT = 10
 GENESIS = "0" * 64
 
 
@@ -114,11 +115,21 @@ def request_for(sub: Subscription, event: OutboxEvent) -> tuple[str, bytes, dict
     return sub.url, body, headers
 
 
+def timeout() -> float:
+    """A delivery request's timeout in seconds: DOLUONG_EXCHANGE_TIMEOUT_SECONDS (10)."""
+    return float(getattr(settings, "DOLUONG_EXCHANGE_TIMEOUT_SECONDS", 10))
+
+
+def batch_default() -> int:
+    """Events per delivery transaction: DOLUONG_EXCHANGE_DELIVERY_BATCH (100)."""
+    return int(getattr(settings, "DOLUONG_EXCHANGE_DELIVERY_BATCH", 100))
+
+
 def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
     """The HTTP POST itself: (status, error); None when no answer came (timeout, refused connection)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=timeout()) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
@@ -161,7 +172,7 @@ def send_batch(url: str, body: bytes, headers: dict) -> tuple[int | None, str, b
     """The HTTP POST of a batch: (status, error, the answer's body); None when no answer came."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=timeout()) as response:
             return response.status, "", response.read(1_000_000)
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}", b""
@@ -189,17 +200,14 @@ def post_batch(sub: Subscription, events: list[OutboxEvent]) -> list[tuple[int |
     return [(s, "" if 200 <= s < 300 else f"HTTP {s} (in a batch)") for s in statuses]
 
 
-#: events per delivery transaction: their states, log entries and the cursor commit together
-BATCH = 100
-
-
 def deliver(
     sub: Subscription, *, limit: int = 500, now: dt.datetime | None = None, batch: int | None = None
 ) -> dict:
-    """Up to `limit` events for one subscriber, in batches of `batch` (default BATCH); returns counts. Safe to run
-    again: a delivered event is never re-sent unless the cursor is replayed."""
+    """Up to `limit` events for one subscriber, in transactions of `batch` events (their states, log entries and
+    the cursor commit together; default DOLUONG_EXCHANGE_DELIVERY_BATCH, 100); returns counts. Safe to run again: a
+    delivered event is never re-sent unless the cursor is replayed."""
     now = now or timezone.now()
-    batch = max(1, batch or BATCH)
+    batch = max(1, batch or batch_default())
     counts = {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
     events = list(OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk")[:limit])
     for at in range(0, len(events), batch):
