@@ -505,6 +505,31 @@ def _duplicate(event_id) -> int:
     return 200
 
 
+def _republish(source: NationalSource, event: dict) -> None:
+    """The received event in this instance's own outbox, for its subscribers (in the receipt's savepoint: both or
+    neither): the origin's event id (receivers that get it from both instances deduplicate it), type, object,
+    version, time, data, its province, and `origin` = the source's province, so that it is not sent back to the
+    source's instance (`Subscription.peer_province`) and not built as a local DCC. An event already in the
+    outbox (one of this instance's own come back, or one the instances share a database for) is not written
+    again."""
+    from .models import OutboxEvent
+
+    if OutboxEvent.objects.filter(event_id=event["id"]).exists():
+        return
+    OutboxEvent.objects.create(
+        event_id=event["id"],
+        type=event["type"][:80],
+        schema_version=event.get("schema_version") or 1,
+        model=_text(event["object"].get("model"))[:80] or event["type"].rpartition(".")[0][:80],
+        object_pk=_text(event["object"]["id"])[:64],
+        version=event["object"]["version"],
+        province_code=(_text(event.get("province")) or source.province_id)[:2],
+        payload=event["data"],
+        occurred_at=parse_datetime(event["occurred_at"]),
+        origin=source.province_id,
+    )
+
+
 def _store(source: NationalSource, event: dict, body: bytes) -> None:
     kind, _sep, action = event["type"].rpartition(".")
     now = timezone.now()
@@ -520,6 +545,7 @@ def _store(source: NationalSource, event: dict, body: bytes) -> None:
         received_at=now,
         hash=hashlib.sha256(body).hexdigest(),
     )
+    _republish(source, event)
     if kind not in AGGREGATED:
         return
     model, columns = AGGREGATED[kind]

@@ -29,12 +29,14 @@ CALIBRATION = "calibration"
 
 
 def wants(event) -> bool:
-    return event.type in TYPES and (event.payload or {}).get("kind") == CALIBRATION
+    """A calibration certificate's creation or change made here (a re-published event of another instance,
+    `OutboxEvent.origin`, names a certificate this instance does not hold)."""
+    return event.type in TYPES and (event.payload or {}).get("kind") == CALIBRATION and not event.origin
 
 
 def wanted_q() -> Q:
     """`wants` as a filter over OutboxEvent (the subscriptions' lag)."""
-    return Q(type__in=TYPES, payload__kind=CALIBRATION)
+    return Q(type__in=TYPES, payload__kind=CALIBRATION, origin="")
 
 
 #: the `doluong_status` statement's text per status (the certificate's status as at the event)

@@ -344,6 +344,8 @@ def wanted_q(sub: Subscription):
     q = Q()
     if sub.province_id:
         q &= Q(province_code=sub.province_id)
+    if sub.peer_province_id:
+        q &= ~Q(origin=sub.peer_province_id)
     if sub.format == Subscription.Format.DCC:
         from . import dcc_adapter
 

@@ -34,6 +34,10 @@ class OutboxEvent(models.Model):
     province_code = models.CharField(_("province code"), max_length=2, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     occurred_at = models.DateTimeField(_("occurred at"))
+    #: blank: a change made here; else (national mode) the province code of the instance the event was received
+    #: from and is re-published for this instance's subscribers (`aggregate._store`): its event id, object id,
+    #: version and time are the origin's
+    origin = models.CharField(_("received from (province instance)"), max_length=2, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
@@ -45,7 +49,7 @@ class OutboxEvent(models.Model):
         return f"#{self.pk} {self.type} {self.object_pk} v{self.version}"
 
     def envelope(self) -> dict:
-        return {
+        envelope = {
             "id": str(self.event_id),
             "sequence": self.pk,
             "type": self.type,
@@ -55,6 +59,9 @@ class OutboxEvent(models.Model):
             "occurred_at": self.occurred_at.isoformat(),
             "data": self.payload,
         }
+        if self.origin:  # a re-published event (national mode): the instance it came from
+            envelope["origin"] = self.origin
+        return envelope
 
 
 def allowed_hosts() -> tuple[str, ...]:
@@ -69,6 +76,17 @@ class Subscription(BaseModel):
     url = models.URLField(_("receiver URL"), max_length=500)
     province = models.ForeignKey(
         Province, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
+    )
+    #: national mode: the receiver is this province's own instance, so the events received from it (re-published
+    #: here, `OutboxEvent.origin`) are not sent back to it
+    peer_province = models.ForeignKey(
+        Province,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receiver is the instance of"),
+        help_text=_("The events received from that province's instance are not sent back to it"),
     )
     event_types = models.CharField(
         _("event types"),
@@ -141,6 +159,8 @@ class Subscription(BaseModel):
     def wants(self, event: OutboxEvent) -> bool:
         if self.province_id and event.province_code != self.province_id:
             return False
+        if event.origin and event.origin == self.peer_province_id:
+            return False  # no loop back to the instance it came from
         if self.format == self.Format.DCC:
             from . import dcc_adapter
 
