@@ -4,6 +4,7 @@ load of instruments.
     .venv/bin/python bench/exchange_bench.py [--events 2000] [--instruments 5000] [--drain]
     .venv/bin/python bench/exchange_bench.py --instruments 100000            # the issue's bulk load
     .venv/bin/python bench/exchange_bench.py --db postgres [--pg-url postgres://…/doluong_health_bench]
+    .venv/bin/python bench/exchange_bench.py --events 1000 --instruments 0 --request-sizes 1,10,100
 
 `--db sqlite` (the default): a throw-away SQLite database (WAL, IMMEDIATE, as the site) under a temporary folder
 with the reference data only. `--db postgres`: the PostgreSQL database of `--pg-url` (default
@@ -15,7 +16,13 @@ deduplicates by the event id, as the documented receiver does.
 1. outbox: `--events` instrument saves, one transaction each (the signal writes the event in it): saves/s;
 2. delivery: `deliver_all()` until the lag is 0: events/s delivered (signed with HMAC and Ed25519, one HTTP POST
    each, one Delivery row and one chained log entry each); the receiver's count must equal the events;
-3. bulk load: `--instruments` rows with `bulk_create` (which bypasses the signals), then `outbox.record_bulk` for
+3. events per request (`--request-sizes`, default 1,10,100; empty: skipped): the same `--events` events delivered
+   again to a fresh subscription of each `batch_size` (1: one event a request to the receiver's single path; N > 1:
+   up to N a request to its batch path `…/batch/`, in the national batch endpoint's format, each event signed and
+   the request signed as a whole); the receiver verifies the request's HMAC and each event's, deduplicates and
+   answers each event's status as the national endpoint does (it stores nothing, so the figure is the sending
+   side's); events/s per size;
+4. bulk load: `--instruments` rows with `bulk_create` (which bypasses the signals), then `outbox.record_bulk` for
    them: the lag is then the number of instruments; with `--drain` it is delivered too and the time printed.
 """
 
@@ -62,15 +69,21 @@ def setup(db: str = "sqlite", pg_url: str = PG_URL) -> None:
 
 class Receiver:
     def __init__(self, secret: str):
+        import json
+
         from doluong.exchange.receiver import Refused, verify
 
         self.seen: set[str] = set()
         self.refused = 0
+        self.requests = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["content-length"]))
+                outer.requests += 1
+                if self.path.endswith("/batch/"):
+                    return self.batch(body)
                 try:
                     event = verify(dict(self.headers), body, secret=secret)
                 except Refused:
@@ -81,11 +94,39 @@ class Receiver:
                     self.send_response(204)
                 self.end_headers()
 
+            def batch(self, body):
+                """The national batch endpoint's contract: the request's signature, then each event's."""
+                try:
+                    verify(dict(self.headers), body, secret=secret, raw=True)
+                except Refused:
+                    outer.refused += 1
+                    self.send_response(400)
+                    self.end_headers()
+                    return
+                results = []
+                for item in json.loads(body)["deliveries"]:
+                    try:
+                        event = verify(item["headers"], item["body"].encode(), secret=secret)
+                    except Refused:
+                        outer.refused += 1
+                        results.append({"id": item["headers"].get("webhook-id"), "status": 400})
+                        continue
+                    status = 200 if event["id"] in outer.seen else 204
+                    outer.seen.add(event["id"])
+                    results.append({"id": event["id"], "status": status})
+                answer = json.dumps({"results": results}).encode()
+                self.send_response(200)
+                self.send_header("content-type", "application/json")
+                self.send_header("content-length", str(len(answer)))
+                self.end_headers()
+                self.wfile.write(answer)
+
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.server.server_port}/hook"
+        self.batch_url = f"http://127.0.0.1:{self.server.server_port}/receive/82/batch/"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
@@ -111,6 +152,11 @@ def main(argv=None) -> int:
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
     parser.add_argument("--pg-url", default=PG_URL, help="the PostgreSQL database (dropped and created)")
     parser.add_argument("--batch", type=int, default=None, help="events per delivery transaction")
+    parser.add_argument(
+        "--request-sizes",
+        default="1,10,100",
+        help="events per request (Subscription.batch_size) to measure, comma-separated; empty: skip",
+    )
     args = parser.parse_args(argv)
     setup(args.db, args.pg_url)
 
@@ -159,7 +205,33 @@ def main(argv=None) -> int:
     )
     assert len(receiver.seen) == written and not receiver.refused
 
-    # 3. bulk load
+    # 3. events per request: the same events again, to a fresh subscription of each batch size
+    sizes = [int(n) for n in args.request_sizes.split(",") if n.strip()]
+    for size in sizes:
+        Subscription.objects.update(is_active=False)
+        each = Subscription(
+            name=f"bench {size} a request",
+            url=receiver.batch_url if size > 1 else receiver.url,
+            secret=signing.seal_secret(secret),
+            batch_size=size,
+        )
+        each.full_clean()
+        each.save()
+        receiver.seen.clear()
+        before = receiver.requests
+        delivered, took, lag = drain(args.batch)
+        print(
+            f"events per request {size}: {delivered} events in {took:.2f} s = {delivered / took:.0f} events/s "
+            f"({receiver.requests - before} requests; receiver got {len(receiver.seen)} distinct, "
+            f"refused {receiver.refused}; lag after: {lag})",
+            flush=True,
+        )
+        assert len(receiver.seen) == written and not receiver.refused
+    if sizes:
+        Subscription.objects.update(is_active=False)
+        Subscription.objects.filter(pk=sub.pk).update(is_active=True)  # its cursor is at the last event
+
+    # 4. bulk load
     from doluong.core.models import prepare_for_bulk
 
     start = time.perf_counter()

@@ -388,6 +388,18 @@ DOLUONG_JOB_ATTEMPTS = env_int("DOLUONG_JOB_ATTEMPTS", 2)
 DOLUONG_NATIONAL_MODE = env_bool("DOLUONG_NATIONAL_MODE", False)
 # its receiver stores this many refusals (unknown source, bad signature) a minute per client address; above: 429, counted
 DOLUONG_NATIONAL_REFUSAL_LIMIT = env_int("DOLUONG_NATIONAL_REFUSAL_LIMIT", 30)
+# a source's previous HMAC secret is still accepted this many hours after a rotation
+DOLUONG_NATIONAL_SECRET_GRACE_HOURS = env_int("DOLUONG_NATIONAL_SECRET_GRACE_HOURS", 24)
+# the refusals counted above the limit are kept this many days (pruned by the delivery job)
+DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS = env_int("DOLUONG_NATIONAL_REFUSAL_COUNT_RETENTION_DAYS", 90)
+# the most events the batch endpoint takes in one delivery
+DOLUONG_NATIONAL_BATCH_MAX = env_int("DOLUONG_NATIONAL_BATCH_MAX", 500)
+# the exchange (outbox delivery): the hosts a subscriber may be on without https, the Ed25519 exchange key's file
+# (default DOLUONG_KEYS_DIR/exchange.json), a delivery request's timeout, the events per delivery transaction
+DOLUONG_EXCHANGE_ALLOWED_HOSTS = env_list("DOLUONG_EXCHANGE_ALLOWED_HOSTS", "127.0.0.1,localhost")
+DOLUONG_EXCHANGE_KEY_FILE = env_str("DOLUONG_EXCHANGE_KEY_FILE", "")
+DOLUONG_EXCHANGE_TIMEOUT_SECONDS = env_int("DOLUONG_EXCHANGE_TIMEOUT_SECONDS", 10)
+DOLUONG_EXCHANGE_DELIVERY_BATCH = env_int("DOLUONG_EXCHANGE_DELIVERY_BATCH", 100)
 # files above 2.5 MB are written to a temporary file while they arrive, not kept in memory
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2621440
 FILE_UPLOAD_TEMP_DIR = env_str("DOLUONG_UPLOAD_TEMP_DIR", "") or None

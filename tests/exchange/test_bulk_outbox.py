@@ -57,7 +57,7 @@ def test_a_bulk_load_of_n_instruments_writes_n_events_batched(refdata, load, mon
         for q in queries.captured_queries
         if q["sql"].startswith('INSERT INTO "exchange_outboxevent"')
     ]
-    assert 1 <= len(inserts) <= 6
+    assert 1 <= len(inserts) <= 8  # SQLite splits a multi-row INSERT by its variable limit
 
     # the same file again changes nothing → no event; changed addresses → one "updated" event each, version 2
     start = _last()

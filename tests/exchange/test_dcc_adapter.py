@@ -5,6 +5,7 @@ kinds are skipped; the JSON subscriber still gets JSON; a DCC that cannot be bui
 
 from __future__ import annotations
 
+import datetime as dt
 from xml.etree import ElementTree
 
 import pytest
@@ -123,9 +124,84 @@ def test_a_dcc_that_cannot_be_built_is_a_recorded_failed_attempt(sent, monkeypat
     def broken(cert):
         raise dcc.DCCError(["thiếu số hiệu"])
 
-    monkeypatch.setattr("doluong.verification.dcc_export.certificate_dcc_xml", broken)
+    monkeypatch.setattr("doluong.verification.dcc_export.to_dcc", broken)
     counts = delivery.deliver(sub)
     assert counts["retrying"] == 1 and not sent
     state = Delivery.objects.get(subscription=sub, event=event)
     assert state.status == Delivery.Status.PENDING and "thiếu số hiệu" in state.last_error
     assert ExchangeLog.objects.filter(event_id=event.event_id, outcome="retry").exists()
+
+
+def _statuses(body: bytes) -> dict:
+    """The DCC's status statement (and its "valid until" one when the certificate has a validity):
+    {refType: (valid, declaration vi, date)}."""
+    root = ElementTree.fromstring(body)
+    out = {}
+    for st in root.iter(f"{{{DCC_NS}}}statement"):
+        ref = st.get("refType")
+        if ref in ("doluong_status", "doluong_validUntil"):
+            content = st.find(f"{{{DCC_NS}}}declaration/{{{DCC_NS}}}content[@lang='vi']")
+            date = st.find(f"{{{DCC_NS}}}date")
+            out[ref] = (
+                st.find(f"{{{DCC_NS}}}valid").text,
+                content.text if content is not None else "",
+                date.text if date is not None else None,
+            )
+    return out
+
+
+def test_each_dcc_is_the_certificate_as_at_its_event_not_at_delivery(sent, kit):
+    """Issued (its events), then revoked (one more), all delivered afterwards: the DCCs of the events before the
+    revocation say valid, the revocation's says revoked with its date and reason — though at delivery the
+    certificate is revoked."""
+    from doluong.verification import actions
+
+    sub = _sub("dcc", signing.new_secret())
+    cal = _calibration(kit)
+    issued = [e for e in OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk") if dcc_adapter.wants(e)]
+    assert issued
+    actions.do_revoke_certificate(cal, user=kit.staff, reason="Sai số liệu điểm đo")
+    cal.refresh_from_db()
+    assert cal.status == "revoked"
+    revoked = [
+        e for e in OutboxEvent.objects.filter(pk__gt=issued[-1].pk).order_by("pk") if dcc_adapter.wants(e)
+    ]
+    assert [e.payload["status"] for e in revoked] == ["revoked"]
+
+    assert delivery.deliver(sub)["delivered"] == len(issued) + 1
+    assert len(sent) == len(issued) + 1
+    for _url, body, _headers in sent[:-1]:
+        assert dcc.validate_dcc(body) == []
+        statuses = _statuses(body)
+        assert statuses["doluong_status"] == ("true", "Giấy chứng nhận còn hiệu lực", None)
+    last = sent[-1][1]
+    assert dcc.validate_dcc(last) == []
+    statuses = _statuses(last)
+    assert statuses["doluong_status"] == (
+        "false",
+        "Giấy chứng nhận đã bị thu hồi. Lý do: Sai số liệu điểm đo",
+        cal.status_changed_on.isoformat(),
+    )
+
+    # with a validity (a calibration certificate here has none), its "valid until" statement follows the status
+    for event, valid in ((issued[-1], "true"), (revoked[0], "false")):
+        until = (event.occurred_at + dt.timedelta(days=365)).date().isoformat()  # valid at the event
+        dated = OutboxEvent(
+            type=event.type,
+            model=event.model,
+            object_pk=event.object_pk,
+            version=event.version,
+            payload={**event.payload, "valid_until": until},
+            occurred_at=event.occurred_at,
+        )
+        assert _statuses(dcc_adapter.body(dated))["doluong_validUntil"] == (
+            valid,
+            "Giấy chứng nhận có hiệu lực đến ngày",
+            until,
+        )
+
+    # replayed later, the first event's DCC is still the valid certificate
+    sent.clear()
+    delivery.replay(sub, issued[0].pk - 1)
+    delivery.deliver(sub, limit=1)
+    assert _statuses(sent[0][1])["doluong_status"][0] == "true"

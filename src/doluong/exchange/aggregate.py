@@ -349,16 +349,17 @@ def _keys(source: NationalSource) -> dict:
     }
 
 
-def _verify(headers: dict, body: bytes, keys: dict, now: float | None) -> dict:
+def _verify(headers: dict, body: bytes, keys: dict, now: float | None, *, raw: bool = False) -> dict:
     """The HMAC with the secret — or with the previous one during its grace period (after it: refused, saying
-    so) —, then the Ed25519 signature with the published key when one is set."""
+    so) —, then the Ed25519 signature with the published key when one is set. `raw`: the signature only (a
+    batch's own)."""
     try:
-        event = verify_signature(headers, body, keys["secret"], now=now)
+        event = verify_signature(headers, body, keys["secret"], now=now, raw=raw)
     except Refused as exc:
         if not keys["previous"] or str(exc) != "no valid signature":
             raise
         try:
-            event = verify_signature(headers, body, keys["previous"], now=now)
+            event = verify_signature(headers, body, keys["previous"], now=now, raw=raw)
         except Refused:
             raise exc from None
         at = now if now is not None else time.time()
@@ -368,7 +369,7 @@ def _verify(headers: dict, body: bytes, keys: dict, now: float | None) -> dict:
                 f"{keys['previous_until'].isoformat(timespec='seconds')}"
             ) from None
     if keys["public_key"]:
-        verify_signature(headers, body, keys["public_key"], now=now)
+        verify_signature(headers, body, keys["public_key"], now=now, raw=raw)
     return event
 
 
@@ -460,9 +461,33 @@ def parse_batch(body: bytes) -> list[tuple[dict, bytes]]:
     return out
 
 
-def receive_batch_body(code: str, body: bytes, *, now: float | None = None, client: str = ""):
+def _batch_signature(code: str, headers: dict, body: bytes, now: float | None) -> tuple:
+    """The whole batch's own Standard Webhooks signature, when the request carries one (doluong's delivery signs
+    every batch as a whole besides each event): (source, why it is refused, '' when authentic or absent)."""
+    lower = {k.lower(): v for k, v in (headers or {}).items()}
+    if "webhook-signature" not in lower:
+        return None, ""
+    source = NationalSource.objects.filter(province_id=code, is_active=True).first()
+    if source is None:
+        return None, ""  # each event is refused "unknown source" below
+    try:
+        _verify(lower, body, _keys(source), now, raw=True)
+    except Refused as exc:
+        return source, f"batch: {exc}"
+    return source, ""
+
+
+def receive_batch_body(
+    code: str, body: bytes, *, headers: dict | None = None, now: float | None = None, client: str = ""
+):
     """The batch endpoint's work: (status, results) — 200 and one {"id", "status"} per delivery, in order; or 400
-    (or 429 above the limit) when the body is not a batch, recorded as one refusal "bad schema"."""
+    (or 429 above the limit) when the body is not a batch, recorded as one refusal "bad schema", or when the
+    request's own signature (`headers`, when it carries one) does not verify, recorded as one refusal "bad
+    signature" (each event is verified on its own in any case)."""
+    source, why = _batch_signature(code, headers, body, now)
+    if why:
+        status = _refuse(code, source, headers or {}, body, NationalRefusal.Reason.BAD_SIGNATURE, why, client)
+        return status, []
     try:
         deliveries = parse_batch(body)
     except ValueError as exc:
@@ -480,6 +505,31 @@ def _duplicate(event_id) -> int:
     return 200
 
 
+def _republish(source: NationalSource, event: dict) -> None:
+    """The received event in this instance's own outbox, for its subscribers (in the receipt's savepoint: both or
+    neither): the origin's event id (receivers that get it from both instances deduplicate it), type, object,
+    version, time, data, its province, and `origin` = the source's province, so that it is not sent back to the
+    source's instance (`Subscription.peer_province`) and not built as a local DCC. An event already in the
+    outbox (one of this instance's own come back, or one the instances share a database for) is not written
+    again."""
+    from .models import OutboxEvent
+
+    if OutboxEvent.objects.filter(event_id=event["id"]).exists():
+        return
+    OutboxEvent.objects.create(
+        event_id=event["id"],
+        type=event["type"][:80],
+        schema_version=event.get("schema_version") or 1,
+        model=_text(event["object"].get("model"))[:80] or event["type"].rpartition(".")[0][:80],
+        object_pk=_text(event["object"]["id"])[:64],
+        version=event["object"]["version"],
+        province_code=(_text(event.get("province")) or source.province_id)[:2],
+        payload=event["data"],
+        occurred_at=parse_datetime(event["occurred_at"]),
+        origin=source.province_id,
+    )
+
+
 def _store(source: NationalSource, event: dict, body: bytes) -> None:
     kind, _sep, action = event["type"].rpartition(".")
     now = timezone.now()
@@ -495,6 +545,7 @@ def _store(source: NationalSource, event: dict, body: bytes) -> None:
         received_at=now,
         hash=hashlib.sha256(body).hexdigest(),
     )
+    _republish(source, event)
     if kind not in AGGREGATED:
         return
     model, columns = AGGREGATED[kind]

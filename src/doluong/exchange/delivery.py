@@ -1,11 +1,12 @@
 """Delivering the outbox to subscribers, in order, from each subscriber's cursor.
 
-In batches of `BATCH` events: each event after the cursor that the subscriber wants is POSTed (signed, see
-`signing`), then the batch's delivery states, log entries and cursor are written in one transaction (at least
-once: a crash before that commit re-sends the batch, and receivers deduplicate by the event id). A 2xx answer
-delivers an event and moves the cursor on; anything else (an error status, a timeout, a refused connection) is an
-attempt: the event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that
-events stay in order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
+In batches of DOLUONG_EXCHANGE_DELIVERY_BATCH events (100): each event after the cursor that the subscriber wants
+is POSTed (signed, see `signing`; `Subscription.batch_size` events a request), then the batch's delivery states,
+log entries and cursor are written in one transaction (at least once: a crash before that commit re-sends the
+batch, and receivers deduplicate by the event id). A 2xx answer delivers an event and moves the cursor on; anything
+else (an error status, a timeout — DOLUONG_EXCHANGE_TIMEOUT_SECONDS —, a refused connection) is an attempt: the
+event waits `backoff_seconds × 2^(attempt-1)` before the next one, and the batch stops there so that events stay in
+order; after `max_attempts` attempts the event is a dead letter and the cursor moves past it. `replay(sub, from)`
 moves the cursor back (receivers deduplicate by the event id, the webhook-id header). Every attempt is written to
 the hash-chained exchange log."""
 
@@ -18,13 +19,13 @@ import time
 import urllib.error
 import urllib.request
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from . import signing
 from .models import Delivery, ExchangeLog, OutboxEvent, Subscription
 
-TIMEOUT = 10
 GENESIS = "0" * 64
 
 
@@ -114,11 +115,21 @@ def request_for(sub: Subscription, event: OutboxEvent) -> tuple[str, bytes, dict
     return sub.url, body, headers
 
 
+def timeout() -> float:
+    """A delivery request's timeout in seconds: DOLUONG_EXCHANGE_TIMEOUT_SECONDS (10)."""
+    return float(getattr(settings, "DOLUONG_EXCHANGE_TIMEOUT_SECONDS", 10))
+
+
+def batch_default() -> int:
+    """Events per delivery transaction: DOLUONG_EXCHANGE_DELIVERY_BATCH (100)."""
+    return int(getattr(settings, "DOLUONG_EXCHANGE_DELIVERY_BATCH", 100))
+
+
 def send(url: str, body: bytes, headers: dict) -> tuple[int | None, str]:
     """The HTTP POST itself: (status, error); None when no answer came (timeout, refused connection)."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with urllib.request.urlopen(request, timeout=timeout()) as response:
             return response.status, ""
     except urllib.error.HTTPError as exc:
         return exc.code, f"HTTP {exc.code}"
@@ -134,17 +145,69 @@ def post(sub: Subscription, event: OutboxEvent) -> tuple[int | None, str]:
     return send(*request)
 
 
-#: events per delivery transaction: their states, log entries and the cursor commit together
-BATCH = 100
+def request_for_batch(sub: Subscription, events: list[OutboxEvent]) -> tuple[str, bytes, dict]:
+    """What is POSTed for several events to a doluong national instance's batch endpoint (`sub.batch_size` > 1):
+    the body `{"deliveries": [{"headers": {…}, "body": "<the envelope>"}, …]}` (canonical JSON; each event signed
+    on its own exactly as a single delivery, which is what the receiver verifies and deduplicates by), and the
+    Standard Webhooks headers of the whole body (HMAC "v1," and Ed25519 "v1a,", webhook-id "batch-<first>-<last>"
+    sequence), so that the request as a whole is authentic too."""
+    secret = signing.open_secret(sub.secret)
+    timestamp = int(time.time())
+    deliveries = []
+    for event in events:
+        body = json.dumps(
+            event.envelope(), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+        ).encode()
+        headers = signing.headers(secret, str(event.event_id), timestamp, body)
+        headers.pop("content-type", None)
+        deliveries.append({"headers": headers, "body": body.decode()})
+    body = json.dumps(
+        {"deliveries": deliveries}, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    ).encode()
+    batch_id = f"batch-{events[0].pk}-{events[-1].pk}"
+    return sub.url, body, signing.headers(secret, batch_id, timestamp, body)
+
+
+def send_batch(url: str, body: bytes, headers: dict) -> tuple[int | None, str, bytes]:
+    """The HTTP POST of a batch: (status, error, the answer's body); None when no answer came."""
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout()) as response:
+            return response.status, "", response.read(1_000_000)
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"HTTP {exc.code}", b""
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        return None, str(getattr(exc, "reason", exc)), b""
+
+
+def post_batch(sub: Subscription, events: list[OutboxEvent]) -> list[tuple[int | None, str]]:
+    """POST `events` in one request; each event's (status, error), in order. The receiver answers 200 and
+    `{"results": [{"id", "status"}, …]}` in the events' order: an event is delivered when its own status is 2xx
+    (204 stored, 200 duplicate), else its status is a failed attempt of that event alone (400 refused, 429, 503).
+    A request that fails as a whole (no answer, another status, an answer that does not list these events) is a
+    failed attempt of each of them."""
+    status, error, answer = send_batch(*request_for_batch(sub, events))
+    if status != 200:
+        return [(status, error or f"HTTP {status}")] * len(events)
+    try:
+        results = json.loads(answer)["results"]
+        ids = [str(r["id"]) for r in results]
+        statuses = [int(r["status"]) for r in results]
+    except (ValueError, KeyError, TypeError):
+        return [(None, "batch: the answer does not list the events' results")] * len(events)
+    if ids != [str(e.event_id) for e in events]:
+        return [(None, "batch: the answer's events are not those sent")] * len(events)
+    return [(s, "" if 200 <= s < 300 else f"HTTP {s} (in a batch)") for s in statuses]
 
 
 def deliver(
     sub: Subscription, *, limit: int = 500, now: dt.datetime | None = None, batch: int | None = None
 ) -> dict:
-    """Up to `limit` events for one subscriber, in batches of `batch` (default BATCH); returns counts. Safe to run
-    again: a delivered event is never re-sent unless the cursor is replayed."""
+    """Up to `limit` events for one subscriber, in transactions of `batch` events (their states, log entries and
+    the cursor commit together; default DOLUONG_EXCHANGE_DELIVERY_BATCH, 100); returns counts. Safe to run again: a
+    delivered event is never re-sent unless the cursor is replayed."""
     now = now or timezone.now()
-    batch = max(1, batch or BATCH)
+    batch = max(1, batch or batch_default())
     counts = {"delivered": 0, "retrying": 0, "dead": 0, "skipped": 0}
     events = list(OutboxEvent.objects.filter(pk__gt=sub.cursor).order_by("pk")[:limit])
     for at in range(0, len(events), batch):
@@ -154,47 +217,76 @@ def deliver(
 
 
 def _deliver_batch(sub: Subscription, events: list[OutboxEvent], now: dt.datetime, counts: dict) -> bool:
-    """POST the batch's events in order (no transaction is held during the HTTP calls), then write their delivery
-    states, their log entries and the cursor in ONE transaction. At least once: a process killed before that commit
-    leaves the cursor where it was and the events are sent again; receivers deduplicate by the event id. Returns
-    True when the batch stopped at an event that waits for its retry (the order is kept)."""
+    """POST the batch's events in order (no transaction is held during the HTTP calls), `sub.batch_size` events a
+    request, then write their delivery states, their log entries and the cursor in ONE transaction. At least once:
+    a process killed before that commit leaves the cursor where it was and the events are sent again; receivers
+    deduplicate by the event id. The cursor moves only past events that are handled (delivered, dead letters,
+    skipped), in order: an event that waits for its retry stops it, and the events after it that the receiver
+    acknowledged in the same request are marked delivered and are not sent again when the cursor passes them.
+    Returns True when the batch stopped at an event that waits for its retry (the order is kept)."""
     states = {
         d.event_id: d
         for d in Delivery.objects.filter(
             subscription=sub, event_id__in=[e.pk for e in events if sub.wants(e)]
         )
     }
-    cursor, done, stop = sub.cursor, [], False
+    size = sub.batch_size if sub.batch_size > 1 and sub.format == Subscription.Format.JSON else 1
+    handled: set[int] = set()  # the events the cursor may pass
+    done, chunk, stop = [], [], False
+
+    def flush() -> bool:
+        """Send the chunk (one request), record each event's outcome; True when one of them is to be retried."""
+        if not chunk:
+            return False
+        answers = post_batch(sub, [e for e, _s in chunk]) if size > 1 else [post(sub, chunk[0][0])]
+        retry = False
+        for (event, state), (status, error) in zip(chunk, answers, strict=True):
+            state.attempts += 1
+            if status is not None and 200 <= status < 300:
+                state.status, state.last_error, state.next_attempt_at = Delivery.Status.DELIVERED, "", None
+                outcome = "delivered"
+            elif state.attempts >= sub.max_attempts:
+                state.status, state.last_error, state.next_attempt_at = Delivery.Status.DEAD, error, None
+                outcome = "dead"
+            else:
+                state.status, state.last_error = Delivery.Status.PENDING, error
+                state.next_attempt_at = now + dt.timedelta(
+                    seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
+                )
+                outcome = "retry"
+            done.append((event, state, outcome, status, error, timezone.now()))
+            counts[{"delivered": "delivered", "dead": "dead", "retry": "retrying"}[outcome]] += 1
+            if outcome == "retry":
+                retry = True
+            else:
+                handled.add(event.pk)
+        chunk.clear()
+        return retry
+
     for event in events:
         if not sub.wants(event):
-            cursor = event.pk
+            handled.add(event.pk)
             counts["skipped"] += 1
             continue
         state = states.get(event.pk) or Delivery(subscription=sub, event=event)
+        if state.status in (Delivery.Status.DELIVERED, Delivery.Status.DEAD):
+            handled.add(event.pk)  # acknowledged in an earlier request (after an event that was retried)
+            continue
         if state.status == Delivery.Status.PENDING and state.next_attempt_at and state.next_attempt_at > now:
-            counts["retrying"] += 1
+            if not flush():
+                counts["retrying"] += 1
             stop = True
             break  # keep the order: wait for this one
-        state.attempts += 1
-        status, error = post(sub, event)
-        if status is not None and 200 <= status < 300:
-            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DELIVERED, "", None
-            outcome = "delivered"
-        elif state.attempts >= sub.max_attempts:
-            state.status, state.last_error, state.next_attempt_at = Delivery.Status.DEAD, error, None
-            outcome = "dead"
-        else:
-            state.status, state.last_error = Delivery.Status.PENDING, error
-            state.next_attempt_at = now + dt.timedelta(
-                seconds=sub.backoff_seconds * 2 ** (state.attempts - 1)
-            )
-            outcome = "retry"
-        done.append((event, state, outcome, status, error, timezone.now()))
-        if outcome == "retry":
-            counts["retrying"] += 1
+        chunk.append((event, state))
+        if len(chunk) >= size and flush():
             stop = True
             break
-        counts["delivered" if outcome == "delivered" else "dead"] += 1
+    else:
+        stop = flush()
+    cursor = sub.cursor
+    for event in events:
+        if event.pk not in handled:
+            break
         cursor = event.pk
     with transaction.atomic():
         new = [state for _e, state, *_rest in done if state.pk is None]
@@ -252,6 +344,8 @@ def wanted_q(sub: Subscription):
     q = Q()
     if sub.province_id:
         q &= Q(province_code=sub.province_id)
+    if sub.peer_province_id:
+        q &= ~Q(origin=sub.peer_province_id)
     if sub.format == Subscription.Format.DCC:
         from . import dcc_adapter
 

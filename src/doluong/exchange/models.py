@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -16,6 +17,8 @@ from doluong.core.models import BaseModel
 from doluong.geo.models import Province
 
 SCHEMA_VERSION = 1
+#: the most events a subscription sends in one request (the national receiver's DOLUONG_NATIONAL_BATCH_MAX default)
+BATCH_SIZE_MAX = 500
 
 
 class OutboxEvent(models.Model):
@@ -31,6 +34,10 @@ class OutboxEvent(models.Model):
     province_code = models.CharField(_("province code"), max_length=2, blank=True)
     payload = models.JSONField(_("payload"), default=dict)
     occurred_at = models.DateTimeField(_("occurred at"))
+    #: blank: a change made here; else (national mode) the province code of the instance the event was received
+    #: from and is re-published for this instance's subscribers (`aggregate._store`): its event id, object id,
+    #: version and time are the origin's
+    origin = models.CharField(_("received from (province instance)"), max_length=2, blank=True, default="")
 
     class Meta:
         ordering = ["id"]
@@ -42,7 +49,7 @@ class OutboxEvent(models.Model):
         return f"#{self.pk} {self.type} {self.object_pk} v{self.version}"
 
     def envelope(self) -> dict:
-        return {
+        envelope = {
             "id": str(self.event_id),
             "sequence": self.pk,
             "type": self.type,
@@ -52,6 +59,9 @@ class OutboxEvent(models.Model):
             "occurred_at": self.occurred_at.isoformat(),
             "data": self.payload,
         }
+        if self.origin:  # a re-published event (national mode): the instance it came from
+            envelope["origin"] = self.origin
+        return envelope
 
 
 def allowed_hosts() -> tuple[str, ...]:
@@ -67,6 +77,17 @@ class Subscription(BaseModel):
     province = models.ForeignKey(
         Province, models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("province")
     )
+    #: national mode: the receiver is this province's own instance, so the events received from it (re-published
+    #: here, `OutboxEvent.origin`) are not sent back to it
+    peer_province = models.ForeignKey(
+        Province,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("receiver is the instance of"),
+        help_text=_("The events received from that province's instance are not sent back to it"),
+    )
     event_types = models.CharField(
         _("event types"),
         max_length=500,
@@ -79,6 +100,16 @@ class Subscription(BaseModel):
     max_attempts = models.PositiveSmallIntegerField(_("attempts before dead letter"), default=6)
     backoff_seconds = models.PositiveIntegerField(_("first retry after (seconds)"), default=30)
     notes = models.TextField(_("notes"), blank=True)
+    #: events per signed request: 1 = one event a request (any receiver); more = a doluong national instance's
+    #: batch endpoint (…/receive/<code>/batch/), up to that many events a request (`delivery` module)
+    batch_size = models.PositiveSmallIntegerField(
+        _("events per request"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(BATCH_SIZE_MAX)],
+        help_text=_(
+            "More than 1: the batch endpoint of a doluong national instance (an address ending in /batch/)"
+        ),
+    )
 
     class Format(models.TextChoices):
         JSON = "json", _("Events (JSON)")
@@ -110,10 +141,26 @@ class Subscription(BaseModel):
                     % {"hosts": ", ".join(allowed_hosts())}
                 }
             )
+        if (self.batch_size or 1) > 1:
+            if self.format != self.Format.JSON:
+                raise ValidationError(
+                    {"batch_size": _("Only event (JSON) deliveries can be sent several to a request.")}
+                )
+            if not parts.path.endswith("/batch/"):
+                raise ValidationError(
+                    {
+                        "url": _(
+                            "With more than one event per request the receiver must be the batch endpoint of "
+                            "a doluong national instance (an address ending in /batch/)."
+                        )
+                    }
+                )
 
     def wants(self, event: OutboxEvent) -> bool:
         if self.province_id and event.province_code != self.province_id:
             return False
+        if event.origin and event.origin == self.peer_province_id:
+            return False  # no loop back to the instance it came from
         if self.format == self.Format.DCC:
             from . import dcc_adapter
 

@@ -322,7 +322,7 @@ def national_receive_batch(request, province_code):
     recorded, 429 refused above the limit, 503 to be sent again); 400 (recorded) when the body is not a batch."""
     _national_or_404()
     status_code, results = aggregate.receive_batch_body(
-        province_code, request.body, client=client_ip(request)
+        province_code, request.body, headers=dict(request.headers), client=client_ip(request)
     )
     if status_code != 200:
         response = HttpResponse(status=status_code)

@@ -247,6 +247,8 @@ class Certificate:
     receipt_date: dt.date | None = None
     valid_until: dt.date | None = None
     stamp_number: str = ""
+    #: the "valid until" statement's `dcc:valid` (False: the certificate revoked or superseded since its issue)
+    valid: bool = True
     performance_location: str = (
         "laboratory"  # laboratory | customer | laboratoryBranch | customerBranch | other
     )
@@ -679,7 +681,7 @@ def build_dcc(cert: Certificate) -> bytes:
                 Statement(
                     Text("Giấy chứng nhận có hiệu lực đến ngày", "Valid until"),
                     date=cert.valid_until,
-                    valid=True,
+                    valid=cert.valid,
                     ref_type="doluong_validUntil",
                 )
             ]
