@@ -37,8 +37,9 @@ def test_every_persona_exists_with_its_role(user_for):
 def test_dashboard(client_for, username):
     response = client_for(username).get(reverse("home"))
     assert response.status_code == 200
-    # instrument figures (and their chart) for the roles that view instruments, the reports owed for the others
-    assert b"chart-data" in response.content or b"owed-reports" in response.content
+    # instrument figures (and their chart) for the roles that view instruments, the enterprises advised for a
+    # consultant, the reports owed for the others
+    assert any(mark in response.content for mark in (b"chart-data", b'id="consultant-panel"', b"owed-reports"))
 
 
 def test_dashboard_anonymous_redirects(client_for):
