@@ -305,9 +305,8 @@ def _label(entry: dict) -> dict:
 def _notice_sources() -> list:
     """The functions that apps above add to the check (`AppConfig.public_check_notices`, a dotted path): each
     takes {number: instrument id} of the genuine certificates shown and returns {number: [notice]}, a notice
-    being a dict of
-    "level" (danger, warning, info), "title", "text" and optionally "url" and "link" (an inspection's stop-use
-    order, the complaint form). The certificate's own state is never changed by a notice."""
+    being a dict of "level" (danger, warning, info), "title", "text" and optionally "url" and "link" (an
+    inspection's stop-use order, the complaint form). The certificate's own state is never changed by a notice."""
     from django.apps import apps
     from django.utils.module_loading import import_string
 
