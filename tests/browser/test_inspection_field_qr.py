@@ -12,28 +12,16 @@ package's published keys. Screenshot: var/screenshots/field-qr-offline.png."""
 from __future__ import annotations
 
 import io
-import os
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from tests.browser.phone import ARGS, open_field_page
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 WIDTH, HEIGHT = 640, 480
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("DOLUONG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 def write_y4m(path: Path, png: bytes, frames: int = 10) -> None:
@@ -81,7 +69,6 @@ def test_camera_scans_the_certificate_qr_offline(live_server, chromium, monkeypa
     from django.utils import timezone
     from playwright.sync_api import expect, sync_playwright
 
-    from doluong.core.personas import DEMO_PASSWORD
     from doluong.core.scope import principal
     from doluong.documents.qr import qr_png
     from doluong.inspections.models import Campaign, Inspection, Site
@@ -122,30 +109,13 @@ def test_camera_scans_the_certificate_qr_offline(live_server, chromium, monkeypa
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=ARGS + camera)
         try:
-            context = browser.new_context(
-                viewport={"width": 390, "height": 844},
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="vi-VN",
+            context, page = open_field_page(
+                browser,
+                live_server.url,
+                errors,
+                outside,
                 permissions=["camera"],
             )
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "request",
-                lambda r: (
-                    outside.append(r.url)
-                    if not r.url.startswith((live_server.url, "data:", "blob:"))
-                    else None
-                ),
-            )
-            page.goto(f"{live_server.url}/login/?next=/inspections/field/")
-            page.fill("#id_username", "ct.kiemtra")
-            page.fill("#id_password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/inspections/field/")
-            page.wait_for_selector("body[data-ready='1']")
             # headless Chromium on Linux has no BarcodeDetector: the vendored jsQR decodes the frames
             assert page.evaluate("'BarcodeDetector' in window") is False, (
                 "BarcodeDetector appeared: path untested"

@@ -9,26 +9,14 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 from pathlib import Path
 
 import pytest
+from tests.browser.phone import ARGS, open_field_page
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("DOLUONG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 def _png() -> bytes:
@@ -57,7 +45,6 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
     from django.utils import timezone
     from playwright.sync_api import expect, sync_playwright
 
-    from doluong.core.personas import DEMO_PASSWORD
     from doluong.core.scope import principal
     from doluong.inspections.models import Campaign, Inspection, InstrumentCheck, Photo, Site
 
@@ -94,29 +81,12 @@ def test_field_page_offline_then_sync_then_conflict(live_server, chromium, monke
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=chromium, args=ARGS)
         try:
-            context = browser.new_context(
-                viewport={"width": 390, "height": 844},
-                device_scale_factor=2,
-                is_mobile=True,
-                has_touch=True,
-                locale="vi-VN",
+            context, page = open_field_page(
+                browser,
+                live_server.url,
+                errors,
+                outside,
             )
-            page = context.new_page()
-            page.on("pageerror", lambda exc: errors.append(str(exc)))
-            page.on(
-                "request",
-                lambda r: (
-                    outside.append(r.url)
-                    if not r.url.startswith((live_server.url, "data:", "blob:"))
-                    else None
-                ),
-            )
-            page.goto(f"{live_server.url}/login/?next=/inspections/field/")
-            page.fill("#id_username", "ct.kiemtra")
-            page.fill("#id_password", DEMO_PASSWORD)
-            page.click("button[type=submit]")
-            page.wait_for_url(f"{live_server.url}/inspections/field/")
-            page.wait_for_selector("body[data-ready='1']")
             card = page.locator(f"section[data-visit='{visit.pk}']")
             expect(card).to_contain_text("Sạp 25 – Chợ thử nghiệm")
             expect(page.locator("#net")).to_have_text("Trực tuyến")

@@ -8,12 +8,10 @@ data, and the demo built for the session is committed; this test's teardown empt
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 ARGS = [
     "--no-sandbox",
@@ -24,16 +22,6 @@ ARGS = [
 ]
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def chromium():
-    if not CHROMIUM.exists():
-        message = f"{CHROMIUM} is missing (apt-get install -y --no-install-recommends chromium)"
-        if os.environ.get("DOLUONG_REQUIRE_BROWSER") == "1":
-            pytest.fail(message)
-        pytest.skip(message)
-    return str(CHROMIUM)
 
 
 @pytest.fixture

@@ -39,7 +39,9 @@ def test_dashboard(client_for, username):
     assert response.status_code == 200
     # instrument figures (and their chart) for the roles that view instruments, the enterprises advised for a
     # consultant, the reports owed for the others
-    assert any(mark in response.content for mark in (b"chart-data", b'id="consultant-panel"', b"owed-reports"))
+    assert any(
+        mark in response.content for mark in (b"chart-data", b'id="consultant-panel"', b"owed-reports")
+    )
 
 
 def test_dashboard_anonymous_redirects(client_for):
